@@ -1,0 +1,3 @@
+from promptstudio_tui.cli import main
+
+raise SystemExit(main())

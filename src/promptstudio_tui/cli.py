@@ -1,0 +1,374 @@
+"""`promptstudio`: the studio TUI with no arguments, headless commands otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from promptstudio_tui import __version__
+
+EPILOG = """\
+Run with no command to open the studio. Settings come from config.toml
+(see `promptstudio config-path`), OPENAI_BASE_URL / OPENAI_API_KEY, and the
+--base-url / --model / --plan flags, in rising order of precedence."""
+
+
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--base-url", default=default, help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    parser.add_argument("--model", default=default, help="model name, e.g. gpt-4o-mini")
+    parser.add_argument("--plan", default=default, choices=("free", "pro", "enterprise"), help="plan tier for quota")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promptstudio",
+        description="Talk with an LLM about what you need; press ctrl+g to turn it into a copy-ready prompt.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"promptstudio {__version__}")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _common(p, suppress=True)
+        return p
+
+    p = command("send", "send a message and stream the reply to stdout")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--conversation", metavar="ID", help="continue this conversation (id or unique prefix)")
+    target.add_argument("--new", action="store_true", help="start a new conversation (the default)")
+    p.add_argument("--category", default="General", help="category for a new conversation")
+    p.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
+
+    p = command("generate", "generate a prompt from a conversation, print it and save it")
+    p.add_argument("--conversation", metavar="ID", required=True, help="conversation id or unique prefix")
+    p.add_argument("--title", help="title for the saved prompt (default: the conversation's title)")
+
+    p = command("conversations", "list conversations")
+    p.add_argument("action", choices=("list",), help="list: newest activity first")
+    p.add_argument("--archived", action="store_true", help="list archived conversations")
+    p.add_argument("--search", default="", metavar="WORDS", help="only conversations matching these words")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("prompts", "list, show or export saved prompts")
+    p.add_argument("action", choices=("list", "show", "export"))
+    p.add_argument("id", nargs="?", metavar="ID", help="prompt id or unique prefix (show, export)")
+    p.add_argument("--format", choices=("md", "json"), default="md", help="export format")
+    p.add_argument("-o", "--output", metavar="FILE", help="export to FILE instead of stdout")
+    p.add_argument("--json", action="store_true", help="machine-readable list")
+
+    p = command("usage", "this month's usage against the plan's limits")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("tokens", "count tokens like wc: prints the count alone")
+    p.add_argument("text", metavar="TEXT", help="text to count, or - to read stdin")
+    p.add_argument("--verbose", action="store_true", help="also print the encoding and whether it is exact")
+
+    p = command("key", "manage the API key (keyring, or a private file where no keyring exists)")
+    p.add_argument("action", choices=("set", "clear", "status"))
+
+    command("models", "list the models the endpoint offers")
+    command("config-path", "print where the config file, database and cache live")
+
+    p = command("doctor", "check the database; move an unusable one aside")
+    p.add_argument("--move-aside", action="store_true", help="rename an unusable database so a new one can start")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str | None]:
+    return {k: getattr(args, k, None) for k in ("base_url", "model", "plan")}
+
+
+def _read_text(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+def _out(text: str) -> None:
+    """Model output is untrusted: on a terminal its control characters are made inert."""
+    from promptstudio_tui.sanitize import inert
+
+    sys.stdout.write(inert(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = HANDLERS.get(args.command)
+    try:
+        if handler is None:
+            return _run_tui(args)
+        return handler(args)
+    except KeyboardInterrupt:
+        print("promptstudio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
+        from promptstudio_tui.errors import describe
+
+        message = describe(exc)
+        if message is None:
+            raise
+        print(f"promptstudio: {message}", file=sys.stderr)
+        return 1
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from promptstudio_tui.app import PromptStudioApp
+
+    PromptStudioApp(overrides=_overrides(args)).run()
+    return 0
+
+
+def _studio(args: argparse.Namespace):
+    from promptstudio_tui.studio import Studio
+
+    studio = Studio.open(_overrides(args))
+    for notice in studio.notices:
+        print(f"promptstudio: {notice}", file=sys.stderr)
+    return studio
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from promptstudio_tui.studio import ReplyDelta, ReplyDone, StudioError
+
+    text = _read_text(args.text)
+    studio = _studio(args)
+
+    async def run() -> int:
+        try:
+            if args.conversation:
+                conversation = _find(studio.conversations.find, args.conversation, "conversation")
+            else:
+                conversation = studio.new_conversation(category=_category(args.category))
+            print(f"conversation {conversation.id}", file=sys.stderr)
+            async for event in studio.send(conversation.id, text):
+                if isinstance(event, ReplyDelta):
+                    _out(event.text)
+                elif isinstance(event, ReplyDone):
+                    _out("\n")
+                    if event.message.state != "complete":
+                        raise StudioError(event.message.error or f"The reply ended {event.message.state}.")
+                    if event.message.error:
+                        print(f"promptstudio: {event.message.error}", file=sys.stderr)
+            return 0
+        finally:
+            await studio.aclose()
+
+    return asyncio.run(run())
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from promptstudio_tui.studio import PromptDelta, PromptReady
+
+    studio = _studio(args)
+
+    async def run() -> int:
+        try:
+            conversation = _find(studio.conversations.find, args.conversation, "conversation")
+            async for event in studio.generate(conversation.id):
+                if isinstance(event, PromptDelta):
+                    _out(event.text)
+                elif isinstance(event, PromptReady):
+                    prompt = event.prompt
+                    if args.title:
+                        prompt = studio.save_prompt(prompt.id, title=args.title, category=prompt.category, tags=prompt.tags)
+                    _out("\n")
+                    print(f"saved prompt {prompt.id} ({prompt.tokens_used} tokens)", file=sys.stderr)
+            return 0
+        finally:
+            await studio.aclose()
+
+    return asyncio.run(run())
+
+
+def _cmd_conversations(args: argparse.Namespace) -> int:
+    from promptstudio_tui.sanitize import one_line
+
+    studio = _studio(args)
+    rows = studio.conversations.page("archived" if args.archived else "all", "recent", args.search, 0, args.limit)
+    if args.json:
+        print(json.dumps([_conversation_json(c) for c in rows], indent=2, ensure_ascii=False))
+    else:
+        for c in rows:
+            star = "*" if c.is_starred else " "
+            print(f"{c.id}  {star} {c.last_message_at[:16].replace('T', ' ')}  {c.category:<16}  {one_line(c.title, 60)}")
+    return 0
+
+
+def _conversation_json(c) -> dict[str, object]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "category": c.category,
+        "status": c.status,
+        "starred": c.is_starred,
+        "tags": c.tags,
+        "last_message_at": c.last_message_at,
+        "preview": c.preview,
+    }
+
+
+def _cmd_prompts(args: argparse.Namespace) -> int:
+    from promptstudio_tui.sanitize import one_line
+    from promptstudio_tui.studio import StudioError
+
+    studio = _studio(args)
+    if args.action == "list":
+        prompts = studio.prompts.list()
+        if args.json:
+            print(json.dumps([json.loads(studio.export_prompt(p, "json")) for p in prompts], indent=2, ensure_ascii=False))
+        for p in prompts if not args.json else []:
+            fav = "*" if p.is_favorite else " "
+            print(f"{p.id}  {fav} {p.created_at[:16].replace('T', ' ')}  {p.tokens_used:>6} tok  {one_line(p.title, 60)}")
+        return 0
+    if not args.id:
+        raise StudioError(f"`prompts {args.action}` needs a prompt ID (see `promptstudio prompts list`).")
+    prompt = _find(studio.prompts.find, args.id, "prompt")
+    if args.action == "show":
+        _out(prompt.content + "\n")
+        return 0
+    if args.output:
+        path = studio.write_export(prompt, args.format, Path(args.output))
+        print(f"exported to {path}", file=sys.stderr)
+    else:
+        _out(studio.export_prompt(prompt, args.format))
+    return 0
+
+
+def _cmd_usage(args: argparse.Namespace) -> int:
+    from promptstudio_tui.pricing import format_usd
+
+    studio = _studio(args)
+    q = studio.quota_status()
+    used_cost = None if q.used.unpriced_requests and not q.used.cost else q.used.cost
+    data = {
+        "plan": q.plan,
+        "month": q.window.month,
+        "resets_on": q.window.resets_on,
+        "tokens": {"used": q.used.tokens, "limit": q.limits.tokens_limit},
+        "requests": {"used": q.used.requests, "limit": q.limits.requests_limit},
+        "cost_usd": None if used_cost is None else used_cost / 1_000_000,
+        "unpriced_requests": q.used.unpriced_requests,
+    }
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"plan      {q.plan} ({q.window.month}, resets {q.window.resets_on})")
+    print(f"tokens    {q.used.tokens:,} / {q.limits.tokens_limit:,}")
+    print(f"requests  {q.used.requests:,} / {q.limits.requests_limit:,}")
+    unpriced = f" (+{q.used.unpriced_requests} requests at unknown price)" if q.used.unpriced_requests else ""
+    print(f"cost      {format_usd(used_cost)}{unpriced}")
+    return 0
+
+
+def _cmd_tokens(args: argparse.Namespace) -> int:
+    from promptstudio_tui import tokens
+    from promptstudio_tui.config import load_settings
+    from promptstudio_tui.paths import Paths
+
+    model = args.model or load_settings(Paths.discover().config_file, _overrides(args)).model
+    result = tokens.count(_read_text(args.text), model)
+    print(result.tokens)
+    if args.verbose:
+        kind = "exact" if result.exact else "estimate (unknown model)"
+        print(f"model {model}, encoding {result.encoding}, {kind}", file=sys.stderr)
+    return 0
+
+
+def _cmd_key(args: argparse.Namespace) -> int:
+    from promptstudio_tui import credentials
+    from promptstudio_tui.paths import Paths
+
+    paths = Paths.discover()
+    paths.ensure_private()
+    if args.action == "set":
+        if sys.stdin.isatty():
+            key = getpass.getpass("API key (input hidden): ")
+        else:
+            key = sys.stdin.readline()
+        where = credentials.store(key, paths.config_dir)
+        print(f"API key saved in {where}.")
+    elif args.action == "clear":
+        removed = credentials.clear(paths.config_dir)
+        print(f"API key removed from {', '.join(removed)}." if removed else "No stored API key to remove.")
+    else:
+        key = credentials.resolve(paths.config_dir)
+        if key.value is None:
+            print("No API key set (environment, keyring and key file are empty).")
+        else:
+            print(f"API key {credentials.mask(key.value)} from {key.source}.")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    studio = _studio(args)
+
+    async def run() -> list[str]:
+        try:
+            return await studio.list_models()
+        finally:
+            await studio.aclose()
+
+    for name in asyncio.run(run()):
+        print(name)
+    return 0
+
+
+def _cmd_config_path(args: argparse.Namespace) -> int:
+    from promptstudio_tui.paths import Paths
+
+    paths = Paths.discover()
+    print(f"config    {paths.config_file}")
+    print(f"database  {paths.database}")
+    print(f"cache     {paths.cache_dir}")
+    return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from promptstudio_tui.doctor import check
+
+    ok, lines = check(move_aside=args.move_aside)
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
+
+
+def _find(lookup: Callable[[str], object], ident: str, what: str):
+    from promptstudio_tui.studio import StudioError
+
+    try:
+        return lookup(ident)
+    except KeyError:
+        raise StudioError(f"No single {what} matches {ident!r}; list them with `promptstudio {what}s list`.") from None
+
+
+def _category(value: str) -> str:
+    from promptstudio_tui.catalog import CATEGORIES
+    from promptstudio_tui.studio import StudioError
+
+    for name in CATEGORIES:
+        if name.lower() == value.lower():
+            return name
+    raise StudioError(f"Unknown category {value!r}; choose one of: {', '.join(CATEGORIES)}.")
+
+
+HANDLERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    "send": _cmd_send,
+    "generate": _cmd_generate,
+    "conversations": _cmd_conversations,
+    "prompts": _cmd_prompts,
+    "usage": _cmd_usage,
+    "tokens": _cmd_tokens,
+    "key": _cmd_key,
+    "models": _cmd_models,
+    "config-path": _cmd_config_path,
+    "doctor": _cmd_doctor,
+}

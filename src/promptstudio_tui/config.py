@@ -1,0 +1,220 @@
+"""Settings: defaults, then config.toml, then environment, then command-line flags."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from promptstudio_tui.paths import FILE_MODE
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MODEL = "gpt-4o-mini"
+PLAN_NAMES = ("free", "pro", "enterprise")
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    tokens_limit: int
+    requests_limit: int
+
+
+# The free tier is the product's published one; pro and enterprise are generous
+# local defaults (documented in the README) that a team can tune in config.toml.
+DEFAULT_PLANS = {
+    "free": PlanLimits(10_000, 50),
+    "pro": PlanLimits(1_000_000, 2_000),
+    "enterprise": PlanLimits(10_000_000, 20_000),
+}
+
+
+@dataclass(frozen=True)
+class ModeSettings:
+    temperature: float
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str = DEFAULT_BASE_URL
+    model: str = DEFAULT_MODEL
+    plan: str = "free"
+    chat: ModeSettings = ModeSettings(0.7, 800)
+    generate: ModeSettings = ModeSettings(0.3, 1500)
+    timeout: float = 60.0
+    context_window: int | None = None
+    plans: Mapping[str, PlanLimits] = field(default_factory=lambda: dict(DEFAULT_PLANS))
+    prices: Mapping[str, Any] = field(default_factory=dict)  # model -> pricing.Price
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    # Where each of base_url/model/plan came from, for the settings screen.
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def limits(self) -> PlanLimits:
+        return self.plans[self.plan]
+
+    def with_values(self, **values: Any) -> Settings:
+        return replace(self, **values)
+
+
+class ConfigError(Exception):
+    """One clear sentence naming the file and, where known, the line."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None):
+        where = f"{path}, line {line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+        self.path, self.line = path, line
+
+
+_TOP_KEYS = {
+    "base_url": str,
+    "model": str,
+    "plan": str,
+    "temperature": float,
+    "max_tokens": int,
+    "timeout": float,
+    "context_window": int,
+}
+_TABLES = {"plans", "prices", "keymap", "generate"}
+
+
+def load_settings(config_file: Path, overrides: Mapping[str, str | None] | None = None) -> Settings:
+    """Build the effective settings; `overrides` are command-line flags (None = not given)."""
+    raw, text = _read(config_file)
+    settings = Settings(sources={k: "default" for k in ("base_url", "model", "plan")})
+    settings = _apply_file(settings, raw, text, config_file)
+    sources = dict(settings.sources)
+    env_url = os.environ.get("OPENAI_BASE_URL")
+    if env_url:
+        settings = settings.with_values(base_url=env_url)
+        sources["base_url"] = "environment variable OPENAI_BASE_URL"
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            settings = settings.with_values(**{key: value})
+            sources[key] = f"--{key.replace('_', '-')} flag"
+    if settings.plan not in settings.plans:
+        raise ConfigError(config_file, f"unknown plan {settings.plan!r}; choose one of {', '.join(PLAN_NAMES)}")
+    return settings.with_values(sources=sources)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot be read ({exc.__class__.__name__}: {exc})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        raise ConfigError(path, f"is not valid TOML: {reason}", line) from None
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=', re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _typed(value: Any, kind: type, key: str, path: Path, text: str) -> Any:
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if not ok:
+        expected = {str: "a string", int: "a whole number", float: "a number"}[kind]
+        raise ConfigError(path, f"{key} must be {expected}, not {value!r}", _line_of(text, key))
+    if kind in (int, float) and value < 0:
+        raise ConfigError(path, f"{key} must not be negative", _line_of(text, key))
+    return value
+
+
+def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) -> Settings:
+    from promptstudio_tui.pricing import parse_price_table
+
+    for key in raw:
+        if key not in _TOP_KEYS and key not in _TABLES:
+            known = ", ".join(sorted([*_TOP_KEYS, *_TABLES]))
+            raise ConfigError(path, f"unknown setting {key!r} (known: {known})", _line_of(text, key))
+    top = {k: _typed(raw[k], t, k, path, text) for k, t in _TOP_KEYS.items() if k in raw}
+    sources = dict(settings.sources)
+    for key in ("base_url", "model", "plan"):
+        if key in top:
+            sources[key] = str(path)
+    values: dict[str, Any] = {k: top[k] for k in ("base_url", "model", "plan", "timeout", "context_window") if k in top}
+    values["chat"] = ModeSettings(
+        top.get("temperature", settings.chat.temperature), top.get("max_tokens", settings.chat.max_tokens)
+    )
+    gen = _table(raw, "generate", path, text)
+    values["generate"] = ModeSettings(
+        _typed(gen.get("temperature", settings.generate.temperature), float, "temperature", path, text),
+        _typed(gen.get("max_tokens", settings.generate.max_tokens), int, "max_tokens", path, text),
+    )
+    plans = dict(settings.plans)
+    for name, limits in _table(raw, "plans", path, text).items():
+        if name not in PLAN_NAMES:
+            raise ConfigError(path, f"unknown plan [plans.{name}]; plans are {', '.join(PLAN_NAMES)}", _line_of(text, f"[plans.{name}"))
+        limits = limits if isinstance(limits, dict) else {}
+        base = plans[name]
+        plans[name] = PlanLimits(
+            _typed(limits.get("tokens_limit", base.tokens_limit), int, "tokens_limit", path, text),
+            _typed(limits.get("requests_limit", base.requests_limit), int, "requests_limit", path, text),
+        )
+    values["plans"] = plans
+    try:
+        values["prices"] = parse_price_table(_table(raw, "prices", path, text))
+    except ValueError as exc:
+        raise ConfigError(path, str(exc), _line_of(text, "[prices")) from None
+    keymap = _table(raw, "keymap", path, text)
+    for binding_id, keys in keymap.items():
+        if not isinstance(keys, str):
+            raise ConfigError(path, f"[keymap] {binding_id} must be a string of keys like \"ctrl+g\"", _line_of(text, binding_id))
+    values["keymap"] = keymap
+    values["sources"] = sources
+    return settings.with_values(**values)
+
+
+def _table(raw: dict[str, Any], name: str, path: Path, text: str) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(path, f"{name} must be a table ([{name}])", _line_of(text, name))
+    return value
+
+
+def save_top_level(config_file: Path, values: Mapping[str, str | float | int]) -> None:
+    """Set top-level scalar keys in config.toml, keeping the user's comments and layout."""
+    text = config_file.read_text(encoding="utf-8") if config_file.exists() else ""
+    lines = text.splitlines()
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    for key, value in values.items():
+        rendered = f"{key} = {_toml_scalar(value)}"
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for i in range(first_table):
+            if pattern.match(lines[i]):
+                lines[i] = rendered
+                break
+        else:
+            lines.insert(first_table, rendered)
+            first_table += 1
+    tmp = config_file.with_suffix(".toml.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(tmp, config_file)
+
+
+def _toml_scalar(value: str | float | int) -> str:
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    return repr(value)

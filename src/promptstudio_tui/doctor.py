@@ -1,0 +1,35 @@
+"""`promptstudio doctor`: check the store, and move an unusable one aside."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from promptstudio_tui.paths import Paths
+from promptstudio_tui.store import StoreError, open_store
+
+
+def check(move_aside: bool = False, paths: Paths | None = None) -> tuple[bool, list[str]]:
+    paths = paths or Paths.discover()
+    db_path = paths.database
+    if not db_path.exists():
+        return True, [f"{db_path}: no database yet (it is created on first use)."]
+    try:
+        store = open_store(db_path)
+        result = store.query("PRAGMA integrity_check")[0][0]
+        store.close()
+        if result == "ok":
+            return True, [f"{db_path}: ok."]
+        problem = f"{db_path}: integrity check failed: {result}."
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        problem = str(exc)
+    if not move_aside:
+        return False, [problem]
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = db_path.with_name(f"{db_path.name}.unusable-{stamp}")
+    db_path.rename(target)
+    for suffix in ("-wal", "-shm"):
+        side = db_path.with_name(db_path.name + suffix)
+        if side.exists():
+            side.rename(target.with_name(target.name + suffix))
+    return True, [problem, f"Moved it to {target}; a new database starts on the next run."]

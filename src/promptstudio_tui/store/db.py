@@ -1,0 +1,110 @@
+"""Open the SQLite store: pragmas, private file modes, migrations, write transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from promptstudio_tui.paths import create_private_file
+
+BUSY_TIMEOUT_MS = 10_000
+migrations = Migrations("promptstudio")
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says what to do next."""
+
+
+class Store:
+    """One connection plus a lock: the TUI uses it from its loop and from worker threads."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None):
+        self.db = db
+        self.path = path
+        self.lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """An IMMEDIATE transaction: takes the write lock up front, so a
+        read-then-write (quota check-and-reserve) cannot interleave with another
+        process; waiting writers queue on the busy timeout instead of failing."""
+        with self.lock:
+            conn = self.db.conn
+            if conn.in_transaction:  # nested use joins the outer transaction
+                yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            cursor = self.db.conn.execute(sql, params)
+            return cursor.fetchall()
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+
+def open_store(path: Path | None, *, apply_migrations: bool = True) -> Store:
+    """Open (creating 0600 if missing) and migrate. `None` opens an in-memory store."""
+    if path is None:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+    else:
+        _refuse_non_sqlite(path)
+        create_private_file(path)
+        try:
+            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the database {path}: {exc}.") from None
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if path is not None:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        store = Store(db, path)
+        if apply_migrations:
+            from promptstudio_tui.store import schema  # noqa: F401  (registers migrations)
+
+            # Inside one IMMEDIATE transaction so two first starts cannot race.
+            with store.write():
+                migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _corrupt(path, exc) from None
+    return store
+
+
+def _refuse_non_sqlite(path: Path) -> None:
+    """Never let SQLite touch a file that is not a database: it would be overwritten."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"Cannot read the database {path}: {exc.strerror}.") from None
+    if header and header != b"SQLite format 3\x00":
+        raise _corrupt(path, None)
+
+
+def _corrupt(path: Path | None, exc: Exception | None) -> StoreError:
+    detail = f" ({exc})" if exc else ""
+    return StoreError(
+        f"{path} is not a usable Prompt Studio database{detail}. It was left untouched; "
+        f"run `promptstudio doctor --move-aside` to rename it and start with a new one."
+    )

@@ -1,0 +1,112 @@
+"""Messages: every user turn and every reply, with the reply's final state."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from promptstudio_tui.ids import new_id, utc_now
+from promptstudio_tui.store.db import Store
+from promptstudio_tui.store.owner import is_gone, this_process
+from promptstudio_tui.store.records import Message
+
+
+class Messages:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add(
+        self,
+        conversation_id: str,
+        role: str,
+        content: str,
+        *,
+        state: str = "complete",
+        model: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
+        now = utc_now()
+        row = {
+            "id": new_id(),
+            "conversation_id": conversation_id,
+            "role": role,
+            "content": content,
+            "state": state,
+            "model": model,
+            "metadata": json.dumps(metadata or {}),
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self.store.write() as db:
+            db["messages"].insert(row)
+        return self.get(row["id"])
+
+    def start_reply(self, conversation_id: str, model: str) -> Message:
+        """An empty assistant row marked streaming and owned by this process, so a
+        crash leaves a row that the next start can mark interrupted."""
+        return self.add(conversation_id, "assistant", "", state="streaming", model=model, metadata={"owner": this_process()})
+
+    def get(self, message_id: str) -> Message:
+        rows = self.store.query("SELECT * FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            raise KeyError(message_id)
+        return Message.from_row(rows[0])
+
+    def for_conversation(self, conversation_id: str, *, limit: int | None = None, before: str | None = None) -> list[Message]:
+        """Oldest first. With `limit`, the newest `limit` messages (older ones on demand via `before`)."""
+        sql = "SELECT * FROM messages WHERE conversation_id = ?"
+        params: list[Any] = [conversation_id]
+        if before is not None:
+            sql += " AND id < ?"
+            params.append(before)
+        if limit is None:
+            rows = self.store.query(sql + " ORDER BY id", tuple(params))
+        else:
+            rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))[::-1]
+        return [Message.from_row(r) for r in rows]
+
+    def count(self, conversation_id: str) -> int:
+        return self.store.query("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]
+
+    def save_partial(self, message_id: str, content: str) -> None:
+        with self.store.write() as db:
+            db.execute("UPDATE messages SET content = ?, updated_at = ? WHERE id = ?", (content, utc_now(), message_id))
+
+    def finish(
+        self,
+        message_id: str,
+        *,
+        content: str,
+        state: str,
+        error: str | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        cost: int | None = None,
+    ) -> None:
+        """Final state of a reply; call inside the caller's transaction with the usage row."""
+        with self.store.write() as db:
+            db.execute(
+                "UPDATE messages SET content = ?, state = ?, error = ?, prompt_tokens = ?,"
+                " completion_tokens = ?, cost = ?, updated_at = ? WHERE id = ?",
+                (content, state, error, prompt_tokens, completion_tokens, cost, utc_now(), message_id),
+            )
+
+    def delete(self, message_id: str) -> None:
+        with self.store.write() as db:
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+
+    def recover_orphans(self) -> int:
+        """Replies left 'streaming' by a process that no longer runs become 'interrupted'."""
+        orphaned = [
+            row["id"]
+            for row in self.store.query("SELECT id, metadata FROM messages WHERE state = 'streaming'")
+            if is_gone(json.loads(row["metadata"] or "{}").get("owner", {}))
+        ]
+        with self.store.write() as db:
+            for message_id in orphaned:
+                db.execute(
+                    "UPDATE messages SET state = 'interrupted', error = ?, updated_at = ? WHERE id = ? AND state = 'streaming'",
+                    ("The app stopped while this reply was streaming.", utc_now(), message_id),
+                )
+        return len(orphaned)
+

@@ -1,0 +1,92 @@
+"""Generated prompts: kept as soon as they are generated, edited and favourited later."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from promptstudio_tui.ids import new_id, utc_now
+from promptstudio_tui.store.db import Store
+from promptstudio_tui.store.records import Prompt
+from promptstudio_tui.store.search import fts_query
+
+
+class Prompts:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add(
+        self,
+        *,
+        title: str,
+        content: str,
+        conversation_id: str | None,
+        category: str = "General",
+        tags: list[str] | None = None,
+        model: str | None = None,
+        tokens_used: int = 0,
+        cost: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Prompt:
+        now = utc_now()
+        row = {
+            "id": new_id(),
+            "conversation_id": conversation_id,
+            "title": title,
+            "content": content,
+            "category": category,
+            "tags": json.dumps(tags or []),
+            "model": model,
+            "tokens_used": tokens_used,
+            "cost": cost,
+            "metadata": json.dumps(metadata or {}),
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self.store.write() as db:
+            db["prompts"].insert(row)
+        return self.get(row["id"])
+
+    def get(self, prompt_id: str) -> Prompt:
+        rows = self.store.query("SELECT * FROM prompts WHERE id = ?", (prompt_id,))
+        if not rows:
+            raise KeyError(prompt_id)
+        return Prompt.from_row(rows[0])
+
+    def find(self, id_or_prefix: str) -> Prompt:
+        """Accept a unique id prefix, as people copy short ids from listings."""
+        rows = self.store.query("SELECT * FROM prompts WHERE id LIKE ? || '%' LIMIT 2", (id_or_prefix,))
+        if len(rows) != 1:
+            raise KeyError(id_or_prefix)
+        return Prompt.from_row(rows[0])
+
+    def list(
+        self, *, conversation_id: str | None = None, favorites_only: bool = False, query: str = "", limit: int = 200, offset: int = 0
+    ) -> list[Prompt]:
+        where, params = ["1"], []
+        if conversation_id is not None:
+            where.append("conversation_id = ?")
+            params.append(conversation_id)
+        if favorites_only:
+            where.append("is_favorite = 1")
+        match = fts_query(query)
+        if match:
+            where.append("rowid IN (SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?)")
+            params.append(match)
+        sql = f"SELECT * FROM prompts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        return [Prompt.from_row(r) for r in self.store.query(sql, (*params, limit, offset))]
+
+    def update(self, prompt_id: str, **fields: object) -> Prompt:
+        allowed = {"title", "category", "tags", "is_favorite", "content", "metadata"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+        values = {k: json.dumps(v) if k in ("tags", "metadata") else v for k, v in fields.items()}
+        values["updated_at"] = utc_now()
+        with self.store.write() as db:
+            db["prompts"].update(prompt_id, values)
+        return self.get(prompt_id)
+
+    def delete(self, prompt_id: str) -> None:
+        with self.store.write() as db:
+            db.execute("DELETE FROM prompts WHERE id = ?", (prompt_id,))

@@ -1,0 +1,141 @@
+"""Plain records the store hands out; the UI never sees sqlite rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def loads(text: str | None, default: Any) -> Any:
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    title: str
+    category: str
+    status: str
+    is_starred: bool
+    tags: list[str]
+    preview: str
+    unread_count: int
+    created_at: str
+    updated_at: str
+    last_message_at: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Conversation:
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            category=row["category"],
+            status=row["status"],
+            is_starred=bool(row["is_starred"]),
+            tags=loads(row["tags"], []),
+            preview=row["preview"],
+            unread_count=row["unread_count"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            last_message_at=row["last_message_at"],
+            metadata=loads(row["metadata"], {}),
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    conversation_id: str
+    role: str
+    content: str
+    state: str
+    error: str | None
+    model: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cost: int | None
+    created_at: str
+    is_starred: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Message:
+        return cls(
+            id=row["id"],
+            conversation_id=row["conversation_id"],
+            role=row["role"],
+            content=row["content"],
+            state=row["state"],
+            error=row["error"],
+            model=row["model"],
+            prompt_tokens=row["prompt_tokens"],
+            completion_tokens=row["completion_tokens"],
+            cost=row["cost"],
+            created_at=row["created_at"],
+            is_starred=bool(row["is_starred"]),
+            metadata=loads(row["metadata"], {}),
+        )
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    conversation_id: str | None
+    title: str
+    content: str
+    category: str
+    tags: list[str]
+    is_favorite: bool
+    model: str | None
+    tokens_used: int
+    cost: int | None
+    created_at: str
+    updated_at: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Prompt:
+        return cls(
+            id=row["id"],
+            conversation_id=row["conversation_id"],
+            title=row["title"],
+            content=row["content"],
+            category=row["category"],
+            tags=loads(row["tags"], []),
+            is_favorite=bool(row["is_favorite"]),
+            model=row["model"],
+            tokens_used=row["tokens_used"],
+            cost=row["cost"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            metadata=loads(row["metadata"], {}),
+        )
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    tokens: int = 0
+    requests: int = 0
+    cost: int = 0  # micro-dollars of requests whose price is known
+    unpriced_requests: int = 0
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    date: str  # local YYYY-MM-DD
+    tokens: int
+    requests: int
+    cost: int
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str  # a request type or a model name
+    tokens: int
+    requests: int
+    cost: int

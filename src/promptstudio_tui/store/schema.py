@@ -1,0 +1,134 @@
+"""Named migrations, each applied once inside a transaction and recorded.
+
+Rules: never drop or rewrite user data; add new migrations at the end; never
+edit one that has shipped. Money columns (`cost`) hold integer micro-dollars
+(1 USD = 1,000,000), NULL where the model's price is unknown.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from promptstudio_tui.store.db import migrations
+
+
+@migrations()
+def m001_core_tables(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT 'General',
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'archived', 'deleted')),
+            is_starred INTEGER NOT NULL DEFAULT 0,
+            tags TEXT NOT NULL DEFAULT '[]',
+            metadata TEXT NOT NULL DEFAULT '{}',
+            preview TEXT NOT NULL DEFAULT '',
+            unread_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_message_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_conversations_recent ON conversations (status, last_message_at DESC);
+        CREATE INDEX idx_conversations_title ON conversations (status, title COLLATE NOCASE);
+
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+            content TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'complete'
+                CHECK (state IN ('complete', 'streaming', 'interrupted', 'error')),
+            error TEXT,
+            model TEXT,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost INTEGER,
+            is_starred INTEGER NOT NULL DEFAULT 0,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_messages_conversation ON messages (conversation_id, created_at);
+        CREATE INDEX idx_messages_state ON messages (state) WHERE state = 'streaming';
+
+        CREATE TABLE prompts (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT REFERENCES conversations (id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            content TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT 'General',
+            tags TEXT NOT NULL DEFAULT '[]',
+            is_favorite INTEGER NOT NULL DEFAULT 0,
+            model TEXT,
+            tokens_used INTEGER NOT NULL DEFAULT 0,
+            cost INTEGER,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_prompts_conversation ON prompts (conversation_id, created_at);
+        CREATE INDEX idx_prompts_created ON prompts (created_at);
+        CREATE INDEX idx_prompts_category ON prompts (category);
+
+        CREATE TABLE user_plans (
+            id INTEGER PRIMARY KEY,
+            plan_name TEXT NOT NULL DEFAULT 'free'
+                CHECK (plan_name IN ('free', 'pro', 'enterprise')),
+            tokens_limit INTEGER NOT NULL DEFAULT 10000,
+            requests_limit INTEGER NOT NULL DEFAULT 50,
+            plan_start_date TEXT NOT NULL,
+            is_active INTEGER NOT NULL DEFAULT 1
+        );
+
+        CREATE TABLE usage_tracking (
+            id TEXT PRIMARY KEY,
+            request_type TEXT NOT NULL
+                CHECK (request_type IN ('conversation', 'prompt_optimization', 'prompt_save')),
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost INTEGER,
+            model TEXT,
+            conversation_id TEXT REFERENCES conversations (id) ON DELETE SET NULL,
+            prompt_id TEXT REFERENCES prompts (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_usage_created ON usage_tracking (created_at);
+
+        CREATE TABLE usage_summaries (
+            summary_date TEXT PRIMARY KEY,
+            total_tokens INTEGER NOT NULL DEFAULT 0,
+            total_requests INTEGER NOT NULL DEFAULT 0,
+            total_cost INTEGER NOT NULL DEFAULT 0,
+            conversation_requests INTEGER NOT NULL DEFAULT 0,
+            prompt_optimization_requests INTEGER NOT NULL DEFAULT 0,
+            prompt_save_requests INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+
+        -- In-flight requests hold a reservation so parallel processes cannot
+        -- together pass a plan limit; settled into usage_tracking afterwards.
+        CREATE TABLE quota_reservations (
+            id TEXT PRIMARY KEY,
+            tokens INTEGER NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE preferences (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m002_full_text_search(db: sqlite_utils.Database) -> None:
+    # External-content FTS5 tables kept in sync by triggers (no copy of the text).
+    db["conversations"].enable_fts(["title", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
+    db["messages"].enable_fts(["content"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
+    db["prompts"].enable_fts(["title", "content", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")

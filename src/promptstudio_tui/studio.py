@@ -1,0 +1,440 @@
+"""The application service: the one place that knows the order of things.
+
+Persist the user message, check and reserve quota, build the context, stream,
+persist the reply with its final state, record usage. The TUI and the headless
+CLI both drive this class; neither talks to SQLite or the OpenAI SDK directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from promptstudio_tui import catalog, context, credentials, pricing, tokens
+from promptstudio_tui.config import Settings, load_settings, save_top_level
+from promptstudio_tui.llm import Finished, LLMClient, LLMError, TextDelta, Usage
+from promptstudio_tui.paths import Paths
+from promptstudio_tui.quota import Quota, QuotaExceeded, QuotaStatus
+from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.store import Store, open_store
+from promptstudio_tui.store.conversations import Conversations
+from promptstudio_tui.store.messages import Messages
+from promptstudio_tui.store.plans import Plans
+from promptstudio_tui.store.preferences import Preferences
+from promptstudio_tui.store.prompts import Prompts
+from promptstudio_tui.store.records import BreakdownRow, Conversation, DayUsage, Message, Prompt
+
+TITLE_CHARS = 60
+FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
+OPENAI_HOST = "api.openai.com"
+
+
+class StudioError(Exception):
+    """A refusal or failure to show the user as one sentence with the next step."""
+
+
+# -- events streamed to the TUI and the CLI --------------------------------------
+
+
+@dataclass(frozen=True)
+class UserMessageSaved:
+    message: Message
+
+
+@dataclass(frozen=True)
+class ReplyStarted:
+    message: Message  # the empty assistant row, state "streaming"
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    message_id: str
+    text: str
+    completion_tokens: int  # running estimate, for a live tokens/s
+
+
+@dataclass(frozen=True)
+class ReplyDone:
+    message: Message  # final state: complete, interrupted or error
+
+
+@dataclass(frozen=True)
+class PromptDelta:
+    text: str
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class PromptReady:
+    prompt: Prompt
+
+
+StudioEvent = UserMessageSaved | ReplyStarted | ReplyDelta | ReplyDone | PromptDelta | PromptReady
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    quota: QuotaStatus
+    days: list[DayUsage]
+    by_type: list[BreakdownRow]
+    by_model: list[BreakdownRow]
+
+
+@dataclass
+class _Stream:
+    """What one streamed request produced, whatever way it ended."""
+
+    text: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    error: LLMError | None = None
+    cancelled: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Studio:
+    def __init__(self, paths: Paths, settings: Settings, store: Store):
+        self.paths = paths
+        self.settings = settings
+        self.store = store
+        self.conversations = Conversations(store)
+        self.messages = Messages(store)
+        self.prompts = Prompts(store)
+        self.preferences = Preferences(store)
+        self.quota = Quota(store)
+        self.open_conversation_id: str | None = None  # replies elsewhere count as unread
+        self.notices: list[str] = []
+        self._client: LLMClient | None = None
+        self._client_key: tuple[str, str | None, float] | None = None
+
+    @classmethod
+    def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
+        paths = paths or Paths.discover()
+        tightened = paths.ensure_private()
+        settings = load_settings(paths.config_file, overrides)
+        studio = cls(paths, settings, open_store(paths.database))
+        studio.notices += [f"Permissions tightened: {line}" for line in tightened]
+        recovered = studio.messages.recover_orphans()
+        if recovered:
+            studio.notices.append(f"{recovered} reply(ies) cut off by an earlier exit are marked interrupted.")
+        Plans(studio.store).sync(settings.plan, settings.limits)
+        return studio
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self.store.close()
+
+    # -- settings and credentials --------------------------------------------
+
+    def api_key(self) -> credentials.ApiKey:
+        return credentials.resolve(self.paths.config_dir)
+
+    def update_settings(self, **values: Any) -> Settings:
+        """Apply at once and persist the top-level keys to config.toml."""
+        self.settings = self.settings.with_values(**values)
+        save_top_level(self.paths.config_file, {k: v for k, v in values.items() if isinstance(v, (str, int, float))})
+        Plans(self.store).sync(self.settings.plan, self.settings.limits)
+        return self.settings
+
+    def client(self) -> LLMClient:
+        key = self.api_key().value
+        wanted = (self.settings.base_url, key, self.settings.timeout)
+        if self._client is None or self._client_key != wanted:
+            self._client = LLMClient(self.settings.base_url, key, timeout=self.settings.timeout)
+            self._client_key = wanted
+        return self._client
+
+    async def list_models(self) -> list[str]:
+        return await self.client().list_models()
+
+    # -- conversations ------------------------------------------------------
+
+    def new_conversation(self, category: str = "General", title: str = "New conversation") -> Conversation:
+        return self.conversations.create(title=title, category=category)
+
+    def history(self, conversation_id: str, limit: int | None = None, before: str | None = None) -> list[Message]:
+        return self.messages.for_conversation(conversation_id, limit=limit, before=before)
+
+    # -- chat -----------------------------------------------------------------
+
+    async def send(self, conversation_id: str, text: str) -> AsyncIterator[StudioEvent]:
+        if not text.strip():
+            raise StudioError("Type a message first.")
+        conversation = self.conversations.get(conversation_id)
+        message = self.messages.add(conversation_id, "user", text)
+        if conversation.title == "New conversation" and self.messages.count(conversation_id) == 1:
+            self.conversations.update(conversation_id, title=one_line(text, TITLE_CHARS) or "Untitled")
+        self.conversations.note_message(conversation_id, text, unread=False)
+        yield UserMessageSaved(message)
+        async for event in self._reply(conversation_id):
+            yield event
+
+    async def retry(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
+        """Answer the conversation as it stands; a failed reply stays where it was."""
+        turns = self.messages.for_conversation(conversation_id, limit=1)
+        if not turns:
+            raise StudioError("There is nothing to retry in this conversation yet.")
+        async for event in self._reply(conversation_id):
+            yield event
+
+    def _turns(self, conversation_id: str) -> list[dict[str, str]]:
+        """What the model sees: user turns and complete replies (failed ones are not context)."""
+        return [
+            {"role": m.role, "content": m.content}
+            for m in self.messages.for_conversation(conversation_id)
+            if m.role == "user" or (m.role == "assistant" and m.state == "complete" and m.content)
+        ]
+
+    async def _reply(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
+        settings = self.settings
+        mode = settings.chat
+        request = self._fit(catalog.PROMPT_ENGINEER, self._turns(conversation_id), mode.max_tokens)
+        reservation = self._reserve(request, mode.max_tokens)
+        try:
+            reply = self.messages.start_reply(conversation_id, settings.model)
+        except BaseException:
+            self.quota.release(reservation)
+            raise
+        yield ReplyStarted(reply)
+        outcome = _Stream()
+        last_flush = time.monotonic()
+        try:
+            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
+                yield ReplyDelta(reply.id, text, tokens.rough_estimate(outcome.text))
+                if time.monotonic() - last_flush >= FLUSH_SECONDS:
+                    self.messages.save_partial(reply.id, outcome.text)
+                    last_flush = time.monotonic()
+        finally:
+            final = self._settle_reply(conversation_id, reply.id, request, outcome, reservation)
+        yield ReplyDone(final)
+
+    def _settle_reply(
+        self, conversation_id: str, reply_id: str, request: list[dict[str, str]], outcome: _Stream, reservation: str
+    ) -> Message:
+        """Final state, usage and quota in one transaction, whatever way the stream ended."""
+        if outcome.error is None and not outcome.cancelled and outcome.finish_reason is not None:
+            state, error = "complete", None
+            if outcome.finish_reason == "length":
+                error = "The reply reached the max_tokens limit and was cut short."
+        elif outcome.cancelled:
+            state, error = "interrupted", "Stopped before the reply finished."
+        elif outcome.error is not None and outcome.error.kind == "cut_off":
+            state, error = "interrupted", outcome.error.message
+        else:
+            state, error = "error", outcome.error.message if outcome.error else "The reply did not finish."
+        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
+        cost = pricing.cost_micros(self.settings.model, prompt_tokens, completion_tokens, self.settings.prices)
+        with self.store.write():
+            self.messages.finish(
+                reply_id,
+                content=outcome.text,
+                state=state,
+                error=error,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cost=cost,
+            )
+            if prompt_tokens or completion_tokens:
+                self.quota.usage.record(
+                    "conversation",
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    cost=cost,
+                    model=self.settings.model,
+                    conversation_id=conversation_id,
+                )
+            self.quota.release(reservation)
+            if outcome.text:
+                self.conversations.note_message(
+                    conversation_id, outcome.text, unread=self.open_conversation_id not in (None, conversation_id)
+                )
+        return self.messages.get(reply_id)
+
+    def _usage_numbers(self, request: list[dict[str, str]], outcome: _Stream) -> tuple[int, int]:
+        """The server's numbers when it sent them; else our own exact count.
+
+        A request that failed before any output used nothing we can know of.
+        """
+        if outcome.usage is not None:
+            return outcome.usage.prompt_tokens, outcome.usage.completion_tokens
+        if not outcome.text and outcome.finish_reason is None:
+            return 0, 0
+        model = self.settings.model
+        return tokens.count_chat(request, model), tokens.count(outcome.text, model).tokens
+
+    def _fit(self, system_prompt: str, turns: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
+        window = context.context_window(self.settings.model, self.settings.context_window)
+        return context.fit(system_prompt, turns, model=self.settings.model, budget=max(window - max_tokens, 1))
+
+    def _reserve(self, request: list[dict[str, str]], max_tokens: int) -> str:
+        if self.api_key().value is None and OPENAI_HOST in self.settings.base_url:
+            raise StudioError(
+                "No API key is set for OpenAI — open Settings with F2 or run `promptstudio key set` "
+                "(or set OPENAI_API_KEY)."
+            )
+        needed = tokens.count_chat(request, self.settings.model) + max_tokens
+        try:
+            return self.quota.reserve(self.settings.plan, self.settings.limits, needed)
+        except QuotaExceeded as exc:
+            raise StudioError(str(exc)) from None
+
+    async def _stream(
+        self, request: list[dict[str, str]], temperature: float, max_tokens: int, outcome: _Stream
+    ) -> AsyncIterator[str]:
+        """Yield text as it arrives, recording everything about the ending in `outcome`."""
+        try:
+            async for event in self.client().stream_chat(
+                request, model=self.settings.model, temperature=temperature, max_tokens=max_tokens
+            ):
+                if isinstance(event, TextDelta):
+                    outcome.text += event.text
+                    yield event.text
+                elif isinstance(event, Usage):
+                    outcome.usage = event
+                elif isinstance(event, Finished):
+                    outcome.finish_reason = event.reason
+        except LLMError as exc:
+            outcome.error = exc
+        except (asyncio.CancelledError, GeneratorExit):
+            outcome.cancelled = True
+            raise
+
+    # -- prompt generation ----------------------------------------------------
+
+    async def generate(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
+        """Turn the whole conversation into a prompt; saved as soon as it is complete."""
+        conversation = self.conversations.get(conversation_id)
+        turns = self._turns(conversation_id)
+        if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
+            raise StudioError("Have at least one exchange with the assistant first, then press ctrl+g.")
+        mode = self.settings.generate
+        request = self._generator_request(conversation, turns, mode.max_tokens)
+        reservation = self._reserve(request, mode.max_tokens)
+        outcome = _Stream()
+        try:
+            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
+                yield PromptDelta(text, tokens.rough_estimate(outcome.text))
+        finally:
+            prompt = self._settle_prompt(conversation, request, outcome, reservation)
+        if prompt is None:
+            detail = outcome.error.message if outcome.error else "The endpoint stopped before the prompt was complete."
+            raise StudioError(f"No prompt was generated: {detail}")
+        yield PromptReady(prompt)
+
+    def _generator_request(self, conversation: Conversation, turns: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
+        """The transcript as one user message, dropping the oldest turns if it cannot fit."""
+        # The extra 200 leave room for the request's framing around the transcript.
+        kept = self._fit(catalog.PROMPT_GENERATOR, turns, max_tokens + 200)[1:]
+        transcript = "\n\n".join(f"{t['role'].upper()}: {t['content']}" for t in kept)
+        body = catalog.GENERATOR_REQUEST.format(category=conversation.category, transcript=transcript)
+        return [{"role": "system", "content": catalog.PROMPT_GENERATOR}, {"role": "user", "content": body}]
+
+    def _settle_prompt(
+        self, conversation: Conversation, request: list[dict[str, str]], outcome: _Stream, reservation: str
+    ) -> Prompt | None:
+        """Keep the prompt only when it arrived whole; usage is recorded either way."""
+        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
+        model = self.settings.model
+        cost = pricing.cost_micros(model, prompt_tokens, completion_tokens, self.settings.prices)
+        complete = outcome.error is None and not outcome.cancelled and outcome.finish_reason is not None
+        text = outcome.text.strip()
+        with self.store.write():
+            prompt = None
+            if complete and text:
+                prompt = self.prompts.add(
+                    title=conversation.title,
+                    content=text,
+                    conversation_id=conversation.id,
+                    category=conversation.category,
+                    model=model,
+                    tokens_used=tokens.count(text, model).tokens,
+                    cost=cost,
+                    metadata={"finish_reason": outcome.finish_reason},
+                )
+            if prompt_tokens or completion_tokens:
+                self.quota.usage.record(
+                    "prompt_optimization",
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    cost=cost,
+                    model=model,
+                    conversation_id=conversation.id,
+                    prompt_id=prompt.id if prompt else None,
+                )
+            self.quota.release(reservation)
+        return prompt
+
+    # -- prompts --------------------------------------------------------------
+
+    def save_prompt(self, prompt_id: str, *, title: str, category: str, tags: list[str]) -> Prompt:
+        """The user's edit of a generated prompt; tracked, never counted against limits."""
+        title = one_line(title, 200)
+        if not title:
+            raise StudioError("A prompt needs a title.")
+        if category not in catalog.CATEGORIES:
+            raise StudioError(f"Unknown category {category!r}; choose one of: {', '.join(catalog.CATEGORIES)}.")
+        clean_tags = sorted({one_line(t, 40) for t in tags if t.strip()})
+        with self.store.write():
+            prompt = self.prompts.update(prompt_id, title=title, category=category, tags=clean_tags)
+            self.quota.usage.record("prompt_save", prompt_id=prompt_id, conversation_id=prompt.conversation_id)
+        return prompt
+
+    def export_prompt(self, prompt: Prompt, fmt: str) -> str:
+        if fmt == "md":
+            meta = [f"- Category: {prompt.category}", f"- Created: {prompt.created_at}"]
+            if prompt.tags:
+                meta.append(f"- Tags: {', '.join(prompt.tags)}")
+            if prompt.model:
+                meta.append(f"- Model: {prompt.model}")
+            return f"# {prompt.title}\n\n" + "\n".join(meta) + f"\n\n---\n\n{prompt.content}\n"
+        if fmt == "json":
+            data = {
+                "id": prompt.id,
+                "title": prompt.title,
+                "category": prompt.category,
+                "tags": prompt.tags,
+                "model": prompt.model,
+                "tokens": prompt.tokens_used,
+                "created_at": prompt.created_at,
+                "updated_at": prompt.updated_at,
+                "conversation_id": prompt.conversation_id,
+                "content": prompt.content,
+            }
+            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        raise StudioError(f"Unknown export format {fmt!r}; use md or json.")
+
+    def write_export(self, prompt: Prompt, fmt: str, path: Path) -> Path:
+        """Write atomically so a full disk never leaves half a file behind."""
+        text = self.export_prompt(prompt, fmt)
+        target = path.expanduser()
+        tmp = target.with_name(f".{target.name}.partial")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StudioError(f"Could not write {target}: {exc.strerror or exc}.") from None
+        return target
+
+    # -- usage ----------------------------------------------------------------
+
+    def quota_status(self) -> QuotaStatus:
+        return self.quota.status(self.settings.plan, self.settings.limits)
+
+    def usage_report(self) -> UsageReport:
+        status = self.quota_status()
+        window = status.window
+        usage = self.quota.usage
+        return UsageReport(
+            quota=status,
+            days=usage.days(window.first_day, window.last_day),
+            by_type=usage.breakdown(window.start_utc, window.end_utc, "type"),
+            by_model=usage.breakdown(window.start_utc, window.end_utc, "model"),
+        )
