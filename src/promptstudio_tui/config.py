@@ -122,7 +122,11 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=', re.MULTILINE)
+    """Best-effort line of `key = ...` or of a `[table` header, for error messages."""
+    if key.startswith("["):
+        pattern = re.compile(rf"^[ \t]*{re.escape(key)}", re.MULTILINE)
+    else:
+        pattern = re.compile(rf'^[ \t]*("?){re.escape(key)}\1[ \t]*=', re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 

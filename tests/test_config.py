@@ -1,0 +1,102 @@
+"""config.toml, environment and flags, and one clear error for a bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from promptstudio_tui.config import ConfigError, load_settings, save_top_level
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "missing.toml")
+    assert settings.plan == "free"
+    assert (settings.limits.tokens_limit, settings.limits.requests_limit) == (10_000, 50)
+    assert settings.sources["model"] == "default"
+
+
+def test_file_values_tables_and_sources(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "config.toml",
+        """
+base_url = "http://localhost:11434/v1"
+model = "llama3.1"
+plan = "pro"
+temperature = 0.2
+max_tokens = 300
+
+[generate]
+max_tokens = 2000
+
+[plans.pro]
+tokens_limit = 5000
+
+[prices."llama3.1"]
+input = 0.5
+output = 1.5
+
+[keymap]
+generate_prompt = "ctrl+o"
+""",
+    )
+    s = load_settings(cfg)
+    assert (s.base_url, s.model, s.plan) == ("http://localhost:11434/v1", "llama3.1", "pro")
+    assert (s.chat.temperature, s.chat.max_tokens) == (0.2, 300)
+    assert (s.generate.temperature, s.generate.max_tokens) == (0.3, 2000)
+    assert (s.limits.tokens_limit, s.limits.requests_limit) == (5000, 2000)
+    assert str(s.prices["llama3.1"].output_per_mtok) == "1.5"
+    assert s.keymap == {"generate_prompt": "ctrl+o"}
+    assert s.sources["model"] == str(cfg)
+
+
+def test_environment_then_flags_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = write(tmp_path / "config.toml", 'base_url = "http://file/v1"\nmodel = "from-file"\n')
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://env/v1")
+    s = load_settings(cfg)
+    assert s.base_url == "http://env/v1" and s.sources["base_url"] == "environment variable OPENAI_BASE_URL"
+    s = load_settings(cfg, {"base_url": "http://flag/v1", "model": "flag-model", "plan": None})
+    assert (s.base_url, s.model) == ("http://flag/v1", "flag-model")
+    assert s.sources["model"] == "--model flag"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ('model = "a"\nplan = "pro\n', 2, "not valid TOML"),
+        ('model = "a"\n\ncolour = "red"\n', 3, "unknown setting 'colour'"),
+        ('model = "a"\ntemperature = "hot"\n', 2, "temperature must be a number"),
+        ('max_tokens = 1.5\n', 1, "max_tokens must be a whole number"),
+        ('model = "a"\n[plans.gold]\ntokens_limit = 1\n', 2, "unknown plan [plans.gold]"),
+        ('[keymap]\nsend = 5\n', 2, "[keymap] send must be a string"),
+        ('timeout = -1\n', 1, "must not be negative"),
+    ],
+)
+def test_bad_files_name_file_and_line(tmp_path: Path, text: str, line: int, fragment: str) -> None:
+    cfg = write(tmp_path / "config.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    message = str(info.value)
+    assert message.startswith(f"{cfg}, line {line}: ")
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_unknown_plan_flag_names_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="free, pro, enterprise"):
+        load_settings(tmp_path / "none.toml", {"plan": "gold"})
+
+
+def test_save_top_level_keeps_comments_and_tables(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "config.toml", '# my notes\nmodel = "old"\n\n[plans.free]\ntokens_limit = 99\n')
+    save_top_level(cfg, {"model": 'new "quoted"', "temperature": 0.4})
+    text = cfg.read_text()
+    assert text.startswith("# my notes\n")
+    s = load_settings(cfg)
+    assert (s.model, s.chat.temperature, s.limits.tokens_limit) == ('new "quoted"', 0.4, 99)
+    assert cfg.stat().st_mode & 0o077 == 0

@@ -1,0 +1,161 @@
+"""The SQLite store: migrations, FTS sync, pragmas, privacy, and refusing non-databases."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from promptstudio_tui.paths import Paths
+from promptstudio_tui.store import StoreError, open_store
+from promptstudio_tui.store import schema  # noqa: F401  (registers migrations)
+from promptstudio_tui.store.conversations import Conversations
+from promptstudio_tui.store.db import migrations
+from promptstudio_tui.store.messages import Messages
+from promptstudio_tui.store.prompts import Prompts
+
+TABLES = {"conversations", "messages", "prompts", "user_plans", "usage_tracking", "usage_summaries"}
+
+
+def migration_names() -> list[str]:
+    return [m.name for m in migrations._migrations]
+
+
+def test_empty_file_gets_every_table_and_records_migrations(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    assert TABLES <= set(store.db.table_names())
+    applied = [r["name"] for r in store.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert applied == migration_names()
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    assert store.query("PRAGMA foreign_keys")[0][0] == 1
+    assert store.query("PRAGMA busy_timeout")[0][0] >= 5000
+
+
+@pytest.mark.parametrize("stop_before", migration_names()[1:])
+def test_upgrade_from_every_earlier_version_keeps_data(tmp_path: Path, stop_before: str) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False), stop_before=stop_before)
+    conn.execute(
+        "INSERT INTO conversations (id, title, created_at, updated_at, last_message_at) VALUES ('c1', 'kept title', 'x', 'x', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO messages (id, conversation_id, role, content, created_at, updated_at) VALUES ('m1', 'c1', 'user', 'kept body', 'x', 'x')"
+    )
+    conn.commit()
+    conn.close()
+
+    store = open_store(path)
+    applied = [r["name"] for r in store.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert applied == migration_names()
+    assert Conversations(store).get("c1").title == "kept title"
+    # Rows that existed before the FTS migration are searchable after it.
+    assert [c.id for c in Conversations(store).page(query="kept body")] == ["c1"]
+    # A second open applies nothing twice.
+    store.close()
+    assert len(open_store(path).query("SELECT name FROM _sqlite_migrations")) == len(migration_names())
+
+
+def test_fts_follows_inserts_updates_and_deletes(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    conversations, messages, prompts = Conversations(store), Messages(store), Prompts(store)
+    conv = conversations.create("Quarterly report helper", tags=["finance"])
+    msg = messages.add(conv.id, "user", "summarise the spreadsheet please")
+    assert [c.id for c in conversations.page(query="spreadsh")] == [conv.id]
+    assert [c.id for c in conversations.page(query="finance")] == [conv.id]
+
+    messages.save_partial(msg.id, "now about penguins")
+    assert conversations.page(query="spreadsheet") == []
+    assert [c.id for c in conversations.page(query="penguin")] == [conv.id]
+
+    conversations.update(conv.id, title="Penguin facts")
+    assert [c.title for c in conversations.page(query="quarterly")] == []
+
+    prompt = prompts.add(title="Penguin prompt", content="You are a zoologist", conversation_id=conv.id)
+    assert [p.id for p in prompts.list(query="zoolog")] == [prompt.id]
+    prompts.delete(prompt.id)
+    assert prompts.list(query="zoolog") == []
+
+    messages.delete(msg.id)
+    assert conversations.page(query="penguins now") == []
+
+
+def test_search_input_is_never_fts_syntax(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    conversations = Conversations(store)
+    conversations.create('He said "NEAR(" OR * AND -x')
+    for query in ['"', "NEAR(", "*", "AND OR NOT", "-x", "(((", "'"]:
+        conversations.page(query=query)  # must not raise fts5 syntax errors
+    assert conversations.count(query="said near") == 1
+    assert conversations.count(query="!!!") == 0
+
+
+def test_cascades_and_set_null(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    conv = Conversations(store).create("t")
+    Messages(store).add(conv.id, "user", "hi")
+    prompt = Prompts(store).add(title="p", content="c", conversation_id=conv.id)
+    with store.write() as db:
+        db.execute("DELETE FROM conversations WHERE id = ?", (conv.id,))
+    assert store.query("SELECT count(*) FROM messages")[0][0] == 0
+    assert Prompts(store).get(prompt.id).conversation_id is None
+
+
+def test_role_and_state_are_checked(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    conv = Conversations(store).create("t")
+    with pytest.raises(sqlite3.IntegrityError):
+        Messages(store).add(conv.id, "robot", "x")
+    with pytest.raises(sqlite3.IntegrityError):
+        Messages(store).add(conv.id, "user", "x", state="done")
+
+
+def test_ids_sort_by_creation_within_a_millisecond(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    conv = Conversations(store).create("t")
+    ids = [Messages(store).add(conv.id, "user", str(i)).id for i in range(50)]
+    assert ids == sorted(ids)
+    assert [m.content for m in Messages(store).for_conversation(conv.id, limit=3)] == ["47", "48", "49"]
+
+
+def test_database_and_dirs_are_private(home: Path) -> None:
+    paths = Paths.discover()
+    paths.ensure_private()
+    open_store(paths.database).close()
+    assert stat.S_IMODE(paths.database.stat().st_mode) == 0o600
+    for directory in (paths.data_dir, paths.config_dir, paths.cache_dir):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def test_loose_permissions_are_tightened_and_reported(home: Path) -> None:
+    paths = Paths.discover()
+    paths.ensure_private()
+    open_store(paths.database).close()
+    paths.database.chmod(0o644)
+    paths.data_dir.chmod(0o755)
+    report = paths.ensure_private()
+    assert len(report) == 2 and all("readable by other users" in line for line in report)
+    assert stat.S_IMODE(paths.database.stat().st_mode) == 0o600
+    assert stat.S_IMODE(paths.data_dir.stat().st_mode) == 0o700
+
+
+def test_non_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "promptstudio.db"
+    original = b"these are my notes, not a database\n" * 10
+    path.write_bytes(original)
+    with pytest.raises(StoreError, match="doctor --move-aside"):
+        open_store(path)
+    assert path.read_bytes() == original
+
+
+def test_damaged_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "promptstudio.db"
+    open_store(path).close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # wreck the schema page, keep the header
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError):
+        open_store(path)
