@@ -150,3 +150,26 @@ def test_parallel_processes_never_pass_the_request_limit(run, home: Path) -> Non
     assert json.loads(run("usage", "--json").stdout)["requests"]["used"] == 3
     listing = json.loads(run("conversations", "list", "--json").stdout)
     assert len(listing) == 8  # every message was kept, refused or not
+
+
+def test_config_path_and_doctor(run, home: Path) -> None:
+    paths = run("config-path").stdout
+    assert f"database  {home / 'promptstudio.db'}" in paths
+    assert "no database yet" in run("doctor").stdout
+    run("usage")
+    assert run("doctor").stdout.strip().endswith(": ok.")
+
+
+def test_corrupt_database_is_never_overwritten(run, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    db = home / "promptstudio.db"
+    db.write_bytes(b"not a database at all" * 100)
+    refused = run("usage", check=1)
+    assert "not a usable Prompt Studio database" in refused.stderr and "doctor --move-aside" in refused.stderr
+    assert db.read_bytes() == b"not a database at all" * 100
+    run("doctor", check=1)
+    moved = run("doctor", "--move-aside").stdout
+    assert "Moved it to" in moved and not db.exists()
+    [aside] = home.glob("promptstudio.db.unusable-*")
+    assert aside.read_bytes() == b"not a database at all" * 100
+    assert run("usage").returncode == 0
