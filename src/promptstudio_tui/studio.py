@@ -8,6 +8,7 @@ CLI both drive this class; neither talks to SQLite or the OpenAI SDK directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -138,8 +139,12 @@ class Studio:
 
     def update_settings(self, **values: Any) -> Settings:
         """Apply at once and persist the top-level keys to config.toml."""
+        previous = self.settings.chat
         self.settings = self.settings.with_values(**values)
-        save_top_level(self.paths.config_file, {k: v for k, v in values.items() if isinstance(v, (str, int, float))})
+        persisted = {k: v for k, v in values.items() if isinstance(v, (str, int, float))}
+        if "chat" in values:  # config.toml keeps the chat mode as top-level temperature/max_tokens
+            persisted |= {k: v for k, v in vars(values["chat"]).items() if getattr(previous, k) != v}
+        save_top_level(self.paths.config_file, persisted)
         Plans(self.store).sync(self.settings.plan, self.settings.limits)
         return self.settings
 
@@ -151,8 +156,15 @@ class Studio:
             self._client_key = wanted
         return self._client
 
-    async def list_models(self) -> list[str]:
-        return await self.client().list_models()
+    async def list_models(self, base_url: str | None = None) -> list[str]:
+        """The endpoint's model ids; `base_url` asks an endpoint the user is choosing in Settings."""
+        if base_url is None or base_url == self.settings.base_url:
+            return await self.client().list_models()
+        client = LLMClient(base_url, self.api_key().value, timeout=self.settings.timeout)
+        try:
+            return await client.list_models()
+        finally:
+            await client.aclose()
 
     # -- conversations ------------------------------------------------------
 
@@ -219,16 +231,17 @@ class Studio:
         self, conversation_id: str, reply_id: str, request: list[dict[str, str]], outcome: _Stream, reservation: str
     ) -> Message:
         """Final state, usage and quota in one transaction, whatever way the stream ended."""
-        if outcome.error is None and not outcome.cancelled and outcome.finish_reason is not None:
+        if outcome.error is not None and outcome.error.kind != "cut_off":
+            state, error = "error", outcome.error.message
+        elif outcome.error is not None:
+            state, error = "interrupted", outcome.error.message
+        elif outcome.cancelled or outcome.finish_reason is None:
+            # Cancelled by the user, or the consumer stopped reading: keep what arrived.
+            state, error = "interrupted", "Stopped before the reply finished."
+        else:
             state, error = "complete", None
             if outcome.finish_reason == "length":
                 error = "The reply reached the max_tokens limit and was cut short."
-        elif outcome.cancelled:
-            state, error = "interrupted", "Stopped before the reply finished."
-        elif outcome.error is not None and outcome.error.kind == "cut_off":
-            state, error = "interrupted", outcome.error.message
-        else:
-            state, error = "error", outcome.error.message if outcome.error else "The reply did not finish."
         prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
         cost = pricing.cost_micros(self.settings.model, prompt_tokens, completion_tokens, self.settings.prices)
         with self.store.write():
@@ -289,17 +302,18 @@ class Studio:
         self, request: list[dict[str, str]], temperature: float, max_tokens: int, outcome: _Stream
     ) -> AsyncIterator[str]:
         """Yield text as it arrives, recording everything about the ending in `outcome`."""
+        events = self.client().stream_chat(request, model=self.settings.model, temperature=temperature, max_tokens=max_tokens)
         try:
-            async for event in self.client().stream_chat(
-                request, model=self.settings.model, temperature=temperature, max_tokens=max_tokens
-            ):
-                if isinstance(event, TextDelta):
-                    outcome.text += event.text
-                    yield event.text
-                elif isinstance(event, Usage):
-                    outcome.usage = event
-                elif isinstance(event, Finished):
-                    outcome.finish_reason = event.reason
+            # aclosing: the HTTP stream closes at once however this generator is left.
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        outcome.text += event.text
+                        yield event.text
+                    elif isinstance(event, Usage):
+                        outcome.usage = event
+                    elif isinstance(event, Finished):
+                        outcome.finish_reason = event.reason
         except LLMError as exc:
             outcome.error = exc
         except (asyncio.CancelledError, GeneratorExit):
