@@ -1,0 +1,294 @@
+"""OpenAI-compatible chat client: a stream of small events and one-sentence errors.
+
+The `openai` SDK is imported lazily (it costs ~0.7 s) because this module sits on the
+UI import path. Retries (429 and 5xx, honouring Retry-After; also timeouts and
+connection failures) are the SDK's own, bounded by `max_retries`.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import openai
+    from openai import AsyncOpenAI
+
+# Sent when the user has no key: local servers (Ollama, LM Studio, vLLM) ignore it, and
+# it is plainly not a secret if it shows up in their logs.
+PLACEHOLDER_KEY = "not-needed"
+SETTINGS_HINT = "`promptstudio key set` or in Settings (F2)"
+
+# Key-shaped tokens in server-provided text are masked even when they are not ours.
+_KEYLIKE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}")
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: str  # the server's finish_reason ("stop", "length", ...)
+
+
+Event = TextDelta | Usage | Finished
+
+
+class LLMError(Exception):
+    """A failed request, as one actionable sentence that never contains the API key.
+
+    kind: "no_key", "auth", "forbidden", "not_found", "rate_limited", "server",
+    "timeout", "connection", "malformed", "cut_off" or "bad_request".
+    """
+
+    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"LLMError(kind={self.kind!r}, message={self.message!r}, status={self.status!r})"
+
+
+class LLMClient:
+    """One endpoint, one key. Use from a single event loop (the SDK's connection pool is bound to it)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+    ) -> None:
+        self._base_url = base_url
+        self._api_key = api_key or None
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._max_retries = max_retries
+        self._client: AsyncOpenAI | None = None
+        # Shown in messages: host and URL without user-info/query, which could hold secrets.
+        parts = urlsplit(base_url)
+        host = parts.netloc.rpartition("@")[2]
+        self._host = self._scrub(host or base_url)
+        self._url = self._scrub(f"{parts.scheme}://{self._host}{parts.path}" if host else base_url)
+
+    def __repr__(self) -> str:
+        return f"LLMClient(base_url={self._url!r}, api_key={'set' if self._api_key else 'none'})"
+
+    def _sdk(self) -> AsyncOpenAI:
+        if self._client is None:
+            import httpx2
+            from openai import AsyncOpenAI
+
+            self._client = AsyncOpenAI(
+                base_url=self._base_url,
+                api_key=self._api_key or PLACEHOLDER_KEY,
+                timeout=httpx2.Timeout(self._timeout, connect=self._connect_timeout),
+                max_retries=self._max_retries,
+            )
+        return self._client
+
+    async def stream_chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str,
+        temperature: float | None,
+        max_tokens: int | None,
+    ) -> AsyncIterator[Event]:
+        """Yield TextDelta per content delta, then Usage (if reported) and one Finished.
+
+        Raises LLMError, also mid-stream (the caller keeps the text it already has); a
+        stream that ends without a finish_reason is "cut_off". Cancelling the consumer
+        closes the HTTP response at once when it is waiting on the network; a consumer
+        that may be cancelled elsewhere should wrap this in `contextlib.aclosing`.
+        """
+        import openai
+
+        options: dict[str, object] = {}
+        if temperature is not None:
+            options["temperature"] = temperature
+        if max_tokens is not None:
+            options["max_tokens"] = max_tokens
+        try:
+            stream = await self._sdk().chat.completions.create(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                stream=True,
+                stream_options={"include_usage": True},
+                **options,  # type: ignore[arg-type]
+            )
+        except openai.OpenAIError as err:
+            raise self._error(err, model=model) from None
+
+        finish: str | None = None
+        usage: Usage | None = None
+        chunks = 0
+        try:
+            async with stream:
+                async for chunk in stream:
+                    chunks += 1
+                    if chunk.usage is not None:
+                        # Some servers report running totals on every chunk: keep the last.
+                        usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+                    for choice in chunk.choices or ():
+                        if choice.index != 0:
+                            continue
+                        if choice.delta is not None and choice.delta.content:
+                            yield TextDelta(choice.delta.content)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+        # ValueError covers non-JSON data lines and invalid UTF-8: the SDK decodes strictly.
+        except (openai.OpenAIError, ValueError) as err:
+            raise self._error(err, model=model, streaming=True) from None
+        if chunks == 0:  # a 200 that was not SSE at all, e.g. a web page at the base URL
+            raise self._malformed()
+        if finish is None:
+            raise self._cut_off()
+        if usage is not None:
+            yield usage
+        yield Finished(finish)
+
+    async def list_models(self) -> list[str]:
+        """Sorted model ids from GET /models."""
+        import openai
+
+        try:
+            return sorted({model.id async for model in self._sdk().models.list()})
+        except (AttributeError, TypeError):  # the SDK fails this way building a page from non-JSON
+            raise self._malformed() from None
+        except (openai.OpenAIError, ValueError) as err:
+            raise self._error(err, model=None) from None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    # -- errors -----------------------------------------------------------------------
+
+    def _error(self, err: Exception, *, model: str | None, streaming: bool = False) -> LLMError:
+        import openai
+
+        if isinstance(err, openai.APITimeoutError):
+            if streaming:
+                text = f"The reply from {self._host} stalled for more than {self._timeout:g} s — the partial text is kept; try again."
+            else:
+                text = f"No answer from {self._host} within {self._timeout:g} s — check that the server is up and not overloaded, then try again."
+            return LLMError("timeout", text)
+        if isinstance(err, openai.APIConnectionError):
+            if streaming:
+                return self._cut_off()
+            if _is_dns_failure(err):
+                text = f"Cannot resolve the host {self._host} — check the base URL {self._url} in Settings (F2)."
+            else:
+                text = f"Cannot reach {self._url} — check that the server is running and the base URL is right (Settings, F2)."
+            return LLMError("connection", text)
+        if isinstance(err, openai.APIStatusError):
+            return self._status_error(err, model)
+        if isinstance(err, openai.APIError):  # an {"error": ...} event inside a 200 stream
+            detail = self._server_detail(err.message) or "no details"
+            return LLMError("server", f"The endpoint at {self._host} reported an error mid-reply ({detail}) — try again.")
+        if isinstance(err, ValueError):
+            return self._malformed()
+        return LLMError("server", f"The request to {self._host} failed unexpectedly ({type(err).__name__}) — try again.")
+
+    def _status_error(self, err: openai.APIStatusError, model: str | None) -> LLMError:
+        status = err.status_code
+        headers = err.response.headers
+        if status == 401 and self._api_key is None:
+            kind, text = "no_key", f"The endpoint needs an API key and none is set — set one with {SETTINGS_HINT}."
+        elif status == 401:
+            kind, text = "auth", f"The endpoint rejected the API key (401) — check it with {SETTINGS_HINT}."
+        elif status == 403:
+            what = f"model '{model}'" if model else "this endpoint"
+            kind, text = "forbidden", f"The API key has no access to {what} (403) — pick another model or key with {SETTINGS_HINT}."
+        elif status == 404 and model is None:
+            kind, text = "not_found", f"The endpoint at {self._host} offers no model list (404 on /models) — check the base URL ends in /v1, or type the model name in Settings (F2)."
+        elif status == 404:
+            kind, text = "not_found", f"The endpoint at {self._host} has no model '{model}' (404) — pick one with `promptstudio models` or in Settings (F2), and check the base URL."
+        elif status == 429 and err.code == "insufficient_quota":
+            kind, text = "rate_limited", f"The account behind this API key is out of quota (429 at {self._host}) — check its billing or use another key with {SETTINGS_HINT}."
+        elif status == 429:
+            wait = _retry_after(headers)
+            when = f"in {max(1, round(wait))} s" if wait is not None else "in a minute"
+            kind, text = "rate_limited", f"The endpoint at {self._host} is rate-limiting requests (429) — try again {when}."
+        elif status >= 500:
+            attempts = int(err.request.headers.get("x-stainless-retry-count", "0")) + 1
+            tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+            kind, text = "server", f"The endpoint at {self._host} had a server error ({status}) after {tries} — try again shortly."
+        else:
+            detail = self._server_detail(_body_message(err.body))
+            said = f"{status}: {detail}" if detail else str(status)
+            kind, text = "bad_request", f"The endpoint at {self._host} rejected the request ({said}) — check the model and settings in Settings (F2)."
+        return LLMError(kind, text, status=status, retry_after=_retry_after(headers))
+
+    def _cut_off(self) -> LLMError:
+        text = f"The reply was cut off: {self._host} closed the stream before it finished — the partial text is kept; try again."
+        return LLMError("cut_off", text)
+
+    def _malformed(self) -> LLMError:
+        text = f"The endpoint at {self._host} sent data that is not valid OpenAI JSON — check that the base URL points at an OpenAI-compatible /v1 API."
+        return LLMError("malformed", text)
+
+    def _server_detail(self, text: str | None) -> str:
+        """Server-provided text, made safe to show: one line, short, no keys, no trailing period."""
+        if not text:
+            return ""
+        line = " ".join(self._scrub(text).split())
+        if len(line) > 160:
+            line = line[:159] + "…"
+        return line.rstrip(".")
+
+    def _scrub(self, text: str) -> str:
+        if self._api_key:
+            text = text.replace(self._api_key, "***")
+        return _KEYLIKE.sub("***", text)
+
+
+def _is_dns_failure(err: BaseException) -> bool:
+    """True when the SDK's connection error wraps a name-resolution failure."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from retry-after-ms / Retry-After (the SDK's order); None if absent or a date."""
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return max(0.0, float(value) / divisor)
+            except ValueError:
+                continue
+    return None
+
+
+def _body_message(body: object) -> str | None:
+    if isinstance(body, dict):
+        message = body.get("message")
+        return message if isinstance(message, str) else None
+    return body if isinstance(body, str) else None

@@ -1,0 +1,376 @@
+"""LLMClient against the loopback server over real HTTP: events, error mapping, retries, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from loopback import LoopbackServer, Scenario, count_tokens, default_reply, run_server
+
+from promptstudio_tui.llm import Event, Finished, LLMClient, LLMError, TextDelta, Usage
+
+KEY = "sk-loopback-SECRET-7f3a9c2e5b1d"
+MESSAGES = [
+    {"role": "system", "content": "You help write prompts."},
+    {"role": "user", "content": "I need a prompt for summarising meeting notes."},
+]
+
+MakeClient = Callable[..., LLMClient]
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with run_server() as loopback:
+        yield loopback
+
+
+@pytest.fixture
+async def make_client() -> AsyncIterator[MakeClient]:
+    clients: list[LLMClient] = []
+
+    def make(base_url: str, api_key: str | None = KEY, **options: float) -> LLMClient:
+        options.setdefault("max_retries", 0)  # tests opt in to retries explicitly
+        options.setdefault("timeout", 5.0)
+        client = LLMClient(base_url, api_key, **options)  # type: ignore[arg-type]
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+async def collect(client: LLMClient, **options: object) -> tuple[list[Event], LLMError | None]:
+    """All events until the end or an LLMError, which is returned rather than raised."""
+    events: list[Event] = []
+    kwargs: dict[str, object] = {"model": "loopback-small", "temperature": None, "max_tokens": None, **options}
+    try:
+        async for event in client.stream_chat(MESSAGES, **kwargs):  # type: ignore[arg-type]
+            events.append(event)
+    except LLMError as err:
+        return events, err
+    return events, None
+
+
+def text_of(events: list[Event]) -> str:
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chat_requests(server: LoopbackServer) -> int:
+    return sum(r.path.endswith("/chat/completions") for r in server.requests)
+
+
+# -- streaming -----------------------------------------------------------------------------
+
+
+async def test_stream_yields_deltas_then_usage_then_one_finished(server: LoopbackServer, make_client: MakeClient) -> None:
+    events, error = await collect(make_client(server.base_url))
+
+    assert error is None
+    reply = default_reply(MESSAGES)
+    assert text_of(events) == reply
+    assert all(e.text for e in events if isinstance(e, TextDelta))  # the empty role chunk is skipped
+    prompt = count_tokens("".join(m["content"] for m in MESSAGES))
+    assert events[-2:] == [Usage(prompt, count_tokens(reply)), Finished("stop")]
+
+
+async def test_request_carries_key_stream_options_and_only_given_settings(
+    server: LoopbackServer, make_client: MakeClient
+) -> None:
+    client = make_client(server.base_url)
+    await collect(client)
+    await collect(client, temperature=0.3, max_tokens=256)
+
+    first, second = (r for r in server.requests if r.path == "/v1/chat/completions")
+    assert first.headers["authorization"] == f"Bearer {KEY}"
+    assert first.body["stream"] is True
+    assert first.body["stream_options"] == {"include_usage": True}
+    assert first.body["messages"] == MESSAGES
+    assert first.body["model"] == "loopback-small"
+    assert "temperature" not in first.body and "max_tokens" not in first.body
+    assert (second.body["temperature"], second.body["max_tokens"]) == (0.3, 256)
+
+
+async def test_no_usage_event_when_server_reports_none(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(reply="Short answer.", include_usage=False))
+    events, error = await collect(make_client(server.base_url))
+
+    assert error is None
+    assert not any(isinstance(e, Usage) for e in events)
+    assert events[-1] == Finished("stop") and text_of(events) == "Short answer."
+
+
+async def test_length_finish_reason_is_reported(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(reply="Truncated by max_tokens", finish_reason="length"))
+    events, error = await collect(make_client(server.base_url))
+
+    assert error is None and events[-1] == Finished("length")
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [Scenario(reply="word " * 200, chunk_size=5, delay=0.1), Scenario(hang=True)],
+    ids=["mid-stream", "before-first-byte"],
+)
+async def test_cancel_closes_the_connection_promptly(
+    server: LoopbackServer, make_client: MakeClient, scenario: Scenario
+) -> None:
+    server.script(scenario)
+    client = make_client(server.base_url)
+    progressed = asyncio.Event()
+
+    async def consume() -> None:
+        async for event in client.stream_chat(MESSAGES, model="m", temperature=None, max_tokens=None):
+            if isinstance(event, TextDelta):
+                progressed.set()
+
+    task = asyncio.create_task(consume())
+    if scenario.hang:
+        await asyncio.sleep(0.2)  # request sent, no answer yet
+    else:
+        await asyncio.wait_for(progressed.wait(), 5)
+    cancelled_at = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert await asyncio.to_thread(server.requests[-1].disconnected.wait, 2)
+    assert time.monotonic() - cancelled_at < 0.5
+
+
+# -- failures mid-stream ---------------------------------------------------------------------
+
+
+async def test_connection_dropped_mid_stream_is_cut_off_after_partial_text(
+    server: LoopbackServer, make_client: MakeClient
+) -> None:
+    server.script(Scenario(reply="The first part. The second part.", chunk_size=4, cut_off_after_chars=16))
+    events, error = await collect(make_client(server.base_url))
+
+    assert text_of(events) == "The first part. "
+    assert error is not None and error.kind == "cut_off"
+    assert not any(isinstance(e, Finished) for e in events)
+
+
+async def test_stream_ending_without_finish_reason_is_cut_off(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(reply="All text but no finish.", finish_reason=None))
+    events, error = await collect(make_client(server.base_url))
+
+    assert text_of(events) == "All text but no finish."
+    assert error is not None and error.kind == "cut_off"
+
+
+@pytest.mark.parametrize("fault", ["malformed", "invalid_utf8"])
+async def test_bad_stream_data_is_malformed_after_partial_text(
+    server: LoopbackServer, make_client: MakeClient, fault: str
+) -> None:
+    server.script(Scenario(reply="Hello world, friend.", chunk_size=6, **{fault: True}))
+    events, error = await collect(make_client(server.base_url))
+
+    assert text_of(events) == "Hello "
+    assert error is not None and error.kind == "malformed"
+
+
+@pytest.fixture
+def web_page_url() -> Iterator[str]:
+    """A base URL that answers everything with 200 and an HTML page (a web UI, not an API)."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>Web UI</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+async def test_web_page_instead_of_api_is_malformed(web_page_url: str, make_client: MakeClient) -> None:
+    client = make_client(web_page_url)
+    _, error = await collect(client)
+    with pytest.raises(LLMError) as caught:
+        await client.list_models()
+
+    assert error is not None and error.kind == "malformed" and "/v1" in error.message
+    assert caught.value.kind == "malformed"
+
+
+async def test_stall_mid_stream_times_out(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(reply="late", delay=2.0))
+    events, error = await collect(make_client(server.base_url, timeout=0.3))
+
+    assert events == []
+    assert error is not None and error.kind == "timeout" and "stalled" in error.message
+
+
+# -- HTTP errors and retries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "api_key", "kind", "hint"),
+    [
+        (401, None, "no_key", "promptstudio key set"),
+        (401, KEY, "auth", "promptstudio key set"),
+        (403, KEY, "forbidden", "loopback-small"),
+        (404, KEY, "not_found", "promptstudio models"),
+        (400, KEY, "bad_request", "Invalid request"),
+    ],
+)
+async def test_status_maps_to_kind_and_actionable_message(
+    server: LoopbackServer, make_client: MakeClient, status: int, api_key: str | None, kind: str, hint: str
+) -> None:
+    server.script(Scenario(status=status))
+    events, error = await collect(make_client(server.base_url, api_key))
+
+    assert events == []
+    assert error is not None
+    assert (error.kind, error.status) == (kind, status)
+    assert hint in error.message and str(error) == error.message
+    assert error.message.count(". ") == 0 and error.message.endswith(".")  # one sentence
+
+
+async def test_missing_key_sends_a_placeholder_not_a_secret(server: LoopbackServer, make_client: MakeClient) -> None:
+    await collect(make_client(server.base_url, api_key=None))
+
+    assert server.requests[-1].headers["authorization"] == "Bearer not-needed"
+
+
+async def test_rate_limit_reports_retry_after(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(status=429, retry_after=7))
+    _, error = await collect(make_client(server.base_url))
+
+    assert error is not None and error.kind == "rate_limited"
+    assert error.retry_after == 7.0 and "try again in 7 s" in error.message
+
+
+async def test_out_of_quota_is_not_told_to_wait(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(status=429, error_code="insufficient_quota"))
+    _, error = await collect(make_client(server.base_url))
+
+    assert error is not None and error.kind == "rate_limited" and "out of quota" in error.message
+
+
+async def test_429_with_retry_after_is_retried_then_succeeds(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(status=429, retry_after=0.2, fail_times=1, reply="Made it."))
+    started = time.monotonic()
+    events, error = await collect(make_client(server.base_url, max_retries=2))
+
+    assert error is None and text_of(events) == "Made it."
+    assert chat_requests(server) == 2
+    assert time.monotonic() - started >= 0.2  # Retry-After was honoured
+
+
+async def test_500_is_retried_then_succeeds(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(status=500, retry_after=0.01, fail_times=2, reply="Third time lucky."))
+    events, error = await collect(make_client(server.base_url, max_retries=2))
+
+    assert error is None and text_of(events) == "Third time lucky."
+    assert chat_requests(server) == 3
+
+
+async def test_503_exhausting_retries_names_the_attempts(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(status=503, retry_after=0.01, fail_times=10))
+    _, error = await collect(make_client(server.base_url, max_retries=2))
+
+    assert error is not None and (error.kind, error.status) == ("server", 503)
+    assert "after 3 attempts" in error.message
+    assert chat_requests(server) == 3
+
+
+async def test_no_answer_times_out(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(hang=True))
+    started = time.monotonic()
+    _, error = await collect(make_client(server.base_url, timeout=0.3))
+
+    assert error is not None and error.kind == "timeout"
+    assert "within 0.3 s" in error.message and "127.0.0.1" in error.message
+    assert time.monotonic() - started < 2
+
+
+async def test_connection_refused(make_client: MakeClient) -> None:
+    base_url = f"http://127.0.0.1:{closed_port()}/v1"
+    _, error = await collect(make_client(base_url))
+
+    assert error is not None and error.kind == "connection" and base_url in error.message
+
+
+async def test_dns_failure(make_client: MakeClient) -> None:
+    _, error = await collect(make_client("http://nonexistent.invalid/v1"))
+
+    assert error is not None and error.kind == "connection"
+    assert "resolve" in error.message and "nonexistent.invalid" in error.message
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+async def test_list_models_sorted(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.models = ["zeta", "alpha", "mid"]
+
+    assert await make_client(server.base_url).list_models() == ["alpha", "mid", "zeta"]
+
+
+async def test_list_models_without_endpoint_is_not_found(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.models = None
+    with pytest.raises(LLMError) as caught:
+        await make_client(server.base_url).list_models()
+
+    assert caught.value.kind == "not_found" and "/models" in caught.value.message
+
+
+async def test_list_models_with_wrong_key_is_auth(make_client: MakeClient) -> None:
+    with run_server(api_key="sk-the-right-one") as server, pytest.raises(LLMError) as caught:
+        await make_client(server.base_url).list_models()
+
+    assert caught.value.kind == "auth"
+
+
+# -- secrets --------------------------------------------------------------------------------
+
+
+async def test_key_never_appears_in_errors(server: LoopbackServer, make_client: MakeClient) -> None:
+    echo = f"Incorrect API key provided: {KEY}. Also sk-someoneelse-0123456789."
+    failures = [Scenario(status=s, error_message=echo) for s in (400, 401, 403, 404, 422, 429, 500)]
+    server.script(*failures, Scenario(hang=True))
+    client = make_client(server.base_url, timeout=0.3)
+    errors = [(await collect(client))[1] for _ in range(len(failures) + 1)]
+    leaky_url = f"http://user:{KEY}@127.0.0.1:{closed_port()}/v1?api_key={KEY}"
+    leaky_client = make_client(leaky_url)
+    errors.append((await collect(leaky_client))[1])
+
+    assert all(e is not None for e in errors)
+    assert "400: Incorrect API key provided: ***" in errors[0].message  # server text is echoed, scrubbed
+    for error in errors:
+        for shown in (str(error), repr(error), error.message, *map(str, error.args)):
+            assert KEY not in shown and "sk-someoneelse" not in shown
+    assert KEY not in repr(client) and KEY not in repr(leaky_client)
+
+
+def test_importing_llm_does_not_import_openai() -> None:
+    code = "import sys, promptstudio_tui.llm; sys.exit('openai' in sys.modules or 'httpx2' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
