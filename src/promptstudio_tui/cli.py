@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -98,6 +99,14 @@ def _out(text: str) -> None:
 
     sys.stdout.write(inert(text) if sys.stdout.isatty() else text)
     sys.stdout.flush()
+
+
+def _json_out(data: object) -> None:
+    """JSON with stored text in it (titles, previews): json.dumps escapes C0 controls but
+    leaves C1 ones (U+0080-U+009F, e.g. U+009B CSI, which terminals may obey) and DEL raw;
+    escape those too. Still the same JSON value."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    print(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,7 +204,7 @@ def _cmd_conversations(args: argparse.Namespace) -> int:
     studio = _studio(args)
     rows = studio.conversations.page("archived" if args.archived else "all", "recent", args.search, 0, args.limit)
     if args.json:
-        print(json.dumps([_conversation_json(c) for c in rows], indent=2, ensure_ascii=False))
+        _json_out([_conversation_json(c) for c in rows])
     else:
         for c in rows:
             star = "*" if c.is_starred else " "
@@ -224,7 +233,7 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
     if args.action == "list":
         prompts = studio.prompts.list()
         if args.json:
-            print(json.dumps([json.loads(studio.export_prompt(p, "json")) for p in prompts], indent=2, ensure_ascii=False))
+            _json_out([json.loads(studio.export_prompt(p, "json")) for p in prompts])
         for p in prompts if not args.json else []:
             fav = "*" if p.is_favorite else " "
             print(f"{p.id}  {fav} {p.created_at[:16].replace('T', ' ')}  {p.tokens_used:>6} tok  {one_line(p.title, 60)}")
@@ -318,7 +327,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
             await studio.aclose()
 
     for name in asyncio.run(run()):
-        print(name)
+        _out(name + "\n")  # model ids come from the endpoint: untrusted like its replies
     return 0
 
 

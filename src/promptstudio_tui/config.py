@@ -110,6 +110,9 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}, ""
+    except UnicodeDecodeError as exc:  # name the line, like every other config error
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, f"is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", line) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot be read ({exc.__class__.__name__}: {exc})") from None
     try:
@@ -121,26 +124,43 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(path, f"is not valid TOML: {reason}", line) from None
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """Best-effort line of `key = ...` or of a `[table` header, for error messages."""
+def _line_of(text: str, key: str, table: str | None = None) -> int | None:
+    """Best-effort line of `key = ...` or of a `[table` header, for error messages.
+
+    With `table` ("generate", "plans.pro"), look inside that table first: the same key
+    name may appear at the top level or in another table earlier in the file."""
     if key.startswith("["):
         pattern = re.compile(rf"^[ \t]*{re.escape(key)}", re.MULTILINE)
     else:
         pattern = re.compile(rf'^[ \t]*("?){re.escape(key)}\1[ \t]*=', re.MULTILINE)
-    match = pattern.search(text)
+    start, end = 0, len(text)
+    if table is not None:
+        header = re.compile(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", re.MULTILINE).search(text)
+        if header is not None:
+            start = header.end()
+            following = re.compile(r"^[ \t]*\[", re.MULTILINE).search(text, start)
+            end = following.start() if following else len(text)
+    match = pattern.search(text, start, end) or pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _typed(value: Any, kind: type, key: str, path: Path, text: str) -> Any:
+def _typed(value: Any, kind: type, key: str, path: Path, text: str, table: str | None = None) -> Any:
     ok = isinstance(value, kind) and not isinstance(value, bool)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
     if not ok:
         expected = {str: "a string", int: "a whole number", float: "a number"}[kind]
-        raise ConfigError(path, f"{key} must be {expected}, not {value!r}", _line_of(text, key))
+        raise ConfigError(path, f"{key} must be {expected}, not {value!r}", _line_of(text, key, table))
     if kind in (int, float) and value < 0:
-        raise ConfigError(path, f"{key} must not be negative", _line_of(text, key))
+        raise ConfigError(path, f"{key} must not be negative", _line_of(text, key, table))
     return value
+
+
+def _known_keys(values: dict[str, Any], known: tuple[str, ...], table: str, path: Path, text: str) -> None:
+    """A typo inside a table (`token_limit`) must not be silently ignored."""
+    for key in values:
+        if key not in known:
+            raise ConfigError(path, f"unknown setting {key!r} in [{table}] (known: {', '.join(known)})", _line_of(text, key, table))
 
 
 def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) -> Settings:
@@ -160,19 +180,23 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
         top.get("temperature", settings.chat.temperature), top.get("max_tokens", settings.chat.max_tokens)
     )
     gen = _table(raw, "generate", path, text)
+    _known_keys(gen, ("temperature", "max_tokens"), "generate", path, text)
     values["generate"] = ModeSettings(
-        _typed(gen.get("temperature", settings.generate.temperature), float, "temperature", path, text),
-        _typed(gen.get("max_tokens", settings.generate.max_tokens), int, "max_tokens", path, text),
+        _typed(gen.get("temperature", settings.generate.temperature), float, "temperature", path, text, "generate"),
+        _typed(gen.get("max_tokens", settings.generate.max_tokens), int, "max_tokens", path, text, "generate"),
     )
     plans = dict(settings.plans)
     for name, limits in _table(raw, "plans", path, text).items():
         if name not in PLAN_NAMES:
             raise ConfigError(path, f"unknown plan [plans.{name}]; plans are {', '.join(PLAN_NAMES)}", _line_of(text, f"[plans.{name}"))
-        limits = limits if isinstance(limits, dict) else {}
+        table = f"plans.{name}"
+        if not isinstance(limits, dict):  # `pro = 5` under [plans] was silently ignored
+            raise ConfigError(path, f"[plans] {name} must be a table like [{table}]", _line_of(text, name, "plans"))
+        _known_keys(limits, ("tokens_limit", "requests_limit"), table, path, text)
         base = plans[name]
         plans[name] = PlanLimits(
-            _typed(limits.get("tokens_limit", base.tokens_limit), int, "tokens_limit", path, text),
-            _typed(limits.get("requests_limit", base.requests_limit), int, "requests_limit", path, text),
+            _typed(limits.get("tokens_limit", base.tokens_limit), int, "tokens_limit", path, text, table),
+            _typed(limits.get("requests_limit", base.requests_limit), int, "requests_limit", path, text, table),
         )
     values["plans"] = plans
     try:
@@ -212,9 +236,13 @@ def save_top_level(config_file: Path, values: Mapping[str, str | float | int]) -
             first_table += 1
     tmp = config_file.with_suffix(".toml.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.replace(tmp, config_file)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.replace(tmp, config_file)
+    except BaseException:  # e.g. a full disk: keep config.toml as it was, leave no half-written copy
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _toml_scalar(value: str | float | int) -> str:

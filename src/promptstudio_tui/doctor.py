@@ -21,7 +21,11 @@ def check(move_aside: bool = False, paths: Paths | None = None) -> tuple[bool, l
         if result == "ok":
             return True, [f"{db_path}: ok."]
         problem = f"{db_path}: integrity check failed: {result}."
-    except (StoreError, sqlite3.DatabaseError) as exc:
+    except StoreError as exc:
+        problem = str(exc)
+        if not exc.corrupt:  # full disk, read-only folder, lock: the file is fine, never move it
+            return False, [problem]
+    except sqlite3.DatabaseError as exc:
         problem = str(exc)
     if not move_aside:
         return False, [problem]

@@ -26,6 +26,11 @@ SETTINGS_HINT = "`promptstudio key set` or in Settings (F2)"
 # Key-shaped tokens in server-provided text are masked even when they are not ours.
 _KEYLIKE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}")
 
+# The SDK sleeps whatever Retry-After says (up to 120 s) before each retry: with a
+# long one the user would watch nothing for minutes. Longer waits fail at once with
+# "try again in N s" instead; shorter ones are still retried silently.
+MAX_RETRY_WAIT = 5.0
+
 
 @dataclass(frozen=True)
 class TextDelta:
@@ -97,9 +102,8 @@ class LLMClient:
     def _sdk(self) -> AsyncOpenAI:
         if self._client is None:
             import httpx2
-            from openai import AsyncOpenAI
 
-            self._client = AsyncOpenAI(
+            self._client = _client_class()(
                 base_url=self._base_url,
                 api_key=self._api_key or PLACEHOLDER_KEY,
                 timeout=httpx2.Timeout(self._timeout, connect=self._connect_timeout),
@@ -254,7 +258,11 @@ class LLMClient:
         """Server-provided text, made safe to show: one line, short, no keys, no trailing period."""
         if not text:
             return ""
-        line = " ".join(self._scrub(text).split())
+        # one_line() also makes control characters inert: an error body is as untrusted as
+        # model output, and this text is stored, printed to stderr and shown in the TUI.
+        from promptstudio_tui.sanitize import one_line
+
+        line = one_line(self._scrub(text))
         if len(line) > 160:
             line = line[:159] + "…"
         return line.rstrip(".")
@@ -263,6 +271,27 @@ class LLMClient:
         if self._api_key:
             text = text.replace(self._api_key, "***")
         return _KEYLIKE.sub("***", text)
+
+
+_CLIENT_CLASS: type[AsyncOpenAI] | None = None
+
+
+def _client_class() -> type[AsyncOpenAI]:
+    """AsyncOpenAI whose retries never wait longer than MAX_RETRY_WAIT (built lazily: the
+    SDK import is slow). `_should_retry` is the SDK's own hook for this decision."""
+    global _CLIENT_CLASS
+    if _CLIENT_CLASS is None:
+        from openai import AsyncOpenAI
+
+        class BoundedWaitOpenAI(AsyncOpenAI):
+            def _should_retry(self, response):  # type: ignore[no-untyped-def]
+                wait = _retry_after(response.headers)
+                if wait is not None and wait > MAX_RETRY_WAIT:
+                    return False
+                return super()._should_retry(response)
+
+        _CLIENT_CLASS = BoundedWaitOpenAI
+    return _CLIENT_CLASS
 
 
 def _is_dns_failure(err: BaseException) -> bool:

@@ -90,12 +90,31 @@ class UsageReport:
 class _Stream:
     """What one streamed request produced, whatever way it ended."""
 
-    text: str = ""
+    # The reply arrives in many small deltas: keep the pieces and join on demand.
+    # `outcome.text += delta` copied the whole reply on every delta (quadratic: a 1 MB
+    # reply in 64-character deltas stalled the event loop for ~7 s).
+    parts: list[str] = field(default_factory=list)
+    chars: int = 0
     usage: Usage | None = None
     finish_reason: str | None = None
     error: LLMError | None = None
     cancelled: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def append(self, delta: str) -> None:
+        self.parts.append(delta)
+        self.chars += len(delta)
+
+    @property
+    def text(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
+    @property
+    def rough_tokens(self) -> int:
+        """tokens.rough_estimate(self.text), without joining the text on every delta."""
+        return (self.chars + 3) // 4
 
 
 class Studio:
@@ -155,6 +174,15 @@ class Studio:
             self._client = LLMClient(self.settings.base_url, key, timeout=self.settings.timeout)
             self._client_key = wanted
         return self._client
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the OpenAI SDK ahead of the first request.
+
+        Each costs about a second on first use, which would freeze a UI's first
+        send; a UI calls this from a background thread once its first frame is up.
+        """
+        tokens.count("", self.settings.model)
+        import openai  # noqa: F401 - llm.py imports it lazily to keep start-up fast
 
     async def list_models(self, base_url: str | None = None) -> list[str]:
         """The endpoint's model ids; `base_url` asks an endpoint the user is choosing in Settings."""
@@ -219,7 +247,7 @@ class Studio:
         last_flush = time.monotonic()
         try:
             async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
-                yield ReplyDelta(reply.id, text, tokens.rough_estimate(outcome.text))
+                yield ReplyDelta(reply.id, text, outcome.rough_tokens)
                 if time.monotonic() - last_flush >= FLUSH_SECONDS:
                     self.messages.save_partial(reply.id, outcome.text)
                     last_flush = time.monotonic()
@@ -308,7 +336,7 @@ class Studio:
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, TextDelta):
-                        outcome.text += event.text
+                        outcome.append(event.text)
                         yield event.text
                     elif isinstance(event, Usage):
                         outcome.usage = event
@@ -334,7 +362,7 @@ class Studio:
         outcome = _Stream()
         try:
             async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
-                yield PromptDelta(text, tokens.rough_estimate(outcome.text))
+                yield PromptDelta(text, outcome.rough_tokens)
         finally:
             prompt = self._settle_prompt(conversation, request, outcome, reservation)
         if prompt is None:

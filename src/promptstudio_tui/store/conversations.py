@@ -95,6 +95,11 @@ class Conversations:
             db["conversations"].update(conversation_id, values)
         return self.get(conversation_id)
 
+    def delete(self, conversation_id: str) -> None:
+        """Remove the conversation and its messages; prompts generated from it are kept."""
+        with self.store.write() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
     def note_message(self, conversation_id: str, preview: str, *, unread: bool) -> None:
         """Keep the denormalised preview, activity time and unread count current."""
         now = utc_now()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -18,7 +20,15 @@ migrations = Migrations("promptstudio")
 
 
 class StoreError(Exception):
-    """The database cannot be used; the message says what to do next."""
+    """The database cannot be used; the message says what to do next.
+
+    `corrupt` is True only when the file itself is damaged or not a database: the one
+    case where moving it aside (`doctor --move-aside`) is the right advice.
+    """
+
+    def __init__(self, message: str, *, corrupt: bool = False):
+        super().__init__(message)
+        self.corrupt = corrupt
 
 
 class Store:
@@ -85,7 +95,7 @@ def open_store(path: Path | None, *, apply_migrations: bool = True) -> Store:
                 migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise _corrupt(path, exc) from None
+        raise _unusable(path, exc) from None
     return store
 
 
@@ -106,5 +116,41 @@ def _corrupt(path: Path | None, exc: Exception | None) -> StoreError:
     detail = f" ({exc})" if exc else ""
     return StoreError(
         f"{path} is not a usable Prompt Studio database{detail}. It was left untouched; "
-        f"run `promptstudio doctor --move-aside` to rename it and start with a new one."
+        f"run `promptstudio doctor --move-aside` to rename it and start with a new one.",
+        corrupt=True,
     )
+
+
+# Primary result codes (sqlite3.h) that mean the file's content is bad.
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+_SQLITE_READONLY, _SQLITE_FULL = 8, 13
+
+
+def _unusable(path: Path | None, exc: sqlite3.DatabaseError) -> StoreError:
+    """Corruption gets the move-aside advice; a full disk, a read-only folder or a lock
+    must not: the database is fine, and moving it aside would hide the user's history.
+    (A full disk shows up as "disk I/O error" when SQLite cannot grow the -shm file.)"""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python >= 3.11
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc)
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (
+        primary is None and ("not a database" in text or "malformed" in text)
+    ):
+        return _corrupt(path, exc)
+    folder = path.parent if path is not None else None
+    if primary == _SQLITE_FULL or "full" in text or (folder is not None and _nearly_full(folder)):
+        reason = "the disk holding it is full; free some space and try again"
+    elif primary == _SQLITE_READONLY or "readonly" in text or (folder is not None and not os.access(folder, os.W_OK)):
+        reason = f"its folder {folder} is read-only; check its permissions"
+    elif "locked" in text or "busy" in text:
+        reason = "another Prompt Studio process held it too long; try again"
+    else:
+        reason = f"{text}; try again, or run `promptstudio doctor` to check it"
+    return StoreError(f"Cannot open the database {path}: {reason}. It was left untouched.")
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False

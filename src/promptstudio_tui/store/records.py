@@ -138,4 +138,5 @@ class BreakdownRow:
     key: str  # a request type or a model name
     tokens: int
     requests: int
-    cost: int
+    cost: int  # micro-dollars of the requests whose price is known
+    unpriced_requests: int = 0  # requests that used tokens at an unknown price

@@ -88,7 +88,8 @@ class Usage:
     def breakdown(self, start_utc: str, end_utc: str, by: str) -> list[BreakdownRow]:
         column = {"type": "request_type", "model": "coalesce(model, 'unknown')"}[by]
         rows = self.store.query(
-            f"""SELECT {column}, coalesce(sum(prompt_tokens + completion_tokens), 0), count(*), coalesce(sum(cost), 0)
+            f"""SELECT {column}, coalesce(sum(prompt_tokens + completion_tokens), 0), count(*), coalesce(sum(cost), 0),
+                       coalesce(sum(cost IS NULL AND prompt_tokens + completion_tokens > 0), 0)
                 FROM usage_tracking WHERE created_at >= ? AND created_at < ?
                 GROUP BY 1 ORDER BY 2 DESC, 1""",
             (start_utc, end_utc),

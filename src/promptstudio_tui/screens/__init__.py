@@ -1,0 +1,1 @@
+"""Screens: the main studio screen plus settings, usage, help and small modals."""

@@ -1,0 +1,288 @@
+"""Small dialogs that answer one question through `dismiss`.
+
+Everything shown here may come from the user or a model (titles, tags), so it is
+rendered as plain text, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Select, Static
+from textual.widgets.button import ButtonVariant
+from textual.widgets.option_list import Option
+
+from promptstudio_tui.catalog import CATEGORIES
+from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.store.records import Prompt
+
+EXPORT_FORMATS = ("md", "json")
+ResultType = TypeVar("ResultType")
+
+MODAL_CSS = """
+Modal {
+    align: center middle;
+}
+Modal > Vertical {
+    width: 64;
+    max-width: 100%;
+    height: auto;
+    max-height: 100%;
+    padding: 1 2;
+    border: thick $primary 60%;
+    background: $surface;
+}
+Modal .title {
+    text-style: bold;
+    margin-bottom: 1;
+    width: 100%;
+}
+Modal .field-label {
+    margin-top: 1;
+    color: $text-muted;
+}
+Modal .error {
+    color: $error;
+    height: auto;
+    display: none;
+}
+Modal .note {
+    color: $text-muted;
+    height: auto;
+    display: none;
+}
+Modal OptionList {
+    height: auto;
+    max-height: 14;
+}
+Modal .hint {
+    color: $text-muted;
+}
+Modal .buttons {
+    height: auto;
+    margin-top: 1;
+    align-horizontal: right;
+}
+Modal .buttons Button {
+    margin-left: 2;
+}
+"""
+
+
+def show_text(widget: Static, text: str) -> None:
+    """Plain text in a line that takes no room while it has nothing to say."""
+    widget.update(Text(text))
+    widget.display = bool(text)
+
+
+def slug(title: str, limit: int = 60) -> str:
+    """A file-name-safe stem for a title: lower-case words joined by dashes."""
+    words = re.findall(r"[a-z0-9]+", one_line(title).lower())
+    return "-".join(words)[:limit].rstrip("-") or "prompt"
+
+
+class Modal(ModalScreen[ResultType]):
+    """Shared look and the Esc key; subclasses say what "cancelled" means."""
+
+    DEFAULT_CSS = MODAL_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+    CANCEL_VALUE: Any = None
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.CANCEL_VALUE)
+
+    def show_error(self, text: str) -> None:
+        show_text(self.query_one(".error", Static), text)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+
+def _buttons(confirm_label: str, variant: ButtonVariant = "primary") -> Horizontal:
+    return Horizontal(Button("Cancel", id="cancel"), Button(confirm_label, id="confirm", variant=variant), classes="buttons")
+
+
+class ConfirmModal(Modal[bool]):
+    """Dismisses with True to go ahead, False otherwise."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", id="modal.confirm"),
+        Binding("n", "cancel", "No", id="modal.deny"),
+    ]
+    CANCEL_VALUE = False
+
+    def __init__(self, question: str, confirm_label: str = "Delete") -> None:
+        super().__init__()
+        self.question = question
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question), classes="title")
+            yield _buttons(self.confirm_label, "error")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+
+class TextInputModal(Modal[str | None]):
+    """Dismisses with the stripped text, or None when cancelled."""
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.heading = title
+        self.initial = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.heading), classes="title")
+            yield Input(self.initial, placeholder=self.placeholder, id="text")
+            yield Static(classes="error")
+            yield _buttons("OK")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#confirm")
+    def _submit(self) -> None:
+        text = self.query_one("#text", Input).value.strip()
+        if not text:
+            self.show_error("Type something first, or press Esc to cancel.")
+            return
+        self.dismiss(text)
+
+
+class CategoryModal(Modal[str | None]):
+    """Dismisses with the chosen category, or None when cancelled."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Category", classes="title")
+            yield OptionList(*(Option(name, id=name) for name in CATEGORIES), id="categories")
+            yield Static("Enter chooses · Esc cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current in CATEGORIES:
+            options.highlighted = CATEGORIES.index(self.current)
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class SavePromptModal(Modal[tuple[str, str, list[str]] | None]):
+    """Dismisses with (title, category, tags) or None when cancelled."""
+
+    def __init__(self, prompt: Prompt) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        prompt = self.prompt
+        category = prompt.category if prompt.category in CATEGORIES else CATEGORIES[0]
+        with Vertical():
+            yield Static("Save prompt", classes="title")
+            yield Label("Title", classes="field-label")
+            yield Input(one_line(prompt.title), id="title")
+            yield Label("Category", classes="field-label")
+            yield Select([(name, name) for name in CATEGORIES], value=category, allow_blank=False, id="category")
+            yield Label("Tags (comma-separated)", classes="field-label")
+            yield Input(", ".join(prompt.tags), placeholder="email, support", id="tags")
+            yield Static(classes="error")
+            yield _buttons("Save")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#confirm")
+    def _submit(self) -> None:
+        title = self.query_one("#title", Input).value.strip()
+        if not title:
+            self.show_error("A prompt needs a title.")
+            self.query_one("#title", Input).focus()
+            return
+        category = str(self.query_one("#category", Select).value)
+        tags = [tag.strip() for tag in self.query_one("#tags", Input).value.split(",") if tag.strip()]
+        self.dismiss((title, category, tags))
+
+
+class ExportModal(Modal[tuple[str, Path] | None]):
+    """Dismisses with (format, path) or None; the path follows the chosen format."""
+
+    def __init__(self, prompt: Prompt, default_dir: Path) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.default_dir = default_dir
+
+    def compose(self) -> ComposeResult:
+        path = self.default_dir / f"{slug(self.prompt.title)}.{EXPORT_FORMATS[0]}"
+        with Vertical():
+            yield Static(Text(f"Export “{one_line(self.prompt.title, 50)}”"), classes="title")
+            yield Label("Format", classes="field-label")
+            with RadioSet(id="format"):
+                for index, fmt in enumerate(EXPORT_FORMATS):
+                    yield RadioButton(fmt, value=index == 0, name=fmt)
+            yield Label("File", classes="field-label")
+            yield Input(str(path), id="path")
+            yield Static(id="exists", classes="note")
+            yield Static(classes="error")
+            yield _buttons("Export")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @property
+    def fmt(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.name if pressed and pressed.name else EXPORT_FORMATS[0]
+
+    def _target(self) -> Path:
+        """The typed path; a bare name lands in the default folder, as the prefilled one does."""
+        return self.default_dir / Path(self.query_one("#path", Input).value.strip()).expanduser()
+
+    @on(RadioSet.Changed)
+    def _format_changed(self) -> None:
+        path_input = self.query_one("#path", Input)
+        path = Path(path_input.value.strip())
+        # Follow the format only while the name still carries one of ours: a
+        # custom suffix the user typed is theirs to keep.
+        if path.suffix.lstrip(".") in EXPORT_FORMATS:
+            path_input.value = str(path.with_suffix(f".{self.fmt}"))
+
+    @on(Input.Changed, "#path")
+    def _path_changed(self) -> None:
+        target = self._target()
+        exists = target.is_file()
+        show_text(self.query_one("#exists", Static), f"{target} exists and will be replaced." if exists else "")
+        self.query_one("#confirm", Button).label = "Replace" if exists else "Export"
+        self.show_error("")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#confirm")
+    def _submit(self) -> None:
+        raw = self.query_one("#path", Input).value.strip()
+        target = self._target()
+        if not raw:
+            self.show_error("Type the file to write.")
+        elif target.is_dir():
+            self.show_error("That is a folder; add a file name.")
+        elif not target.parent.is_dir():
+            self.show_error(f"The folder {target.parent} does not exist.")
+        else:
+            self.dismiss((self.fmt, target))

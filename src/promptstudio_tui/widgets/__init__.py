@@ -1,0 +1,1 @@
+"""Widgets of the studio screen: they render state and post messages; the screen reacts."""

@@ -1,0 +1,152 @@
+"""The conversation list: one line-based OptionList, paged from SQLite as the user scrolls.
+
+The widget knows nothing of the store: the screen hands it a `fetch` function,
+which runs in a thread so a search over a big store never blocks typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from promptstudio_tui.errors import describe
+from promptstudio_tui.messages import ConversationsLoaded, OpenConversation
+from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.store.records import Conversation
+from promptstudio_tui.widgets.formatting import relative_date
+
+PAGE = 100
+PREFETCH = 30  # rows from the end at which the next page is asked for
+
+# (tab, sort, search, offset, limit) -> (rows, total); total is counted for offset 0 only
+Fetch = Callable[[str, str, str, int, int], tuple[list[Conversation], int | None]]
+
+
+def row(conversation: Conversation, now: datetime) -> Table:
+    title = Text(one_line(conversation.title) or "Untitled", style="bold", no_wrap=True, overflow="ellipsis")
+    if conversation.is_starred:
+        title = Text.assemble(("★ ", "yellow"), title, no_wrap=True, overflow="ellipsis")
+    right = Text(relative_date(conversation.last_message_at, now), style="dim")
+    if conversation.unread_count:
+        badge = "9+" if conversation.unread_count > 9 else str(conversation.unread_count)
+        right = Text.assemble((f" {badge} ", "bold reverse"), " ", right)
+    preview = one_line(conversation.preview) or "No messages yet"
+    detail = Text.assemble((conversation.category, "italic"), " · ", (preview, "dim"), no_wrap=True, overflow="ellipsis")
+    grid = Table.grid(expand=True)
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_row(title, right)
+    grid.add_row(detail, "")
+    return grid
+
+
+class ConversationList(OptionList):
+    total: reactive[int] = reactive(0)
+    BINDINGS = [
+        Binding("r", "screen.rename_conversation", "Rename", id="conversations.rename"),
+        Binding("c", "screen.categorize_conversation", "Category", id="conversations.category"),
+        Binding("s", "screen.star_conversation", "Star", id="conversations.star"),
+        Binding("a", "screen.archive_conversation", "Archive", id="conversations.archive"),
+        Binding("delete,d", "screen.delete_conversation", "Delete", id="conversations.delete"),
+        Binding("o", "screen.cycle_sort", "Sort", id="conversations.sort"),
+    ]
+
+    def __init__(self, fetch: Fetch, clock: Callable[[], datetime], *, tab: str, sort: str, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self._fetch = fetch
+        self._clock = clock
+        self.tab, self.sort, self.search = tab, sort, ""
+        self.rows: list[Conversation] = []
+        self._generation = 0  # answers to superseded requests are dropped
+        self._loading = False
+        self._keep: str | None = None  # conversation to re-highlight after a reload
+
+    @property
+    def current(self) -> Conversation | None:
+        index = self.highlighted
+        return self.rows[index] if index is not None and index < len(self.rows) else None
+
+    def reload(self, keep: str | None = None) -> None:
+        """Query again from the top (same length as now, so the view does not jump)."""
+        self._generation += 1
+        self._keep = keep or (self.current.id if self.current else None)
+        self._loading = True
+        self._load(self._generation, self.tab, self.sort, self.search, 0, max(PAGE, len(self.rows)))
+
+    @work(thread=True, group="conversation-page", exit_on_error=False)
+    def _load(self, generation: int, tab: str, sort: str, search: str, offset: int, limit: int) -> None:
+        try:
+            rows, total = self._fetch(tab, sort, search, offset, limit)
+            self.post_message(ConversationsLoaded(generation, offset, rows, total))
+        except Exception as exc:  # noqa: BLE001 - a store failure becomes one sentence
+            self.post_message(ConversationsLoaded(generation, offset, [], None, describe(exc) or repr(exc)))
+
+    @on(ConversationsLoaded)
+    def _loaded(self, message: ConversationsLoaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._loading = False
+        if message.error:
+            self.notify(message.error, severity="error", markup=False)
+            return
+        now = self._clock()
+        options = [Option(row(c, now), id=c.id) for c in message.rows]
+        if message.offset == 0:
+            self.rows = list(message.rows)
+            self.total = message.total if message.total is not None else len(self.rows)
+            self.set_options(options or [Option(Text(self._empty_text(), style="dim"), disabled=True)])
+            self._highlight(self._keep)
+        else:
+            self.rows += message.rows
+            self.add_options(options)
+
+    def _empty_text(self) -> str:
+        if self.search.strip():
+            return "No conversations match the search."
+        return {"starred": "No starred conversations.", "archived": "No archived conversations."}.get(
+            self.tab, "No conversations yet."
+        )
+
+    def _highlight(self, conversation_id: str | None) -> None:
+        ids = [c.id for c in self.rows]
+        if conversation_id in ids:
+            self.highlighted = ids.index(conversation_id)
+        elif self.rows:
+            self.highlighted = 0
+
+    def select_id(self, conversation_id: str) -> None:
+        self._keep = conversation_id
+        self._highlight(conversation_id)
+
+    def _load_more_if_near_end(self) -> None:
+        if self._loading or len(self.rows) >= self.total:
+            return
+        near_cursor = self.highlighted is not None and self.highlighted >= len(self.rows) - PREFETCH
+        # max_scroll_y is 0 until the rows are laid out: that is not "at the bottom".
+        near_bottom = self.max_scroll_y > 0 and self.scroll_y >= self.max_scroll_y - self.size.height * 2
+        if near_cursor or near_bottom:
+            self._loading = True
+            self._load(self._generation, self.tab, self.sort, self.search, len(self.rows), PAGE)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._load_more_if_near_end()
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._load_more_if_near_end()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(OpenConversation(event.option.id))

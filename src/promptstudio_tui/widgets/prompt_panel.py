@@ -1,0 +1,152 @@
+"""The right pane: the generated prompt (streaming while ctrl+g runs), its actions, and the prompt list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Label, Markdown, OptionList, Static
+from textual.widgets.markdown import MarkdownStream
+from textual.widgets.option_list import Option
+
+from promptstudio_tui.sanitize import inert, one_line
+from promptstudio_tui.store.records import Prompt
+from promptstudio_tui.widgets.formatting import plural, relative_date
+
+SCOPES = {"conversation": "This conversation", "all": "All prompts"}
+
+
+def prompt_row(prompt: Prompt, now: datetime) -> Table:
+    title = Text(one_line(prompt.title) or "Untitled", no_wrap=True, overflow="ellipsis")
+    if prompt.is_favorite:
+        title = Text.assemble(("★ ", "yellow"), title, no_wrap=True, overflow="ellipsis")
+    grid = Table.grid(expand=True)
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_row(title, Text(relative_date(prompt.created_at, now), style="dim"))
+    return grid
+
+
+class PromptPanel(Vertical):
+    BINDINGS = [
+        Binding("c", "screen.copy_prompt", "Copy", id="prompts.copy"),
+        Binding("s", "screen.save_prompt", "Save", id="prompts.save"),
+        Binding("e", "screen.export_prompt", "Export", id="prompts.export"),
+        Binding("f", "screen.favourite_prompt", "Favourite", id="prompts.favourite"),
+        Binding("delete,d", "screen.delete_prompt", "Delete", id="prompts.delete"),
+        Binding("a", "screen.toggle_prompt_scope", "This/all", id="prompts.scope"),
+    ]
+
+    def __init__(self, clock: Callable[[], datetime], generate_key: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+        self._generate_key = generate_key
+        self.current: Prompt | None = None
+        self.prompts: list[Prompt] = []
+        self._stream: MarkdownStream | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="pane-title"):
+            yield Label("Prompt")
+            yield Button("Generate", action="screen.generate_prompt", compact=True, variant="primary", id="generate")
+        yield Static(id="prompt-status", markup=False)
+        with VerticalScroll(id="prompt-scroll"):
+            yield Markdown(id="prompt-text", open_links=False)
+        yield Static(id="prompt-meta", markup=False)
+        with Horizontal(id="prompt-actions"):
+            yield Button("Save", action="screen.save_prompt", compact=True, id="prompt-save")
+            yield Button("Copy", action="screen.copy_prompt", compact=True, id="prompt-copy")
+            yield Button("Export", action="screen.export_prompt", compact=True, id="prompt-export")
+            yield Button("★", action="screen.favourite_prompt", compact=True, id="prompt-favourite", tooltip="Favourite")
+            yield Button("Delete", action="screen.delete_prompt", compact=True, variant="error", id="prompt-delete")
+        with Horizontal(classes="pane-title"):
+            yield Label("Prompts", id="prompt-list-title")
+            yield Button(SCOPES["all"], action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
+        yield OptionList(id="prompt-list", markup=False)
+
+    def on_mount(self) -> None:
+        self._show_current()
+
+    async def show_prompt(self, prompt: Prompt | None) -> None:
+        self.current = prompt
+        await self.query_one("#prompt-text", Markdown).update(inert(prompt.content) if prompt else "")
+        self._show_current()
+
+    def _show_current(self) -> None:
+        hint = f"Press {self._generate_key} to turn the conversation into a prompt."
+        self._status("" if self.current else hint)
+        self._show_meta()
+        self._show_actions()
+
+    def _show_meta(self) -> None:
+        prompt = self.current
+        meta = self.query_one("#prompt-meta", Static)
+        meta.display = prompt is not None
+        if prompt is not None:
+            star = "★ " if prompt.is_favorite else ""
+            tags = f" · {', '.join(one_line(t) for t in prompt.tags)}" if prompt.tags else ""
+            meta.update(
+                Text.assemble(
+                    (f"{star}{one_line(prompt.title)}", "bold"),
+                    (f"\n{prompt.category} · {plural(prompt.tokens_used, 'token')}{tags}", "dim"),
+                )
+            )
+
+    def _show_actions(self) -> None:
+        self.query_one("#prompt-actions").display = self.current is not None
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#prompt-status", Static)
+        status.update(Text(text))
+        status.set_class(error, "-error")
+        status.display = bool(text)
+
+    async def start_generation(self) -> None:
+        self.current = None
+        self._show_current()
+        markdown = self.query_one("#prompt-text", Markdown)
+        await markdown.update("")
+        self._stream = Markdown.get_stream(markdown)
+        self.query_one("#prompt-scroll", VerticalScroll).anchor()
+        self._status("Generating the prompt…")
+
+    async def append(self, text: str, tokens: int) -> None:
+        if self._stream is not None:
+            await self._stream.write(inert(text))
+        self._status(f"Generating the prompt… ~{plural(tokens, 'token')}")
+
+    async def end_generation(self, error: str | None) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        if error:
+            self._status(error, error=True)
+
+    def set_prompts(self, prompts: list[Prompt], scope: str) -> None:
+        self.prompts = prompts
+        now = self._clock()
+        prompt_list = self.query_one("#prompt-list", OptionList)
+        options = [Option(prompt_row(p, now), id=p.id) for p in prompts]
+        empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
+        prompt_list.set_options(options or [Option(Text(empty, style="dim"), disabled=True)])
+        ids = [p.id for p in prompts]
+        if self.current is not None and self.current.id in ids:
+            prompt_list.highlighted = ids.index(self.current.id)
+        elif prompts:
+            prompt_list.highlighted = 0
+        self.query_one("#prompt-list-title", Label).update(f"{SCOPES[scope]} · {len(prompts)}")
+        other = "all" if scope == "conversation" else "conversation"
+        self.query_one("#prompt-scope", Button).label = f"Show {SCOPES[other].lower()}"
+
+    @on(OptionList.OptionSelected, "#prompt-list")
+    async def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        chosen = next((p for p in self.prompts if p.id == event.option.id), None)
+        if chosen is not None:
+            await self.show_prompt(chosen)

@@ -1,0 +1,85 @@
+"""Helpers for the fault, crash, privacy and bad-input tests: run the installed CLI for real."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROMPTSTUDIO = shutil.which("promptstudio", path=str(Path(sys.executable).parent)) or "promptstudio"
+
+# A terminal must never receive these from untrusted text: C0 controls other than
+# newline/CR/tab (ESC, BEL, NUL, backspace ...), DEL and the C1 controls (U+009B is CSI).
+TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def cli_env(home: Path, base_url: str | None, key: str | None, **extra: str) -> dict[str, str]:
+    """A clean environment: this home, this endpoint and key, no keyring (as on an SSH box)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTHON_KEYRING", "PROMPTSTUDIO"))}
+    env.update(PROMPTSTUDIO_HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    if base_url is not None:
+        env["OPENAI_BASE_URL"] = base_url
+    if key is not None:
+        env["OPENAI_API_KEY"] = key
+    env.update(extra)
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 60, **kwargs: Any):
+    return subprocess.run(
+        [PROMPTSTUDIO, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout, **kwargs
+    )
+
+
+def run_in_pty(env: dict[str, str], *args: str, timeout: float = 60) -> tuple[int, bytes]:
+    """Run with stdout and stderr on a pseudo-terminal; return the exit code and every byte
+    the terminal received (stdout's isatty() is True, as for a person at a terminal)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [PROMPTSTUDIO, *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, close_fds=True
+    )
+    os.close(slave)
+    received = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: every writer closed the terminal
+                    break
+                if not data:
+                    break
+                received += data
+            elif proc.poll() is not None:
+                break
+        else:
+            proc.kill()
+            raise AssertionError(f"{args} did not finish within {timeout} s")
+    finally:
+        os.close(master)
+    return proc.wait(timeout=10), bytes(received)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def error_line(stderr: str) -> str:
+    """The one `promptstudio: ...` line of a failed command (asserting it is one line, no traceback)."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("promptstudio: ")]
+    assert len(lines) == 1, stderr
+    return lines[0].removeprefix("promptstudio: ")

@@ -1,0 +1,207 @@
+"""kill -9 mid-reply, and several processes writing the same store at once.
+
+The CLI runs as real processes against the in-process loopback endpoint; the database
+is inspected with a separate sqlite3 connection, as another instance would see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from clitools import PROMPTSTUDIO, cli_env, run_cli
+from conftest import TEST_KEY
+from loopback import LoopbackServer, Scenario
+
+from promptstudio_tui.studio import Studio, StudioError
+
+LONG_REPLY = " ".join(f"word{i}" for i in range(3000))  # ~20 s at the pace below: never finishes
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except sqlite3.OperationalError:  # the file is still being created
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def private_home(home: Path, config: str = "") -> None:
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if config:
+        (home / "config.toml").write_text(config)
+        (home / "config.toml").chmod(0o600)
+
+
+@pytest.mark.parametrize("next_start", ["studio", "cli"])
+def test_kill_9_while_a_reply_streams_keeps_message_and_partial_reply(
+    next_start: str, home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
+    env = cli_env(home, endpoint.base_url, TEST_KEY)
+    proc = subprocess.Popen(
+        [PROMPTSTUDIO, "send", "Tell me everything"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    db = home / "promptstudio.db"
+    try:
+        # Wait until the partial reply has been written through (every 0.5 s), then kill.
+        written = wait_for(
+            lambda: query(db, "SELECT content FROM messages WHERE role = 'assistant' AND state = 'streaming' AND content != ''"),
+            "the partial reply to be written through",
+        )[0][0]
+        assert proc.poll() is None, "the reply finished before the kill"
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        proc.kill()
+        proc.communicate()
+
+    if next_start == "cli":
+        started = run_cli(env, "conversations", "list")
+        assert started.returncode == 0, started.stderr
+        assert "1 reply(ies) cut off by an earlier exit are marked interrupted." in started.stderr
+        assert "Tell me everything" in started.stdout
+    else:
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        studio = Studio.open({"base_url": endpoint.base_url})
+        assert any("marked interrupted" in notice for notice in studio.notices)
+        studio.store.close()
+
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    rows = query(db, "SELECT role, state, content, error FROM messages ORDER BY id")
+    assert len(rows) == 2
+    (role, state, content, _), (r_role, r_state, r_content, r_error) = rows
+    assert (role, state, content) == ("user", "complete", "Tell me everything")
+    assert (r_role, r_state) == ("assistant", "interrupted")
+    assert r_content.startswith(written) and LONG_REPLY.startswith(r_content)  # real text, nothing invented
+    assert r_error == "The app stopped while this reply was streaming."
+
+    # The store keeps working after the crash, and the dead process's reservation is dropped.
+    endpoint.default = Scenario(reply="Back again.")
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    studio = Studio.open({"base_url": endpoint.base_url})
+    try:
+        [conv] = studio.conversations.page("all", "recent", "", 0, 10)
+        done = asyncio.run(_last_event(studio.send(conv.id, "Still there?")))
+        assert (done.message.state, done.message.content) == ("complete", "Back again.")
+        assert studio.quota_status().reserved_requests == 0
+    finally:
+        studio.store.close()
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+async def _last_event(events):
+    return [e async for e in events][-1]
+
+
+async def test_cli_processes_and_an_in_process_studio_write_at_once(
+    home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI's Studio and several CLI processes of the same user, all streaming and writing
+    through at once: no "database is locked" reaches anyone, nothing is lost."""
+    private_home(home, 'plan = "pro"\n')
+    reply = "chunk " * 30
+    endpoint.default = Scenario(reply=reply, chunk_size=6, delay=0.025)  # ~0.75 s: write-throughs overlap
+    env = cli_env(home, endpoint.base_url, TEST_KEY)
+    procs = [
+        subprocess.Popen([PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(3)
+    ]
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    studio = Studio.open({"base_url": endpoint.base_url})
+    sent: list[str] = []
+
+    async def keep_sending(worker: int) -> None:
+        # Until every CLI process is done, so the writes really overlap.
+        n = 0
+        while n < 2 or any(p.poll() is None for p in procs):
+            text = f"studio {worker}.{n}"
+            conv = studio.new_conversation()
+            done = [e async for e in studio.send(conv.id, text)][-1]
+            assert done.message.state == "complete", done.message.error
+            sent.append(text)
+            n += 1
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(keep_sending(w) for w in range(2))), timeout=90)
+        results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for code, out, err in results:
+        assert code == 0, err
+        assert out == reply + "\n"
+        assert "locked" not in err and "busy" not in err and "Traceback" not in err
+
+    expected = {f"cli {i}" for i in range(3)} | set(sent)
+    users = {row[0] for row in studio.store.query("SELECT content FROM messages WHERE role = 'user'")}
+    assert users == expected
+    replies = studio.store.query("SELECT state, content FROM messages WHERE role = 'assistant'")
+    assert len(replies) == len(expected) and all(tuple(r) == ("complete", reply) for r in replies)
+    quota = studio.quota_status()
+    assert (quota.used.requests, quota.reserved_requests) == (len(expected), 0)
+    assert studio.store.query("PRAGMA integrity_check")[0][0] == "ok"
+    studio.store.close()
+
+
+async def test_quota_race_between_processes_and_the_studio_never_passes_the_limit(
+    home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six requests (three CLI processes, three in-process sends) race for the last three."""
+    private_home(home, "[plans.free]\nrequests_limit = 3\n")
+    endpoint.default = Scenario(reply="ok", delay=0.2)
+    env = cli_env(home, endpoint.base_url, TEST_KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    studio = Studio.open({"base_url": endpoint.base_url})
+    procs = [
+        subprocess.Popen([PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(3)
+    ]
+    try:
+        # Fire the in-process sends when the processes are about to reserve (their
+        # conversations exist), so the reservations really race.
+        deadline = time.monotonic() + 60
+        while len(studio.store.query("SELECT id FROM conversations")) < 3:
+            assert time.monotonic() < deadline, [p.communicate() for p in procs if p.poll() is not None]
+            await asyncio.sleep(0.01)
+
+        async def one(i: int) -> bool:
+            conv = studio.new_conversation()
+            try:
+                return [e async for e in studio.send(conv.id, f"studio {i}")][-1].message.state == "complete"
+            except StudioError as exc:
+                assert "limit of 3 requests" in str(exc)
+                return False
+
+        in_process = await asyncio.gather(*(one(i) for i in range(3)))
+        results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for code, _, err in results:
+        assert code in (0, 1) and "locked" not in err and "Traceback" not in err
+        assert code == 0 or "limit of 3 requests" in err
+    assert sum(in_process) + sum(code == 0 for code, _, _ in results) == 3
+    quota = studio.quota_status()
+    assert (quota.used.requests, quota.reserved_requests) == (3, 0)
+    assert len(studio.store.query("SELECT id FROM messages WHERE role = 'user'")) == 6  # refused ones kept too
+    studio.store.close()

@@ -1,0 +1,296 @@
+"""The endpoint fault matrix for the core (Studio) and the CLI.
+
+Every fault the loopback endpoint can play, driven through Studio.send over real HTTP.
+For each: one clear sentence with a next step (one line, no traceback, no key), the
+user's message kept, the reply stored with the right state and the text that really
+arrived (nothing invented), the quota reservation released, and a retry that works
+once the endpoint is healthy again. docs/reliability.md maps each row to its test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from clitools import PROMPTSTUDIO, cli_env, closed_port, error_line, run_cli
+from conftest import TEST_KEY
+from loopback import LoopbackServer, Scenario
+
+from promptstudio_tui import tokens
+from promptstudio_tui.studio import ReplyDelta, ReplyDone, ReplyStarted, Studio, StudioError, UserMessageSaved
+
+REPLY = "The first part. The second part. The third part."
+BIG = "0123456789abcdef" * 65_536  # 1 MiB
+NEXT_STEP = re.compile(r"try again|check|pick|set one|Settings|promptstudio ")
+REFUSED = "refused"  # placeholders for base URLs built per test
+DNS = "http://promptstudio-fault.invalid/v1"
+
+
+@dataclass(frozen=True)
+class Fault:
+    scenario: Scenario | None
+    state: str  # the reply's stored state
+    error: str | None  # regex the stored/printed sentence must match (None: no error)
+    content: str = ""  # the reply text that really arrived and must be kept
+    counted: int = 0  # requests recorded as used (0 when nothing is known to be spent)
+    attempts: int | None = None  # chat requests the server saw (bounded retries)
+    base_url: str | None = None  # REFUSED / DNS instead of the loopback server
+    timeout: float | None = None
+    max_seconds: float = 10.0  # the whole send, retries and backoff included
+
+
+FAULTS = {
+    "connection-refused": Fault(None, "error", r"^Cannot reach http://127\.0\.0\.1:\d+/v1 — check that the server is running", base_url=REFUSED),
+    "dns-failure": Fault(None, "error", r"^Cannot resolve the host promptstudio-fault\.invalid — check the base URL", base_url=DNS),
+    "401": Fault(Scenario(status=401), "error", r"rejected the API key \(401\) — check it with `promptstudio key set`", attempts=1),
+    "403": Fault(Scenario(status=403), "error", r"no access to model 'gpt-4o-mini' \(403\) — pick another model", attempts=1),
+    "404-unknown-model": Fault(Scenario(status=404), "error", r"has no model 'gpt-4o-mini' \(404\) — pick one with `promptstudio models`", attempts=1),
+    "429-retry-after-short": Fault(
+        Scenario(status=429, retry_after=0.05, fail_times=99), "error", r"rate-limiting requests \(429\) — try again in 1 s", attempts=3
+    ),
+    "429-retry-after-long": Fault(
+        Scenario(status=429, retry_after=30, fail_times=99), "error", r"rate-limiting requests \(429\) — try again in 30 s", attempts=1, max_seconds=5
+    ),
+    "500-then-ok": Fault(Scenario(status=500, retry_after=0.01, fail_times=2, reply=REPLY), "complete", None, REPLY, counted=1, attempts=3),
+    "500-persistent": Fault(Scenario(status=500, retry_after=0.01, fail_times=99), "error", r"server error \(500\) after 3 attempts — try again shortly", attempts=3),
+    "503-backoff": Fault(Scenario(status=503, fail_times=99), "error", r"server error \(503\) after 3 attempts — try again shortly", attempts=3),
+    "no-answer-timeout": Fault(
+        Scenario(hang=True), "error", r"^No answer from 127\.0\.0\.1:\d+ within 0\.3 s — check that the server is up", attempts=3, timeout=0.3
+    ),
+    "stall-mid-stream": Fault(
+        Scenario(reply=REPLY, delay=2.0), "error", r"stalled for more than 0\.3 s — the partial text is kept; try again", attempts=1, timeout=0.3
+    ),
+    "cut-mid-reply": Fault(
+        Scenario(reply=REPLY, chunk_size=4, cut_off_after_chars=20), "interrupted", r"cut off: .* closed the stream before it finished — the partial text is kept; try again", REPLY[:20], counted=1, attempts=1
+    ),
+    "no-finish-reason": Fault(Scenario(reply=REPLY, finish_reason=None), "interrupted", r"cut off", REPLY, counted=1, attempts=1),
+    "malformed-chunk": Fault(
+        Scenario(reply=REPLY, chunk_size=6, malformed=True), "error", r"not valid OpenAI JSON — check that the base URL", REPLY[:6], counted=1, attempts=1
+    ),
+    "invalid-utf8": Fault(
+        Scenario(reply=REPLY, chunk_size=6, invalid_utf8=True), "error", r"not valid OpenAI JSON", REPLY[:6], counted=1, attempts=1
+    ),
+    "no-usage": Fault(Scenario(reply=REPLY, include_usage=False), "complete", None, REPLY, counted=1, attempts=1),
+    "max-tokens-reached": Fault(
+        Scenario(reply=REPLY, finish_reason="length"), "complete", r"reached the max_tokens limit", REPLY, counted=1, attempts=1
+    ),
+    "1mb-reply": Fault(Scenario(reply=BIG, chunk_size=2048), "complete", None, BIG, counted=1, attempts=1, max_seconds=30),
+}
+
+
+def _base_url(fault: Fault, endpoint: LoopbackServer) -> str:
+    if fault.base_url == REFUSED:
+        return f"http://127.0.0.1:{closed_port()}/v1"
+    return fault.base_url or endpoint.base_url
+
+
+def chat_requests(server: LoopbackServer) -> int:
+    return sum(r.path.endswith("/chat/completions") for r in server.requests)
+
+
+def assert_one_clear_sentence(text: str, pattern: str, *, next_step: bool = True) -> None:
+    assert re.search(pattern, text), text
+    assert "\n" not in text and "Traceback" not in text
+    assert TEST_KEY not in text and "NEVERSHOWN" not in text
+    if next_step:  # a failure says what to do; a note on a complete reply need not
+        assert NEXT_STEP.search(text), f"no next step in {text!r}"
+
+
+@pytest.mark.parametrize("name", FAULTS)
+async def test_send_under_endpoint_fault(name: str, studio: Studio, endpoint: LoopbackServer) -> None:
+    fault = FAULTS[name]
+    studio.settings = studio.settings.with_values(plan="pro", base_url=_base_url(fault, endpoint))
+    if fault.timeout:
+        studio.settings = studio.settings.with_values(timeout=fault.timeout)
+    if fault.scenario:
+        endpoint.default = fault.scenario
+    conv = studio.new_conversation()
+
+    started = time.monotonic()
+    events = [event async for event in studio.send(conv.id, "Help me write a prompt")]  # never raises
+    elapsed = time.monotonic() - started
+
+    assert isinstance(events[0], UserMessageSaved) and isinstance(events[1], ReplyStarted)
+    assert isinstance(events[-1], ReplyDone)
+    assert elapsed < fault.max_seconds, f"{name} took {elapsed:.1f} s"
+    user, reply = studio.history(conv.id)
+    assert (user.role, user.content, user.state) == ("user", "Help me write a prompt", "complete")
+    assert reply.id == events[-1].message.id and reply.state == fault.state
+    # Exactly the text that arrived: streamed, stored, nothing invented.
+    assert reply.content == fault.content == "".join(e.text for e in events if isinstance(e, ReplyDelta))
+    if fault.error is None:
+        assert reply.error is None
+    else:
+        assert_one_clear_sentence(reply.error, fault.error, next_step=fault.state != "complete")
+    if fault.attempts is not None:
+        assert chat_requests(endpoint) == fault.attempts
+    quota = studio.quota_status()
+    assert quota.reserved_requests == 0 and quota.reserved_tokens == 0
+    assert quota.used.requests == fault.counted
+    if fault.counted:
+        assert quota.used.tokens == reply.prompt_tokens + reply.completion_tokens > 0
+    if name == "no-usage":  # no server numbers: our own exact count
+        assert reply.completion_tokens == tokens.count(REPLY, "gpt-4o-mini").tokens
+    if name == "1mb-reply":  # the live estimate is still right at the end
+        assert [e for e in events if isinstance(e, ReplyDelta)][-1].completion_tokens == tokens.rough_estimate(BIG)
+    if fault.state == "complete":
+        return
+
+    # The endpoint recovers (or the user fixes the base URL): retry answers the same turn.
+    endpoint.reset()
+    endpoint.default = Scenario(reply="Recovered.")
+    studio.settings = studio.settings.with_values(base_url=endpoint.base_url, timeout=60.0)
+    done = [event async for event in studio.retry(conv.id)][-1]
+    assert (done.message.state, done.message.content) == ("complete", "Recovered.")
+    history = [(m.role, m.state) for m in studio.history(conv.id)]
+    assert history == [("user", "complete"), ("assistant", fault.state), ("assistant", "complete")]
+    # The failed reply is kept in place but is not sent as context.
+    assert [m["role"] for m in endpoint.requests[-1].body["messages"]] == ["system", "user"]
+    assert studio.quota_status().reserved_requests == 0
+
+
+async def test_cancel_while_the_endpoint_never_answers_returns_at_once(studio: Studio, endpoint: LoopbackServer) -> None:
+    """Esc in the TUI / ctrl+c in the CLI cancel the consuming task: it must not wait for a timeout."""
+    endpoint.default = Scenario(hang=True)
+    conv = studio.new_conversation()
+    seen: list[object] = []
+
+    async def consume() -> None:
+        async for event in studio.send(conv.id, "hello?"):
+            seen.append(event)
+
+    task = asyncio.create_task(consume())
+    deadline = time.monotonic() + 20
+    while not any(r.path.endswith("/chat/completions") for r in endpoint.requests):
+        assert time.monotonic() < deadline, "the request never reached the server"
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # well inside the request, waiting on the network
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 1.0
+    assert endpoint.requests[-1].disconnected.wait(5), "the HTTP request was left open"
+    reply = studio.history(conv.id)[-1]
+    assert (reply.state, reply.content) == ("interrupted", "")
+    assert reply.error == "Stopped before the reply finished."
+    assert studio.quota_status().reserved_requests == 0
+    endpoint.default = Scenario(reply="Here now.")
+    assert [e async for e in studio.retry(conv.id)][-1].message.state == "complete"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "pattern"),
+    [
+        (Scenario(status=401), r"rejected the API key \(401\)"),
+        (Scenario(reply=REPLY, cut_off_after_chars=20), r"cut off"),
+        (Scenario(reply=REPLY, chunk_size=6, malformed=True), r"not valid OpenAI JSON"),
+    ],
+    ids=["401", "cut-mid-prompt", "malformed-chunk"],
+)
+async def test_generate_under_endpoint_fault_saves_nothing_half_done(
+    studio: Studio, endpoint: LoopbackServer, scenario: Scenario, pattern: str
+) -> None:
+    conv = studio.new_conversation()
+    [e async for e in studio.send(conv.id, "I need a prompt for release notes")]
+    endpoint.default = scenario
+    with pytest.raises(StudioError) as info:
+        [e async for e in studio.generate(conv.id)]
+    assert_one_clear_sentence(str(info.value), r"^No prompt was generated: .*" + pattern)
+    assert studio.prompts.list() == []  # a cut-off prompt is never saved as if it were whole
+    assert studio.quota_status().reserved_requests == 0
+    endpoint.default = Scenario(reply="You write release notes.")
+    assert [e async for e in studio.generate(conv.id)][-1].prompt.content == "You write release notes."
+
+
+# -- the CLI: the same faults end as one line on stderr and a non-zero exit ------------------
+
+
+CLI_FAULTS = {
+    "connection-refused": (None, REFUSED, r"^Cannot reach http://127\.0\.0\.1:\d+/v1", "", "error"),
+    "429-retry-after-long": (Scenario(status=429, retry_after=30, fail_times=99), None, r"try again in 30 s", "", "error"),
+    "no-answer-timeout": (Scenario(hang=True), None, r"^No answer from 127\.0\.0\.1:\d+ within 0\.3 s", "", "error"),
+    "cut-mid-reply": (Scenario(reply=REPLY, cut_off_after_chars=20), None, r"cut off", REPLY[:20], "interrupted"),
+    "malformed-chunk": (Scenario(reply=REPLY, chunk_size=6, malformed=True), None, r"not valid OpenAI JSON", REPLY[:6], "error"),
+}
+
+
+@pytest.mark.parametrize("name", CLI_FAULTS)
+def test_cli_send_under_endpoint_fault(name: str, home: Path, endpoint: LoopbackServer) -> None:
+    scenario, base_url, pattern, partial, state = CLI_FAULTS[name]
+    if scenario is not None:
+        endpoint.default = scenario
+    url = f"http://127.0.0.1:{closed_port()}/v1" if base_url == REFUSED else endpoint.base_url
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (home / "config.toml").write_text("timeout = 0.3\n")
+    (home / "config.toml").chmod(0o600)
+    result = run_cli(cli_env(home, url, TEST_KEY), "send", "Help me write a prompt")
+
+    assert result.returncode == 1
+    assert result.stdout == partial + "\n"  # what arrived was shown, nothing more
+    assert result.stderr.startswith("conversation ") and result.stderr.count("\n") == 2
+    assert_one_clear_sentence(error_line(result.stderr), pattern)
+    assert TEST_KEY not in result.stdout
+    studio = Studio.open()
+    try:
+        [conv] = studio.conversations.page("all", "recent", "", 0, 10)
+        user, reply = studio.history(conv.id)
+        assert user.content == "Help me write a prompt"
+        assert (reply.state, reply.content) == (state, partial)
+        assert studio.quota_status().reserved_requests == 0
+    finally:
+        studio.store.close()
+
+
+@pytest.mark.parametrize(("models", "pattern"), [(None, r"offers no model list \(404 on /models\)"), ([], None)])
+def test_cli_models_fault_is_one_line(home: Path, endpoint: LoopbackServer, models, pattern) -> None:
+    endpoint.models = models
+    if pattern is None:  # and connection refused
+        url, pattern = f"http://127.0.0.1:{closed_port()}/v1", r"^Cannot reach"
+    else:
+        url = endpoint.base_url
+    result = run_cli(cli_env(home, url, TEST_KEY), "models")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert_one_clear_sentence(error_line(result.stderr), pattern)
+
+
+def test_cli_ctrl_c_while_the_endpoint_never_answers(home: Path, endpoint: LoopbackServer) -> None:
+    endpoint.default = Scenario(hang=True)
+    proc = subprocess.Popen(
+        [PROMPTSTUDIO, "send", "are you there?"],
+        env=cli_env(home, endpoint.base_url, TEST_KEY),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while chat_requests(endpoint) == 0:
+            assert time.monotonic() < deadline and proc.poll() is None, "the request never reached the server"
+            time.sleep(0.02)
+        time.sleep(0.1)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        stopped = time.monotonic() - started
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and stopped < 2.0, (proc.returncode, stopped)
+    assert err.endswith("promptstudio: interrupted\n") and "Traceback" not in err
+    assert endpoint.requests[-1].disconnected.wait(5)
+    studio = Studio.open()
+    try:
+        [conv] = studio.conversations.page("all", "recent", "", 0, 10)
+        assert [(m.role, m.state, m.content) for m in studio.history(conv.id)] == [
+            ("user", "complete", "are you there?"),
+            ("assistant", "interrupted", ""),
+        ]
+        assert studio.quota_status().reserved_requests == 0
+    finally:
+        studio.store.close()

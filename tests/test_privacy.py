@@ -1,0 +1,287 @@
+"""Secrets and privacy on a shared box.
+
+- The API key never appears in any file the app writes (database, WAL, exports, config)
+  nor in anything any command prints, errors included.
+- Data and config folders are 0700 and their files 0600, even under umask 000; looser
+  ones are tightened on start, with a notice naming them.
+- No network traffic except to the configured endpoint: CLI processes run with an audit
+  hook that logs every resolve/connect and refuses anything else.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from clitools import cli_env, run_cli
+from loopback import LoopbackServer, Scenario
+
+from promptstudio_tui import cli, credentials
+from promptstudio_tui.studio import Studio
+
+# Distinctive, and deliberately not "sk-"-shaped: only exact scrubbing can hide it.
+KEY = "ZQX-privacy-canary-5c1e9b7d3f2a8064"
+KEY_CORE = KEY[4:-4]  # catches partial leaks too (mask() shows at most 3 + 4 characters)
+
+
+def walk_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def assert_no_key_in_files(root: Path, *, except_key_file: bool = False) -> set[str]:
+    checked = set()
+    for path in walk_files(root):
+        if except_key_file and path.name == credentials.KEY_FILE:
+            continue  # the fallback key file is the one place the key is meant to be (0600)
+        data = path.read_bytes()
+        assert KEY.encode() not in data and KEY_CORE.encode() not in data, f"the API key leaked into {path}"
+        checked.add(str(path.relative_to(root)))
+    return checked
+
+
+@pytest.fixture
+def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], no_keyring):
+    """cli.main in this process (fast); every output is checked for the key."""
+    outputs: list[str] = []
+
+    def invoke(*argv: str, stdin: str | None = None, code: int = 0) -> tuple[str, str]:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        assert cli.main(list(argv)) == code, capsys.readouterr()
+        out, err = capsys.readouterr()
+        assert KEY not in out + err and KEY_CORE not in out + err, f"{argv} printed the key"
+        assert "Traceback" not in err
+        outputs.append(out + err)
+        return out, err
+
+    invoke.outputs = outputs  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_the_key_never_reaches_files_or_output(
+    run_main, home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint.api_key = KEY  # the server insists on the key: proves it was really sent
+    monkeypatch.setenv("OPENAI_BASE_URL", endpoint.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    exports = home / "exports"
+
+    endpoint.default = Scenario(reply="Who is it for?")
+    _, err = run_main("send", "A prompt for release notes")
+    conversation = err.split()[1]
+    endpoint.default = Scenario(reply="You write release notes.")
+    _, err = run_main("generate", "--conversation", conversation, "--title", "Release notes")
+    prompt = err.split()[2]
+    # Servers that echo the key back in their errors (some proxies do).
+    endpoint.script(
+        Scenario(status=400, error_message=f"Invalid key {KEY} for this model."),
+        Scenario(status=422, error_message=f"key={KEY}"),
+        Scenario(status=401, error_message=f"Incorrect API key provided: {KEY}"),
+        Scenario(reply="Half a rep", cut_off_after_chars=5),
+    )
+    for _ in range(4):
+        _, err = run_main("send", "--conversation", conversation, "again", code=1)
+    assert "***" in " ".join(run_main.outputs[-4:-2])  # the echoed key was masked, not dropped silently
+
+    exports.mkdir()
+    for command in (
+        ("conversations", "list"),
+        ("conversations", "list", "--json"),
+        ("prompts", "list"),
+        ("prompts", "list", "--json"),
+        ("prompts", "show", prompt),
+        ("prompts", "export", prompt, "--format", "json"),
+        ("prompts", "export", prompt, "--format", "md", "-o", str(exports / "p.md")),
+        ("prompts", "export", prompt, "--format", "json", "-o", str(exports / "p.json")),
+        ("usage",),
+        ("usage", "--json"),
+        ("tokens", "hello"),
+        ("models",),
+        ("key", "status"),
+        ("config-path",),
+        ("doctor",),
+    ):
+        run_main(*command)
+    endpoint.api_key = "a-different-key"
+    run_main("models", code=1)  # 401 on /models
+
+    # The key in the fallback key file instead of the environment.
+    monkeypatch.delenv("OPENAI_API_KEY")
+    endpoint.api_key = KEY
+    run_main("key", "set", stdin=KEY + "\n")
+    assert stat.S_IMODE((home / credentials.KEY_FILE).stat().st_mode) == 0o600
+    out, _ = run_main("key", "status")
+    assert "key file" in out
+    endpoint.default = Scenario(reply="From the key file.")
+    assert run_main("send", "--conversation", conversation, "once more")[0] == "From the key file.\n"
+    assert endpoint.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+
+    checked = assert_no_key_in_files(home, except_key_file=True)
+    assert {"promptstudio.db", "exports/p.md", "exports/p.json"} <= checked  # (+ WAL and config when present)
+    assert {p.name for p in walk_files(exports)} == {"p.md", "p.json"}
+    run_main("key", "clear")
+    assert_no_key_in_files(home)
+
+
+async def test_stored_error_text_never_holds_the_key(studio: Studio, endpoint: LoopbackServer, monkeypatch) -> None:
+    """Error sentences are stored with the reply (and shown in the TUI): scrubbed before storing."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    endpoint.default = Scenario(status=400, error_message=f"bad key {KEY}")
+    conv = studio.new_conversation()
+    done = [e async for e in studio.send(conv.id, "hi")][-1]
+    assert done.message.state == "error" and "***" in done.message.error and KEY not in done.message.error
+    studio.store.close()
+    assert_no_key_in_files(studio.paths.data_dir)
+
+
+def _modes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)) or ".": stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob("*")]}
+
+
+async def test_everything_written_is_private_even_under_umask_000(
+    home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch, no_keyring
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    old = os.umask(0)
+    try:
+        studio = Studio.open({"base_url": endpoint.base_url})
+        conv = studio.new_conversation()
+        [e async for e in studio.send(conv.id, "hello")]
+        studio.update_settings(model="loopback-small")  # writes config.toml
+        credentials.store("another-key-for-the-file", studio.paths.config_dir)  # no keyring: the 0600 file
+        written = _modes(home)
+        studio.store.close()
+    finally:
+        os.umask(old)
+    names = set(written)
+    assert {"promptstudio.db", "promptstudio.db-wal", "promptstudio.db-shm", "config.toml", "api_key", "cache"} <= names
+    loose = {name: f"{mode:o}" for name, mode in written.items() if mode & 0o077}
+    assert loose == {}, f"readable by others: {loose}"
+    assert all(mode == 0o700 for name, mode in written.items() if (home / name).is_dir())
+    assert all(mode == 0o600 for name, mode in written.items() if (home / name).is_file())
+
+
+def test_loosened_permissions_are_tightened_on_start_with_a_notice(home: Path, endpoint: LoopbackServer) -> None:
+    env = cli_env(home, endpoint.base_url, KEY)
+    assert run_cli(env, "send", "hello").returncode == 0
+    (home / "config.toml").write_text("timeout = 30\n")
+    (home / "api_key").write_text("file-key-0123456789\n")
+    loosened = {
+        home: 0o755,
+        home / "cache": 0o777,
+        home / "promptstudio.db": 0o644,
+        home / "config.toml": 0o666,
+        home / "api_key": 0o644,
+    }
+    for path, mode in loosened.items():
+        path.chmod(mode)
+    started = run_cli(env, "usage")
+    assert started.returncode == 0, started.stderr
+    notices = [line for line in started.stderr.splitlines() if line.startswith("promptstudio: Permissions tightened: ")]
+    for path, mode in loosened.items():
+        assert any(f" {path} was readable by other users ({mode:o}); now " in line for line in notices), (path, notices)
+        want = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == want, path
+    assert run_cli(env, "usage").stderr == ""  # tightened once, quiet afterwards
+
+
+# -- no network traffic except the configured endpoint -----------------------------------------
+
+SITECUSTOMIZE = r'''
+"""Test harness: log every name lookup and connection this process tries; refuse all but the endpoint."""
+import json, os, sys
+
+_LOG = os.environ["PROMPTSTUDIO_TEST_NETLOG"]
+_HOST, _PORT = os.environ["PROMPTSTUDIO_TEST_ENDPOINT"].rsplit(":", 1)
+_EVENTS = {
+    "socket.connect", "socket.connect_ex", "socket.getaddrinfo", "socket.gethostbyname",
+    "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getnameinfo", "socket.sendto",
+    "socket.sendmsg", "urllib.Request",
+}
+
+
+def _target(event, args):
+    if event in ("socket.connect", "socket.connect_ex", "socket.sendto", "socket.sendmsg"):
+        address = args[1]
+        return address if isinstance(address, (str, bytes)) else list(address[:2])
+    if event == "urllib.Request":
+        return [args[0], None]
+    return [args[0], args[1] if len(args) > 1 else None]
+
+
+def _hook(event, args):
+    if event not in _EVENTS:
+        return
+    target = _target(event, args)
+    with open(_LOG, "a") as log:
+        log.write(json.dumps([event, target], default=str) + "\n")
+    if isinstance(target, (str, bytes)):  # AF_UNIX: local IPC, not the network
+        return
+    host, port = target
+    host = host.decode() if isinstance(host, bytes) else host
+    if host != _HOST or (port is not None and str(port) != _PORT):
+        raise OSError(f"test harness: network access to {target} refused")
+
+
+sys.addaudithook(_hook)
+'''
+
+
+def test_no_network_traffic_except_the_configured_endpoint(tmp_path: Path, home: Path, endpoint: LoopbackServer) -> None:
+    hook_dir = tmp_path / "hook"
+    hook_dir.mkdir()
+    (hook_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    netlog = tmp_path / "net.log"
+    empty_cache = tmp_path / "cold-cache"  # tiktoken would download into these if it ever tried
+    empty_cache.mkdir()
+    host_port = endpoint.base_url.split("//")[1].split("/")[0]
+    env = cli_env(
+        home,
+        endpoint.base_url,
+        KEY,
+        PYTHONPATH=str(hook_dir),
+        PROMPTSTUDIO_TEST_NETLOG=str(netlog),
+        PROMPTSTUDIO_TEST_ENDPOINT=host_port,
+        TIKTOKEN_CACHE_DIR=str(empty_cache),
+        DATA_GYM_CACHE_DIR=str(empty_cache),
+        XDG_CACHE_HOME=str(empty_cache),
+    )
+    env.pop("PYTHON_KEYRING_BACKEND")  # whatever keyring this box has is probed, as for a user
+
+    endpoint.default = Scenario(reply="Who reads it?")
+    sent = run_cli(env, "send", "A prompt for changelogs")
+    assert sent.returncode == 0, sent.stderr
+    conversation = sent.stderr.split()[1]
+    for args in (
+        ("generate", "--conversation", conversation),
+        ("tokens", "--model", "gpt-4", "cold cl100k cache"),  # send and generate built o200k cold
+        ("models",),
+        ("key", "status"),
+    ):
+        result = run_cli(env, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "refused" not in result.stderr
+
+    events = [json.loads(line) for line in netlog.read_text().splitlines()]
+    assert any(e[0] == "socket.connect" for e in events), "the hook saw nothing: is sitecustomize loaded?"
+    network = [e for e in events if not isinstance(e[1], str)]
+    host, port = host_port.rsplit(":", 1)
+    strangers = [e for e in network if e[1][0] != host or (e[1][1] is not None and str(e[1][1]) != port)]
+    assert strangers == [], f"tried to reach something other than the endpoint: {strangers}"
+    assert list(empty_cache.iterdir()) == []  # no encodings were downloaded or cached
+
+    # The harness itself: a lookup of any other host is logged and refused.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import socket; socket.getaddrinfo('telemetry.example.com', 443)"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert probe.returncode == 1 and "network access to ['telemetry.example.com', 443] refused" in probe.stderr
+    assert json.loads(netlog.read_text().splitlines()[-1]) == ["socket.getaddrinfo", ["telemetry.example.com", 443]]

@@ -1,0 +1,159 @@
+"""The app around the panes: start-up errors, layout, persistence, keymap, palette, other screens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+from tui_fixtures import SIZE, frozen_clock, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
+
+from promptstudio_tui.app import PromptStudioApp, StartupErrorScreen
+from promptstudio_tui.commands import COMMANDS, StudioCommands
+from promptstudio_tui.screens.help import HelpScreen
+from promptstudio_tui.screens.settings import SettingsScreen
+from promptstudio_tui.screens.usage import UsageScreen
+
+
+async def test_a_broken_config_is_one_sentence_and_q_quits(config_file: Path):
+    config_file.write_text("plan = [\n", encoding="utf-8")
+    app = PromptStudioApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartupErrorScreen)
+        text = str(app.screen.query_one("#startup-error", Static).render())
+        assert "config.toml" in text and "is not valid TOML" in text and "Traceback" not in text
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_side_panes_follow_the_width(make_app, endpoint):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        left, right = studio_screen.query_one("#left"), studio_screen.query_one("#right")
+        assert left.display and right.display and studio_screen.has_class("-wide")
+
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert studio_screen.has_class("-narrow") and not left.display and not right.display
+        await pilot.press("ctrl+b")
+        assert left.display and left.styles.layer == "overlay" and studio_screen.focused.id == "conversation-list"
+        await pilot.press("escape")
+        assert not left.display
+
+        await pilot.resize_terminal(50, 20)
+        await pilot.pause()
+        assert studio_screen.has_class("-tiny") and not left.display
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert right.display and right.region.width == 50
+
+
+async def test_pane_tab_sort_theme_and_scope_survive_a_restart(make_studio, endpoint):
+    app = PromptStudioApp(studio=make_studio(), clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await pilot.press("ctrl+b")  # hide the conversations
+        await studio_screen.run_action("show_tab('starred')")  # shows them again
+        await pilot.press("ctrl+o")  # hide the prompts
+        await studio_screen.run_action("sort_by('title')")
+        app.theme = "nord"
+        await pilot.pause()
+
+    app = PromptStudioApp(studio=make_studio(), clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        assert app.theme == "nord"
+        assert studio_screen.query_one("#left").display and not studio_screen.query_one("#right").display
+        assert (studio_screen._list.tab, studio_screen._list.sort) == ("starred", "title")
+
+
+async def test_keymap_in_config_remaps_bindings(make_app, endpoint):
+    app = make_app('[keymap]\n"studio.generate_prompt" = "f9"\n"composer.send" = "ctrl+j"\n"composer.newline" = "enter"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await pilot.press("h", "enter", "i")
+        assert studio_screen._composer.text == "h\ni" and studio_screen.conversation is None
+        assert "ctrl+j send · enter new line" in str(studio_screen.query_one("#composer-status").render())
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: studio_screen.conversation is not None and studio_screen._replying is None)
+        await pilot.pause()
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: studio_screen._panel.current is not None)
+
+
+async def test_palette_offers_every_command_with_its_key(make_app, endpoint):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        for command in COMMANDS:
+            name = command.action.split(".", 1)[1].split("(")[0]
+            target = studio_screen if command.action.startswith("screen.") else app
+            assert hasattr(target, f"action_{name}"), command
+        provider = StudioCommands(studio_screen)
+        hits = [hit async for hit in provider.search("generate")]
+        assert any("ctrl+g" in (hit.help or "") for hit in hits)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"new conversation", "enter")
+        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+
+
+async def test_f1_f2_f3_open_help_settings_and_usage(make_app, endpoint):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        assert any(row.binding_id == "studio.generate_prompt" for group in app.screen.groups for row in group.rows)
+        await pilot.press("escape")
+        await pilot.press("f3")
+        assert isinstance(app.screen, UsageScreen)
+        await pilot.press("escape")
+        await pilot.press("f2")
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#model", Input).value = "loopback-small"
+        await app.screen.run_action("save")
+        await wait_for(pilot, lambda: screen(pilot)._header.model == "loopback-small")
+        assert not isinstance(app.screen, SettingsScreen)
+
+
+async def test_start_up_notices_are_shown(make_studio, endpoint):
+    studio = make_studio()
+    studio.notices.append("2 reply(ies) cut off by an earlier exit are marked interrupted.")
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "2 reply(ies) cut off by an earlier exit are marked interrupted." in notifications(pilot)
+
+
+async def test_quitting_mid_reply_keeps_it_interrupted(make_app, endpoint):
+    from loopback import Scenario
+
+    endpoint.script(Scenario(reply="partial " * 100, chunk_size=8, delay=0.02))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen._composer.set_text("go")
+        studio_screen._composer.input.action_send()
+        await wait_for(pilot, lambda: any(studio_screen._live.values()))
+        conversation_id = studio_screen.conversation.id
+        studio = app.studio
+        paths = studio.paths
+    from promptstudio_tui.store import open_store
+    from promptstudio_tui.store.messages import Messages
+
+    store = open_store(paths.database)
+    reply = Messages(store).for_conversation(conversation_id)[-1]
+    store.close()
+    assert reply.state == "interrupted" and reply.content.startswith("partial")
+    assert studio is app.studio
+
+
+async def test_send_then_restart_finds_everything(make_studio, endpoint):
+    app = PromptStudioApp(studio=make_studio(), clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Remember me")
+    app = PromptStudioApp(studio=make_studio(), clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        conversation_list = screen(pilot)._list
+        await wait_for(pilot, lambda: [c.title for c in conversation_list.rows] == ["Remember me"])

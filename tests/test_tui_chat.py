@@ -1,0 +1,193 @@
+"""The chat pane against the loopback endpoint: send, stream, cancel, retry, refusals."""
+
+from __future__ import annotations
+
+from loopback import Scenario
+from textual.widgets import Markdown, Static
+from tui_fixtures import SIZE, idle, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
+
+from promptstudio_tui.catalog import TEMPLATES
+from promptstudio_tui.widgets.message_view import MessageView
+
+
+async def test_send_streams_and_persists_the_reply(make_app, endpoint):
+    endpoint.script(Scenario(reply="Who will **read** the summaries?", chunk_size=4))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await send(pilot, "I need a prompt for summarising emails")
+        conversation = studio_screen.conversation
+        assert conversation is not None and conversation.title == "I need a prompt for summarising emails"
+        user, reply = app.studio.history(conversation.id)
+        assert (user.role, user.content) == ("user", "I need a prompt for summarising emails")
+        assert (reply.role, reply.state, reply.content) == ("assistant", "complete", "Who will **read** the summaries?")
+        assert reply.completion_tokens > 0
+        views = list(studio_screen.query(MessageView))
+        assert [v.message.role for v in views] == ["user", "assistant"]
+        assert "read" in views[1].query_one(Markdown).source
+        assert studio_screen._composer.text == ""
+        assert studio_screen._header.state == "idle"
+        await wait_for(pilot, lambda: studio_screen._list.rows and studio_screen._list.rows[0].id == conversation.id)
+        assert endpoint.requests[-1].body["messages"][-1]["content"] == "I need a prompt for summarising emails"
+
+
+async def test_escape_stops_a_streaming_reply_and_keeps_the_text(make_app, endpoint):
+    endpoint.script(Scenario(reply="word " * 200, chunk_size=5, delay=0.02))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen._composer.set_text("Tell me everything")
+        studio_screen._composer.input.action_send()
+        await wait_for(pilot, lambda: any(len(text) > 20 for text in studio_screen._live.values()))
+        assert studio_screen._header.state == "streaming"
+        await pilot.press("escape")
+        await idle(pilot)
+        reply = app.studio.history(studio_screen.conversation.id)[-1]
+        assert reply.state == "interrupted"
+        assert 20 < len(reply.content) < len("word " * 200)
+        assert ("word " * 200).startswith(reply.content)
+        view = studio_screen.query(MessageView).last()
+        assert view.has_class("-failed") and view.message.state == "interrupted"
+        assert view.query_one(".message-failure").display
+
+
+async def test_a_failed_reply_is_marked_and_retried(make_app, endpoint):
+    endpoint.script(Scenario(status=400, error_message="Unsupported parameter."), Scenario(reply="Second time lucky."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await send(pilot, "Help me")
+        failed = app.studio.history(studio_screen.conversation.id)[-1]
+        assert failed.state == "error" and "rejected the request" in failed.error
+        assert any("rejected the request" in n for n in notifications(pilot))
+        retry = studio_screen.query(MessageView).last().query_one("Button")
+        assert str(retry.label) == "Retry"
+        await pilot.click(retry)
+        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.conversation.id)) == 3)
+        await idle(pilot)
+        states = [(m.role, m.state) for m in app.studio.history(studio_screen.conversation.id)]
+        assert states == [("user", "complete"), ("assistant", "error"), ("assistant", "complete")]
+        # The failed reply stays, but only the newest message offers a retry.
+        assert not studio_screen.query(MessageView).first(MessageView).query("Button")
+
+
+async def test_quota_refusal_is_shown_and_nothing_is_sent(make_app, endpoint):
+    app = make_app("[plans.free]\ntokens_limit = 50\n")
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen._composer.set_text("Please help me write a prompt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: studio_screen.query(".chat-notice"))
+        notice = str(studio_screen.query_one(".chat-notice", Static).render())
+        assert "monthly tokens are left" in notice and "Settings (F2)" in notice and "ctrl+r" in notice
+        assert any("monthly tokens are left" in n for n in notifications(pilot))
+        assert [m.role for m in app.studio.history(studio_screen.conversation.id)] == ["user"]
+        assert not [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
+        assert studio_screen._replying is None
+
+
+async def test_unreachable_endpoint_says_what_to_do(make_studio, endpoint):
+    from promptstudio_tui.app import PromptStudioApp
+    from tui_fixtures import frozen_clock
+
+    studio = make_studio()
+    studio.update_settings(base_url="http://127.0.0.1:9/v1")
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Hello?")
+        reply = app.studio.history(screen(pilot).conversation.id)[-1]
+        assert reply.state == "error" and "Cannot reach" in reply.error and "F2" in reply.error
+
+
+async def test_enter_sends_while_alt_enter_and_ctrl_j_add_lines(make_app, endpoint):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await pilot.press("a", "alt+enter", "b", "ctrl+j", "c", "shift+enter", "d")
+        assert studio_screen._composer.text == "a\nb\nc\nd"
+        assert studio_screen.conversation is None
+        status = str(studio_screen.query_one("#composer-status", Static).render())
+        assert status.startswith("7 chars · ~2 tokens")
+
+
+def test_legacy_alt_enter_is_not_read_as_enter():
+    """tmux and SSH send alt+enter as ESC CR; it must not send the message."""
+    import promptstudio_tui.widgets.composer  # noqa: F401 - teaches the parser the sequence
+    from textual._xterm_parser import XTermParser
+
+    keys = [event.key for event in XTermParser()._sequence_to_key_events("\x1b\r")]
+    assert keys == ["alt+enter"]
+
+
+async def test_model_output_cannot_drive_the_terminal_or_inject_markup(make_app, endpoint):
+    endpoint.script(Scenario(reply="[bold red]hi[/] \x1b]52;c;ZXZpbA==\x07 \x1b[2J done"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "[b]not markup[/b]")
+        user_view, reply_view = screen(pilot).query(MessageView)
+        assert "[b]not markup[/b]" in str(user_view.query_one(".message-body", Static).render())
+        source = reply_view.query_one(Markdown).source
+        assert "[bold red]hi[/]" in source and "\x1b" not in source and "\x07" not in source
+
+
+async def test_template_opens_a_conversation_with_the_text_in_the_composer(make_app, endpoint):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        templates = studio_screen.query_one("#templates")
+        templates.focus()
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+        template = TEMPLATES[1]
+        assert studio_screen.conversation.category == template.category
+        assert studio_screen._composer.text == template.text
+        assert studio_screen.focused.id == "composer-input"
+        assert studio_screen.query(".chat-tips")  # an empty conversation shows short tips
+
+
+async def test_long_conversations_render_the_newest_messages_and_load_earlier(make_studio, endpoint):
+    from promptstudio_tui.app import PromptStudioApp
+    from tui_fixtures import frozen_clock
+
+    studio = make_studio()
+    conversation = studio.new_conversation(title="Long one")
+    for index in range(50):
+        studio.messages.add(conversation.id, "user" if index % 2 == 0 else "assistant", f"message {index}")
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await wait_for(pilot, lambda: studio_screen._list.rows)
+        studio_screen._list.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+        assert len(studio_screen.query(MessageView)) == 40
+        assert studio_screen.query(MessageView).first().message.content == "message 10"
+        studio_screen._chat.scroll_home(animate=False)
+        await pilot.pause()
+        await pilot.click("Button.chat-header")
+        await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == 50)
+        assert studio_screen.query(MessageView).first().message.content == "message 0"
+        assert not studio_screen.query("Button.chat-header")
+
+
+async def test_a_reply_finishing_elsewhere_counts_as_unread(make_app, endpoint):
+    endpoint.script(Scenario(reply="slow " * 20, chunk_size=5, delay=0.03))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen._composer.set_text("first")
+        # Not pilot.press: it waits for the app to go idle, i.e. for the whole stream.
+        studio_screen._composer.input.action_send()
+        await wait_for(pilot, lambda: studio_screen._live)
+        first = studio_screen.conversation
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: studio_screen.conversation.id != first.id)
+        await idle(pilot)
+        assert app.studio.conversations.get(first.id).unread_count == 1
+        await wait_for(pilot, lambda: any(r.unread_count for r in studio_screen._list.rows))
+        studio_screen._list.focus()
+        studio_screen._list.highlighted = [r.id for r in studio_screen._list.rows].index(first.id)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: studio_screen.conversation.id == first.id)
+        assert app.studio.conversations.get(first.id).unread_count == 0
+        assert studio_screen.query(MessageView).last().message.state == "complete"

@@ -1,0 +1,92 @@
+"""Helpers for the studio's Pilot tests: a studio on the loopback endpoint, a frozen clock, waiting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import TEST_KEY
+from loopback import LoopbackServer
+from textual.pilot import Pilot
+
+from promptstudio_tui.app import PromptStudioApp
+from promptstudio_tui.screens.studio import StudioScreen
+from promptstudio_tui.studio import Studio
+
+SIZE = (160, 48)
+NOW = datetime(2026, 3, 14, 15, 9, tzinfo=timezone.utc)
+
+
+def frozen_clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def make_studio(
+    endpoint: LoopbackServer, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Studio]]:
+    """Open studios on the loopback endpoint; `config` is written to config.toml first."""
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", endpoint.base_url)
+
+    def make(config: str = "") -> Studio:
+        config_file.write_text(config, encoding="utf-8")
+        studio = Studio.open()
+        # Load the tokenizer and SDK now (once per process), not while a test times a stream.
+        studio.warm_up()
+        return studio
+
+    yield make
+
+
+@pytest.fixture
+def make_app(make_studio: Callable[..., Studio]) -> Callable[..., PromptStudioApp]:
+    def make(config: str = "", studio: Studio | None = None) -> PromptStudioApp:
+        return PromptStudioApp(studio=studio or make_studio(config), clock=frozen_clock)
+
+    return make
+
+
+def screen(pilot: Pilot) -> StudioScreen:
+    for candidate in pilot.app.screen_stack:
+        if isinstance(candidate, StudioScreen):
+            return candidate
+    raise AssertionError("the studio screen is not running")
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` is true (streams arrive over real HTTP)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', 'a condition')}")
+        await pilot.pause(0.02)
+
+
+async def idle(pilot: Pilot) -> None:
+    """Until no reply or prompt is streaming and the list has settled."""
+    studio_screen = screen(pilot)
+    await wait_for(pilot, lambda: studio_screen._replying is None and studio_screen._generating is None)
+    await pilot.pause()
+
+
+async def send(pilot: Pilot, text: str) -> None:
+    """Type `text`, press Enter and wait for the reply to settle (complete or not)."""
+    studio_screen = screen(pilot)
+    before = len(studio_screen._chat.message_ids()) if studio_screen.conversation else 0
+    studio_screen.query_one("#composer-input").focus()
+    studio_screen._composer.set_text(text)
+    await pilot.press("enter")
+
+    def answered() -> bool:
+        return len(studio_screen._chat.message_ids()) >= before + 2 and studio_screen._replying is None
+
+    await wait_for(pilot, answered)
+    await pilot.pause()
+
+
+def notifications(pilot: Pilot) -> list[str]:
+    return [str(n.message) for n in pilot.app._notifications]
