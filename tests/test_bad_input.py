@@ -205,7 +205,7 @@ def _as_ordinary_user() -> None:
 
 def _one_line(result: subprocess.CompletedProcess) -> str:
     """The failure sentence: `promptstudio: ...` on stderr, or doctor's report on stdout."""
-    if result.args[1] == "doctor":
+    if result.args[1] == "doctor" and result.stdout:
         assert result.stderr == "" and result.stdout.count("\n") == 1, result
         return result.stdout.strip()
     return error_line(result.stderr)

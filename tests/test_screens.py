@@ -361,10 +361,12 @@ async def test_text_input_modal_refuses_empty_then_submits() -> None:
     assert app.results == ["New title"]
 
 
-async def test_text_input_modal_cancel() -> None:
+@pytest.mark.parametrize("how", ["escape", "button"])
+async def test_text_input_modal_cancel(how: str) -> None:
     app = Host(lambda: TextInputModal("Rename", "x"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")
+        await pilot.pause()
+        await (pilot.press("escape") if how == "escape" else pilot.click("#cancel"))
         await pilot.pause()
     assert app.results == [None]
 

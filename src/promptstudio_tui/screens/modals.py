@@ -96,15 +96,12 @@ class Modal(ModalScreen[ResultType]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
     CANCEL_VALUE: Any = None
 
+    @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_VALUE)
 
     def show_error(self, text: str) -> None:
         show_text(self.query_one(".error", Static), text)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
 
 def _buttons(confirm_label: str, variant: ButtonVariant = "primary") -> Horizontal:

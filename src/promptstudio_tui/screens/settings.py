@@ -314,11 +314,8 @@ class SettingsScreen(ModalScreen[bool]):
     def _show_error(self, text: str) -> None:
         show_text(self.query_one("#error", Static), text)
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
     @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
+    def action_cancel(self) -> None:
         self.dismiss(False)
 
     def _validated(self) -> tuple[str, str, str, float] | str:
