@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import io
 import os
 import pty
 import resource
@@ -216,11 +215,14 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("files", ["writable", "read-only"])
-def test_read_only_data_directory_gives_one_clear_error_and_changes_nothing(
-    files: str, home: Path, endpoint: LoopbackServer
+async def test_read_only_data_directory_gives_one_clear_error_and_changes_nothing(
+    files: str, home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    studio = Studio.open({"base_url": endpoint.base_url})
+    [e async for e in studio.send(studio.new_conversation().id, "first")]
+    await studio.aclose()
     env = cli_env(home, endpoint.base_url, TEST_KEY)
-    assert run_cli(env, "send", "first").returncode == 0
     home.chmod(0o500)
     if files == "read-only":
         for path in home.iterdir():

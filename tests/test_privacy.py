@@ -167,9 +167,14 @@ async def test_everything_written_is_private_even_under_umask_000(
     assert all(mode == 0o600 for name, mode in written.items() if (home / name).is_file())
 
 
-def test_loosened_permissions_are_tightened_on_start_with_a_notice(home: Path, endpoint: LoopbackServer) -> None:
+async def test_loosened_permissions_are_tightened_on_start_with_a_notice(
+    home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    studio = Studio.open({"base_url": endpoint.base_url})
+    [e async for e in studio.send(studio.new_conversation().id, "hello")]
+    await studio.aclose()
     env = cli_env(home, endpoint.base_url, KEY)
-    assert run_cli(env, "send", "hello").returncode == 0
     (home / "config.toml").write_text("timeout = 30\n")
     (home / "api_key").write_text("file-key-0123456789\n")
     loosened = {
@@ -252,7 +257,6 @@ def test_no_network_traffic_except_the_configured_endpoint(tmp_path: Path, home:
         DATA_GYM_CACHE_DIR=str(empty_cache),
         XDG_CACHE_HOME=str(empty_cache),
     )
-    env.pop("PYTHON_KEYRING_BACKEND")  # whatever keyring this box has is probed, as for a user
 
     endpoint.default = Scenario(reply="Who reads it?")
     sent = run_cli(env, "send", "A prompt for changelogs")

@@ -110,6 +110,21 @@ async def test_enter_sends_while_alt_enter_and_ctrl_j_add_lines(make_app, endpoi
         assert status.startswith("7 chars · ~2 tokens")
 
 
+async def test_fast_typing_keeps_its_order_around_enter_and_new_lines(make_app, endpoint):
+    """Keys arriving in one burst (a paste-like typist, tmux send-keys) are applied in order."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        burst = [*"one", "alt+enter", *"two", "ctrl+j", *"three", "enter"]
+        for key in burst:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: studio_screen.conversation is not None and studio_screen._replying is None)
+        await pilot.pause()
+        assert app.studio.history(studio_screen.conversation.id)[0].content == "one\ntwo\nthree"
+
+
 def test_legacy_alt_enter_is_not_read_as_enter():
     """tmux and SSH send alt+enter as ESC CR; it must not send the message."""
     import promptstudio_tui.widgets.composer  # noqa: F401 - teaches the parser the sequence
@@ -162,9 +177,7 @@ async def test_long_conversations_render_the_newest_messages_and_load_earlier(ma
         await wait_for(pilot, lambda: studio_screen.conversation is not None)
         assert len(studio_screen.query(MessageView)) == 40
         assert studio_screen.query(MessageView).first().message.content == "message 10"
-        studio_screen._chat.scroll_home(animate=False)
-        await pilot.pause()
-        await pilot.click("Button.chat-header")
+        studio_screen.query_one("Button.chat-header").press()
         await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == 50)
         assert studio_screen.query(MessageView).first().message.content == "message 0"
         assert not studio_screen.query("Button.chat-header")

@@ -77,16 +77,6 @@ class SendRequested(Message):
 
 
 @dataclass
-class RetryRequested(Message):
-    pass
-
-
-@dataclass
-class LoadEarlierRequested(Message):
-    pass
-
-
-@dataclass
 class ListChanged(Message):
     """Tab, sort or search of the conversation list changed (to persist and re-query)."""
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -71,10 +71,10 @@ class StudioScreen(Screen[None]):
         Binding("ctrl+n", "new_conversation", "New", id="studio.new_conversation"),
         Binding("ctrl+g", "generate_prompt", "Generate prompt", id="studio.generate_prompt"),
         Binding("escape", "stop", "Stop", id="studio.stop"),
-        Binding("ctrl+r", "retry", "Retry", show=False, id="studio.retry"),
-        Binding("ctrl+b", "toggle_conversations", "Conversations", show=False, id="studio.toggle_conversations"),
-        Binding("ctrl+o", "toggle_prompts", "Prompts", show=False, id="studio.toggle_prompts"),
-        Binding("ctrl+f", "search", "Search", show=False, id="studio.search"),
+        Binding("ctrl+r", "retry", "Retry reply", show=False, id="studio.retry"),
+        Binding("ctrl+b", "toggle_conversations", "Show/hide conversations", show=False, id="studio.toggle_conversations"),
+        Binding("ctrl+o", "toggle_prompts", "Show/hide prompts", show=False, id="studio.toggle_prompts"),
+        Binding("ctrl+f", "search", "Search conversations", show=False, id="studio.search"),
         Binding("ctrl+s", "save_prompt", "Save prompt", show=False, id="studio.save_prompt"),
     ]
 
@@ -84,7 +84,7 @@ class StudioScreen(Screen[None]):
         self.show_right: bool = prefs.get("ui.right_pane", True)
         self.overlay = ""  # "left" or "right" while a side pane floats over a narrow screen
         # Classes given up front: each later class change restyles the whole screen.
-        super().__init__(classes=" ".join(self._pane_classes()[0]))
+        super().__init__(classes=" ".join(name for name, on in self._pane_classes().items() if on))
         self.studio = studio
         self.conversation: Conversation | None = None
         self.prompt_scope: str = prefs.get("ui.prompt_scope", "conversation")
@@ -119,7 +119,7 @@ class StudioScreen(Screen[None]):
     def on_mount(self) -> None:
         self._show_settings()
         self._load_prompts()
-        self._warm_up()
+        self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
 
     @work(thread=True, exit_on_error=False)
     def _warm_up(self) -> None:
@@ -129,10 +129,17 @@ class StudioScreen(Screen[None]):
         # Settings may have changed the model or plan while a dialog was open.
         self._show_settings()
 
-    def on_resize(self) -> None:
-        if self.size.width >= WIDE and self.overlay:
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width >= WIDE and self.overlay:
             self.overlay = ""
             self._apply_panes()
+        self.call_after_refresh(self._keep_focus_visible)
+
+    def _keep_focus_visible(self) -> None:
+        """A pane that collapsed must not keep the focus (its keys would act unseen)."""
+        focused = self.focused
+        if focused is not None and not all(node.display for node in focused.ancestors_with_self):
+            self._composer.focus_input()
 
     def key_hint(self, binding_id: str) -> str:
         owners = (type(self.app), type(self), ComposerInput, ConversationList, PromptPanel)
@@ -158,52 +165,52 @@ class StudioScreen(Screen[None]):
     def _composer(self) -> Composer:
         return self.query_one(Composer)
 
-    def _pane_classes(self) -> tuple[set[str], set[str]]:
-        """(classes to have, classes not to have) for the panes' state."""
-        wanted = {
+    def _pane_classes(self) -> dict[str, bool]:
+        return {
             "-left-open": self.show_left,
             "-right-open": self.show_right,
             "-overlay-left": self.overlay == "left",
             "-overlay-right": self.overlay == "right",
         }
-        return {name for name, on in wanted.items() if on}, {name for name, on in wanted.items() if not on}
 
     def _apply_panes(self) -> None:
-        present, absent = self._pane_classes()
-        # One call each way: every call restyles the whole screen.
-        if present - self.classes:
-            self.add_class(*present)
-        if absent & self.classes:
-            self.remove_class(*absent)
+        wanted = self._pane_classes()
+        add = [name for name, on in wanted.items() if on and not self.has_class(name)]
+        remove = [name for name, on in wanted.items() if not on and self.has_class(name)]
+        # One call each way: every class change restyles the whole screen.
+        if add:
+            self.add_class(*add)
+        if remove:
+            self.remove_class(*remove)
 
     def _show_settings(self) -> None:
         self._header.model = self.studio.settings.model
         self.query_one(UsageMeter).status = self.studio.quota_status()
 
-    def _reveal(self, pane: str) -> None:
-        """Make a side pane visible: in place when wide, floating over the chat when not."""
-        if self.size.width >= WIDE:
-            attribute = "show_left" if pane == "left" else "show_right"
-            if not getattr(self, attribute):
-                setattr(self, attribute, True)
-                self.studio.preferences.set(f"ui.{pane}_pane", True)
-        else:
-            self.overlay = pane
-        self._apply_panes()
+    def _pane_visible(self, pane: str) -> bool:
+        return getattr(self, f"show_{pane}") if self.size.width >= WIDE else self.overlay == pane
 
-    def _toggle(self, pane: str) -> bool:
-        """Show or hide a side pane; True when it is now visible."""
+    def _set_pane(self, pane: str, visible: bool) -> None:
+        """Wide: show or hide in place, remembered. Narrow: float over the chat, or not."""
         if self.size.width >= WIDE:
-            attribute = "show_left" if pane == "left" else "show_right"
-            visible = not getattr(self, attribute)
-            setattr(self, attribute, visible)
+            setattr(self, f"show_{pane}", visible)
             self.studio.preferences.set(f"ui.{pane}_pane", visible)
-        else:
-            visible = self.overlay != pane
-            self.overlay = pane if visible else ""
+        elif visible:
+            self.overlay = pane
+        elif self.overlay == pane:
+            self.overlay = ""
         self._apply_panes()
         if not visible:
             self._composer.focus_input()
+
+    def _reveal(self, pane: str) -> None:
+        if not self._pane_visible(pane):
+            self._set_pane(pane, True)
+
+    def _toggle(self, pane: str) -> bool:
+        """Show or hide a side pane; True when it is now visible."""
+        visible = not self._pane_visible(pane)
+        self._set_pane(pane, visible)
         return visible
 
     def action_toggle_conversations(self) -> None:
@@ -255,6 +262,7 @@ class StudioScreen(Screen[None]):
             self.notify(
                 f"This conversation is still streaming — wait, or press {self.key_hint('studio.stop')} to stop it.",
                 severity="warning",
+                markup=False,
             )
             return True
         return False
@@ -329,8 +337,7 @@ class StudioScreen(Screen[None]):
     @on(OpenConversation)
     async def _open_requested(self, message: OpenConversation) -> None:
         if self.overlay == "left":
-            self.overlay = ""
-            self._apply_panes()
+            self._set_pane("left", False)
         await self._open(self.studio.conversations.get(message.conversation_id))
 
     async def _open(self, conversation: Conversation) -> None:
@@ -342,12 +349,12 @@ class StudioScreen(Screen[None]):
         else:
             self._list.select_id(conversation.id)
         self._header.conversation = conversation
-        self._header.set_state("waiting" if self._replying == conversation.id else "idle")
+        self._header.set_state("streaming" if self._replying == conversation.id else "idle")
         messages = self.studio.history(conversation.id, limit=HISTORY_PAGE)
         self.query_one(ContentSwitcher).current = "chat-log"
         await self._chat.show(messages, has_earlier=self._has_earlier(messages), now=self.app.clock(), live=self._live)
-        latest = self.studio.prompts.list(conversation_id=conversation.id, limit=1)
-        if self._generating != conversation.id:
+        if self._generating is None:  # a generation in progress keeps the pane until it ends
+            latest = self.studio.prompts.list(conversation_id=conversation.id, limit=1)
             await self._panel.show_prompt(latest[0] if latest else None)
         self._load_prompts()
         self._composer.focus_input()
@@ -363,7 +370,8 @@ class StudioScreen(Screen[None]):
         self._header.conversation = None
         self._header.set_state("idle")
         self.query_one(ContentSwitcher).current = "welcome"
-        await self._panel.show_prompt(None)
+        if self._generating is None:
+            await self._panel.show_prompt(None)
         self._load_prompts()
 
     async def action_load_earlier(self) -> None:
@@ -373,19 +381,22 @@ class StudioScreen(Screen[None]):
         older = self.studio.history(self.conversation.id, limit=HISTORY_PAGE, before=ids[0])
         await self._chat.show_earlier(older, has_earlier=self._has_earlier(older), now=self.app.clock())
 
+    async def _open_new(self, category: str = "General") -> Conversation:
+        conversation = self.studio.new_conversation(category=category)
+        await self._open(conversation)
+        self._list.reload(keep=conversation.id)
+        return conversation
+
     async def action_new_conversation(self) -> None:
         if self.conversation is not None and not self._chat.message_ids():
             self._composer.focus_input()  # already on an empty one: do not pile up blank rows
             return
-        await self._open(self.studio.new_conversation())
-        self._list.reload(keep=self.conversation.id if self.conversation else None)
+        await self._open_new()
 
     @on(StartFromTemplate)
     async def _start_from_template(self, message: StartFromTemplate) -> None:
-        await self._open(self.studio.new_conversation(category=message.template.category))
-        self._list.reload(keep=self.conversation.id if self.conversation else None)
+        await self._open_new(message.template.category)
         self._composer.set_text(message.template.text)
-        self._composer.focus_input()
 
     @on(Markdown.LinkClicked)
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:
@@ -403,15 +414,13 @@ class StudioScreen(Screen[None]):
             self.notify(
                 f"A reply is still streaming — wait for it or press {self.key_hint('studio.stop')} to stop it.",
                 severity="warning",
+                markup=False,
             )
             return
-        if self.conversation is None:
-            await self._open(self.studio.new_conversation())
-            self._list.reload(keep=self.conversation.id if self.conversation else None)
-        assert self.conversation is not None
+        conversation = self.conversation or await self._open_new()
         self._composer.clear()
         self._unsent = text
-        self._start_reply(self.conversation.id, self.studio.send(self.conversation.id, text))
+        self._start_reply(conversation.id, self.studio.send(conversation.id, text))
 
     def action_retry(self) -> None:
         conversation = self.conversation
@@ -521,9 +530,7 @@ class StudioScreen(Screen[None]):
             self.workers.cancel_group(self, "reply")
             self.workers.cancel_group(self, "prompt")
         elif self.overlay:
-            self.overlay = ""
-            self._apply_panes()
-            self._composer.focus_input()
+            self._set_pane(self.overlay, False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
@@ -618,6 +625,7 @@ class StudioScreen(Screen[None]):
             self.notify(
                 f"No prompt shown: press {self.key_hint('studio.generate_prompt')} or pick one from the list.",
                 severity="warning",
+                markup=False,
             )
         return prompt
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,16 +26,13 @@ ANSI_SEQUENCES_KEYS.setdefault("\x1b\r", (_LegacyKey.ALT_ENTER,))
 
 
 class ComposerInput(TextArea):
-    # Priority bindings run before TextArea's own key handling, which would
-    # otherwise turn Enter into a newline.
     BINDINGS = [
-        Binding("enter", "send", "Send", priority=True, id="composer.send"),
+        Binding("enter", "send", "Send", id="composer.send"),
         Binding(
             "shift+enter,alt+enter,ctrl+j",
             "newline",
             "New line",
             show=False,
-            priority=True,
             id="composer.newline",
             tooltip="shift+enter where the terminal reports it; alt+enter and ctrl+j everywhere",
         ),
@@ -43,11 +41,24 @@ class ComposerInput(TextArea):
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
 
+    async def _on_key(self, event: events.Key) -> None:
+        # Keys bound here (after the user's keymap) run their action right here,
+        # in order with the typing around them; TextArea would otherwise make
+        # Enter a newline. Neither priority bindings (they run before typing
+        # still queued) nor bubbling (typing after them gets ahead) keep order.
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.node is self:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(active.binding.action)
+            return
+        await super()._on_key(event)
+
     def action_send(self) -> None:
         self.post_message(SendRequested(self.text))
 
     def action_newline(self) -> None:
-        self.replace("\n", *self.selection)
+        self.replace("\n", *self.selection, maintain_selection_offset=False)
 
 
 class Composer(Vertical):

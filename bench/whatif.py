@@ -1,0 +1,99 @@
+"""Start the studio with candidate optimisations patched in, to measure them before
+anyone edits src/ (used by `bench/run.py --whatif NAME,...`).
+
+    python bench/whatif.py nolastchild,history:8 [promptstudio args...]
+
+Each patch is a few lines and says what source change it stands for; a patch whose
+target has already changed in src/ is a no-op (so after the fix lands it measures
+the same as the plain run). Never used by the app itself.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+LAST_CHILD_RULE = re.compile(r"\.message-body\s*>\s*\*:last-child\s*\{[^}]*\}")
+
+
+def nolastchild(_arg: str | None) -> None:
+    """styles.tcss: drop `.message-body > *:last-child { margin-bottom: 0 }`. An order
+    rule makes Textual restyle every sibling block (and its subtree) each time the
+    streaming Markdown appends one: quadratic in the reply's length."""
+    import promptstudio_tui.app as app_module
+
+    css = (Path(app_module.__file__).parent / "styles.tcss").read_text()
+    patched = LAST_CHILD_RULE.sub("", css)
+    out = Path(tempfile.gettempdir()) / "promptstudio-whatif-styles.tcss"
+    out.write_text(patched)
+    app_module.PromptStudioApp.CSS_PATH = str(out)
+
+
+def history(arg: str | None) -> None:
+    """screens/studio.py: HISTORY_PAGE (messages rendered when a conversation opens)."""
+    import promptstudio_tui.screens.studio as screen
+
+    screen.HISTORY_PAGE = int(arg or 8)
+
+
+def listpage(arg: str | None) -> None:
+    """widgets/conversation_list.py: PAGE (rows fetched and laid out per page)."""
+    import promptstudio_tui.widgets.conversation_list as cl
+
+    cl.PAGE = int(arg or 40)
+
+
+def textrows(_arg: str | None) -> None:
+    """widgets/conversation_list.py: a row as one two-line Text instead of a Table.grid
+    (OptionList measures every option's height by rendering it)."""
+    from rich.text import Text
+
+    import promptstudio_tui.widgets.conversation_list as cl
+
+    def row(conversation, now):  # type: ignore[no-untyped-def]
+        title = cl.one_line(conversation.title) or "Untitled"
+        when = cl.relative_date(conversation.last_message_at, now)
+        star = "★ " if conversation.is_starred else ""
+        badge = ""
+        if conversation.unread_count:
+            badge = ("9+" if conversation.unread_count > 9 else str(conversation.unread_count)) + " "
+        width = 33  # the pane's inner width; a real fix would read it from the widget
+        head = f"{star}{title}"
+        tail = f" {badge}{when}"
+        if len(head) + len(tail) > width:
+            head = head[: max(1, width - len(tail) - 1)] + "…"
+        preview = cl.one_line(conversation.preview) or "No messages yet"
+        detail = f"{conversation.category} · {preview}"
+        if len(detail) > width:
+            detail = detail[: width - 1] + "…"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(head, "bold")
+        text.append(" " * (width - len(head) - len(tail)))
+        text.append(tail, "dim")
+        text.append("\n")
+        text.append(conversation.category, "italic")
+        text.append(detail[len(conversation.category) :], "dim")
+        return text
+
+    cl.row = row
+
+
+PATCHES = {"nolastchild": nolastchild, "history": history, "listpage": listpage, "textrows": textrows}
+
+
+def apply(spec: str) -> None:
+    for item in filter(None, spec.split(",")):
+        name, _, arg = item.partition(":")
+        PATCHES[name](arg or None)
+
+
+if __name__ == "__main__":
+    apply(sys.argv[1])
+    from promptstudio_tui.cli import main
+
+    raise SystemExit(main(sys.argv[2:]))
