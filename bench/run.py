@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 SEED_VERSION = 4  # bump when bench/seed.py changes what it writes
 COLS, ROWS = 160, 48
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PILOT_LOAD_BUDGET = 20.0  # seconds of 'load earlier' paging in the Pilot measure
 BENCH_KEY = "sk-bench-0123456789abcdef"
 
@@ -273,6 +274,14 @@ class Term:
     def pid(self) -> int:
         return int(self._tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").stdout.strip())
 
+    def cpu(self) -> float | None:
+        """CPU seconds (user + system) the pane's program has used so far."""
+        try:
+            fields = Path(f"/proc/{self.pid()}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, ValueError, IndexError):
+            return None
+
     def keys(self, *keys: str, literal: bool = False) -> float:
         t0 = time.monotonic()
         self._tmux("send-keys", "-t", "bench", *(["-l"] if literal else []), *keys)
@@ -361,6 +370,7 @@ def first_frame(ctx: Ctx) -> list[Row]:
             ("big", ctx.app_argv(), ctx.app_env(big), TUI["big_ready"]),
         ]
     results: dict[str, list[float]] = {name: [] for name, *_ in runs}
+    cpu: dict[str, list[float]] = {name: [] for name, *_ in runs}
     failures: dict[str, str] = {}
     for rep in range(ctx.args.reps + 1):  # the first round warms caches (and creates the empty db)
         for name, argv, env, ready in runs:
@@ -372,13 +382,18 @@ def first_frame(ctx: Ctx) -> list[Row]:
                 failures[name] = term.screen()
             elif rep:
                 results[name].append(t1 - t0)
+                used = term.cpu()
+                if used is not None:
+                    cpu[name].append(used)
             term.stop()
     rows = []
     base = med(results["minimal"]) if results["minimal"] else None
     spread = lambda v: f"min {ms(min(v))}, max {ms(max(v))}"  # noqa: E731
     if base is None:
         return [Row("first frame", "minimal Textual app", "error: never drawn", verdict="error")]
-    rows.append(Row("first frame", "minimal Textual app (Header, Static, Footer)", f"{ms(base)} ({spread(results['minimal'])})", raw={"median_s": base, "runs": results["minimal"]}))
+    base_cpu = med(cpu["minimal"]) if cpu["minimal"] else None
+    cpu_note = lambda name: f"; CPU {ms(med(cpu[name]))}" + (f" = {med(cpu[name]) / base_cpu:.2f} ×" if base_cpu and name != "minimal" else "") if cpu[name] else ""  # noqa: E731
+    rows.append(Row("first frame", "minimal Textual app (Header, Static, Footer)", f"{ms(base)} ({spread(results['minimal'])}){cpu_note('minimal')}", raw={"median_s": base, "runs": results["minimal"], "cpu": cpu["minimal"]}))
     for name, label, key in (("empty", "promptstudio, empty store", "first_empty"), ("big", "promptstudio, big store", "first_big")):
         if ctx.tui is not None:
             rows.append(Row("first frame", label, ctx.tui, f"≤ {TARGETS[key]} ×", "n/a"))
@@ -390,7 +405,7 @@ def first_frame(ctx: Ctx) -> list[Row]:
         value = med(results[name])
         ratio = value / base
         rows.append(
-            Row("first frame", label, f"{ms(value)} = {ratio:.2f} × minimal ({spread(results[name])})", f"≤ {TARGETS[key]} ×", verdict(ratio, TARGETS[key]), {"median_s": value, "ratio": ratio, "runs": results[name]})
+            Row("first frame", label, f"{ms(value)} = {ratio:.2f} × minimal ({spread(results[name])}){cpu_note(name)}", f"≤ {TARGETS[key]} ×", verdict(ratio, TARGETS[key]), {"median_s": value, "ratio": ratio, "runs": results[name], "cpu": cpu[name]})
         )
     return rows
 
@@ -405,7 +420,7 @@ def long_conversation(ctx: Ctx) -> list[Row]:
             Row("long conversation", label_top, ctx.tui, verdict="n/a"),
         ]
     term = ctx.get_term()
-    newest, settled, top = [], [], []
+    newest, settled, top, open_cpu = [], [], [], []
     errors = []
     for rep in range(min(3, ctx.args.reps)):
         home = ctx.home(f"long-{rep}", big=True)
@@ -419,13 +434,17 @@ def long_conversation(ctx: Ctx) -> list[Row]:
         time.sleep(0.2)
         term.keys(*TUI["focus_list"][1:])
         time.sleep(0.3)
+        c0 = term.cpu()
         t0 = term.keys(*TUI["open"])
-        t1 = term.wait_for(ctx.info["newest_marker"], timeout=30)
+        t1 = term.wait_for(ctx.info["newest_marker"], timeout=60)
         if t1 is None:
             errors.append("newest message never shown")
             term.stop()
             continue
         newest.append(t1 - t0)
+        c1 = term.cpu()
+        if c0 is not None and c1 is not None:
+            open_cpu.append(c1 - c0)
         settled.append(term.wait_settled(quiet=0.5) - t0)
         term.keys(*TUI["focus_chat"])
         time.sleep(0.3)
@@ -441,7 +460,8 @@ def long_conversation(ctx: Ctx) -> list[Row]:
     target = f"≤ {TARGETS['long_newest_ms']} ms"
     if newest:
         v = med(newest)
-        rows.append(Row("long conversation", label_newest, f"{ms(v)} (min {ms(min(newest))}, max {ms(max(newest))})", target, verdict(v * 1000, TARGETS["long_newest_ms"]), {"median_s": v, "runs": newest}))
+        cpu_text = f"; app CPU {ms(med(open_cpu))}" if open_cpu else ""
+        rows.append(Row("long conversation", label_newest, f"{ms(v)} (min {ms(min(newest))}, max {ms(max(newest))}){cpu_text}", target, verdict(v * 1000, TARGETS["long_newest_ms"]), {"median_s": v, "runs": newest, "cpu": open_cpu}))
         rows.append(Row("long conversation", label_settled, ms(med(settled)), raw={"runs": settled}))
     else:
         rows.append(Row("long conversation", label_newest, f"error: {errors[:1]}", target, "error"))
@@ -574,7 +594,7 @@ def streaming(ctx: Ctx) -> list[Row]:
     # 8 characters (2 tokens) per chunk; 3 ms apart plus the server's own per-chunk
     # work comes out near 500 tokens/s here (the served rate is printed).
     scenario = Scenario(reply=reply, chunk_size=8, delay=0.003)
-    on_screen, final, settled, keys, rates = [], [], [], [], []
+    on_screen, final, settled, keys, rates, stream_cpu = [], [], [], [], [], []
     floor = tmux_echo_floor(term)
     errors = []
     for rep in range(max(1, (ctx.args.reps + 1) // 2)):
@@ -595,15 +615,18 @@ def streaming(ctx: Ctx) -> list[Row]:
         while time.monotonic() < deadline and not (len(ctx.loopback.times()) > before and ctx.loopback.times()[before]["chunks"]):
             time.sleep(0.01)
         time.sleep(1.0)
-        term.keys(PROBE[:4], literal=True)
-        if term.wait_for(PROBE[:4], timeout=5) is None:
+        c_stream, t_c_stream = term.cpu(), time.monotonic()
+        t0 = term.keys(PROBE[:4], literal=True)
+        t1 = term.wait_for(PROBE[:4], timeout=60, interval=0.002)
+        if t1 is None:
             errors.append("typed text never appeared while streaming (is the composer focused?)")
         else:
+            keys.append(t1 - t0)  # the first probe counts too: a stalled loop shows here
             shown = PROBE[:4]
-            for ch in PROBE[4:]:
+            for ch in PROBE[4:] if t1 - t0 < 2 else ():
                 shown += ch
                 t0 = term.keys(ch, literal=True)
-                t1 = term.wait_for(shown, timeout=5, interval=0.002)
+                t1 = term.wait_for(shown, timeout=30, interval=0.002)
                 if t1 is not None:
                     keys.append(t1 - t0)
                 time.sleep(0.2)
@@ -622,7 +645,7 @@ def streaming(ctx: Ctx) -> list[Row]:
             term.stop()
             continue
         t_marker = t_final = None
-        limit = time.monotonic() + 30
+        limit = time.monotonic() + 120
         while time.monotonic() < limit and t_final is None:
             screen = term.screen()
             now = time.monotonic()
@@ -639,11 +662,16 @@ def streaming(ctx: Ctx) -> list[Row]:
         if t_final is not None:
             final.append(t_final - stream["last"])
         settled.append(term.wait_settled(quiet=0.5, interval=0.003) - stream["last"])
+        c_end = term.cpu()
+        if c_stream is not None and c_end is not None:
+            stream_cpu.append((c_end - c_stream) / max(1e-6, time.monotonic() - t_c_stream))
         rates.append(len(reply) / 4 / max(1e-6, stream["last"] - stream["first"]))
         term.stop()
         shutil.rmtree(home, ignore_errors=True)
     rows = []
     rate = f"; served at {med(rates):.0f} tokens/s" if rates else ""
+    if stream_cpu:
+        rate += f"; app busy {100 * med(stream_cpu):.0f}% of a core while it streamed"
     rows.append(Row("streaming", labels[0], f"{ms(med(on_screen))} (max {ms(max(on_screen))}){rate}" if on_screen else f"error: {errors[:1]}", verdict="info" if on_screen else "error", raw={"runs": on_screen, "rates": rates}))
     if final:
         v = med(final)
@@ -785,7 +813,7 @@ def client(ctx: Ctx) -> list[Row]:
             Row(
                 "client",
                 f"overhead above raw openai SDK: {label}, 20-message conversations",
-                f"{ms(over)} (raw {ms(result['raw']['median'])}, with {ms(result[key]['median'])}; median of {runs})",
+                f"{ms(over)} (CPU {ms(result[key]['cpu_overhead'])}; raw {ms(result['raw']['median'])}, with {ms(result[key]['median'])}; median of {runs})",
                 f"≤ {TARGETS['client_ms']} ms",
                 verdict(over * 1000, TARGETS["client_ms"]),
                 result[key],
@@ -793,7 +821,7 @@ def client(ctx: Ctx) -> list[Row]:
         )
     long = result["long"]
     rows.append(
-        Row("client", "… Studio.send in the 500-message conversation", f"{ms(long['overhead'])} (raw {ms(long['raw'])}, with {ms(long['median'])})", f"≤ {TARGETS['client_ms']} ms", verdict(long["overhead"] * 1000, TARGETS["client_ms"]), long)
+        Row("client", "… Studio.send in the 500-message conversation", f"{ms(long['overhead'])} (CPU {ms(long['cpu_overhead'])}; raw {ms(long['raw'])}, with {ms(long['median'])})", f"≤ {TARGETS['client_ms']} ms", verdict(long["overhead"] * 1000, TARGETS["client_ms"]), long)
     )
     rows.append(Row("client", "… first Studio.send of a process (loads the token encoding)", ms(result["first_send"])))
     return rows
@@ -823,7 +851,10 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     def request_for(cid: str) -> list[dict[str, str]]:
         return studio._fit(catalog.PROMPT_ENGINEER, studio._turns(cid) + [{"role": "user", "content": QUESTION}], mode.max_tokens)
 
+    cpu: dict[str, list[float]] = {"raw": [], "llm": [], "studio": []}
+
     async def run_raw(messages) -> float:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         stream = await raw.chat.completions.create(
             model="gpt-4o-mini", messages=messages, stream=True, stream_options={"include_usage": True}, temperature=mode.temperature, max_tokens=mode.max_tokens
@@ -831,18 +862,23 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
         async with stream:
             async for _chunk in stream:
                 pass
+        cpu["raw"].append(time.process_time() - c0)
         return time.perf_counter() - t0
 
     async def run_llm(messages) -> float:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         async for _event in llm.stream_chat(messages, model="gpt-4o-mini", temperature=mode.temperature, max_tokens=mode.max_tokens):
             pass
+        cpu["llm"].append(time.process_time() - c0)
         return time.perf_counter() - t0
 
     async def run_studio(cid: str) -> float:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         async for _event in studio.send(cid, QUESTION):
             pass
+        cpu["studio"].append(time.process_time() - c0)
         return time.perf_counter() - t0
 
     first_send = await run_studio(picks[-1])
@@ -851,16 +887,22 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
         await run_raw(messages)
         await run_llm(messages)
         await run_studio(cid)
+    for values in cpu.values():
+        values.clear()  # warm-up excluded
     t_raw, t_llm, t_studio = [], [], []
     profiler = None
     if profile_dir is not None:
         from pyinstrument import Profiler
 
         profiler = Profiler(async_mode="enabled", interval=0.0005)
+    # A short pause between paths: back-to-back requests on two keep-alive connections
+    # to the loopback sometimes wait ~40 ms (a delayed-ACK artefact), whichever goes second.
     for cid in picks[:runs]:
         messages = request_for(cid)
         t_raw.append(await run_raw(messages))
+        await asyncio.sleep(0.01)
         t_llm.append(await run_llm(messages))
+        await asyncio.sleep(0.01)
         if profiler:
             profiler.start()
         t_studio.append(await run_studio(cid))
@@ -869,6 +911,9 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     if profiler:
         profile_dir.mkdir(parents=True, exist_ok=True)
         (profile_dir / "client_studio_send.txt").write_text(profiler.output_text(unicode=True, show_all=False))
+    short_cpu = {k: list(v) for k, v in cpu.items()}
+    for values in cpu.values():
+        values.clear()
     long_raw, long_studio = [], []
     lp = None
     if profile_dir is not None:
@@ -878,6 +923,7 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     for _ in range(max(3, runs // 10)):
         messages = request_for(long_id)
         long_raw.append(await run_raw(messages))
+        await asyncio.sleep(0.01)
         if lp:
             lp.start()
         long_studio.append(await run_studio(long_id))
@@ -891,9 +937,9 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     paired = lambda a, b: med([y - x for x, y in zip(a, b)])  # noqa: E731
     return {
         "raw": {"median": med(t_raw)},
-        "llm": {"median": med(t_llm), "overhead": paired(t_raw, t_llm)},
-        "studio": {"median": med(t_studio), "overhead": paired(t_raw, t_studio)},
-        "long": {"raw": med(long_raw), "median": med(long_studio), "overhead": paired(long_raw, long_studio)},
+        "llm": {"median": med(t_llm), "overhead": paired(t_raw, t_llm), "cpu_overhead": paired(short_cpu["raw"], short_cpu["llm"])},
+        "studio": {"median": med(t_studio), "overhead": paired(t_raw, t_studio), "cpu_overhead": paired(short_cpu["raw"], short_cpu["studio"])},
+        "long": {"raw": med(long_raw), "median": med(long_studio), "overhead": paired(long_raw, long_studio), "cpu_overhead": paired(cpu["raw"], cpu["studio"])},
         "first_send": first_send,
     }
 

@@ -129,6 +129,9 @@ async def test_start_up_notices_are_shown(make_studio, endpoint):
 async def test_quitting_mid_reply_keeps_it_interrupted(make_app, endpoint):
     from loopback import Scenario
 
+    from promptstudio_tui.store import open_store
+    from promptstudio_tui.store.messages import Messages
+
     endpoint.script(Scenario(reply="partial " * 100, chunk_size=8, delay=0.02))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -137,16 +140,11 @@ async def test_quitting_mid_reply_keeps_it_interrupted(make_app, endpoint):
         studio_screen._composer.input.action_send()
         await wait_for(pilot, lambda: any(studio_screen._live.values()))
         conversation_id = studio_screen.conversation.id
-        studio = app.studio
-        paths = studio.paths
-    from promptstudio_tui.store import open_store
-    from promptstudio_tui.store.messages import Messages
-
-    store = open_store(paths.database)
+        database = app.studio.paths.database
+    store = open_store(database)  # the app closed its own on the way out
     reply = Messages(store).for_conversation(conversation_id)[-1]
     store.close()
     assert reply.state == "interrupted" and reply.content.startswith("partial")
-    assert studio is app.studio
 
 
 async def test_send_then_restart_finds_everything(make_studio, endpoint):

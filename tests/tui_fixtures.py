@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import TEST_KEY
 from loopback import LoopbackServer
+from rich.console import Console
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.studio import StudioScreen
@@ -90,3 +93,10 @@ async def send(pilot: Pilot, text: str) -> None:
 
 def notifications(pilot: Pilot) -> list[str]:
     return [str(n.message) for n in pilot.app._notifications]
+
+
+def rendered(widget: Static) -> str:
+    """The plain text a Static shows (its content may be any Rich renderable)."""
+    console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -467,8 +468,9 @@ class Studio:
 
     # -- usage ----------------------------------------------------------------
 
-    def quota_status(self) -> QuotaStatus:
-        return self.quota.status(self.settings.plan, self.settings.limits)
+    def quota_status(self, now: datetime | None = None) -> QuotaStatus:
+        """`now` picks the month (a UI with a frozen clock shows a stable window)."""
+        return self.quota.status(self.settings.plan, self.settings.limits, now)
 
     def usage_report(self) -> UsageReport:
         status = self.quota_status()

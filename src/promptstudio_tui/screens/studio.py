@@ -110,7 +110,7 @@ class StudioScreen(Screen[None]):
                 yield ChatHeader(id="chat-header")
                 with ContentSwitcher(initial="welcome", id="chat-switcher"):
                     yield Welcome(self.key_hint("studio.new_conversation"), id="welcome")
-                    yield ChatLog(id="chat-log")
+                    yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", id="chat-log")
                 hint = f"{self.key_hint('composer.send')} send · {self.key_hint('composer.newline')} new line"
                 yield Composer(hint, id="composer")
             yield PromptPanel(clock, self.key_hint("studio.generate_prompt"), id="right")
@@ -185,7 +185,7 @@ class StudioScreen(Screen[None]):
 
     def _show_settings(self) -> None:
         self._header.model = self.studio.settings.model
-        self.query_one(UsageMeter).status = self.studio.quota_status()
+        self.query_one(UsageMeter).status = self.studio.quota_status(self.app.clock())
 
     def _pane_visible(self, pane: str) -> bool:
         return getattr(self, f"show_{pane}") if self.size.width >= WIDE else self.overlay == pane
@@ -487,7 +487,7 @@ class StudioScreen(Screen[None]):
         elif isinstance(event, ReplyDone):
             self._live.pop(event.message.id, None)
             if shown:
-                await self._chat.finish(event.message)
+                await self._chat.finish(event.message, self.app.clock())
             if event.message.state == "error":
                 self.notify(event.message.error or "The reply failed.", severity="error", markup=False, timeout=8)
 
@@ -502,7 +502,7 @@ class StudioScreen(Screen[None]):
             # Cancelled: no ReplyDone came, but the studio settled the row before the task ended.
             self._live.pop(message.reply_id)
             if shown:
-                await self._chat.finish(self.studio.messages.get(message.reply_id))
+                await self._chat.finish(self.studio.messages.get(message.reply_id), self.app.clock())
         if message.error:
             await self._show_refusal(message.error, shown)
         self._unsent = None

@@ -10,55 +10,71 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from promptstudio_tui.catalog import TIPS
 from promptstudio_tui.store.records import Message
-from promptstudio_tui.widgets.message_view import FAILED, MessageView
+from promptstudio_tui.widgets.message_view import FAILED, LiveReply, MessageView
+
+View = MessageView | LiveReply
 
 
 class ChatLog(VerticalScroll):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, retry_label: str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._views: dict[str, MessageView] = {}
+        self._retry_label = retry_label
+        self._views: dict[str, View] = {}
+
+    def _view(self, message: Message, now: datetime, live: dict[str, str]) -> View:
+        if message.state == "streaming":
+            return LiveReply(message, now, live.get(message.id, message.content))
+        return MessageView(message, now, dark=self.app.current_theme.dark)
 
     async def show(self, messages: list[Message], *, has_earlier: bool, now: datetime, live: dict[str, str]) -> None:
         """Replace the log; `live` holds the text so far of replies still streaming."""
         await self.remove_children()
-        self._views.clear()
-        await self.mount_all(self._header(has_earlier, bool(messages)))
-        await self._mount_messages(messages, now, live)
-        self._mark_retry()
+        views = [self._view(m, now, live) for m in messages]
+        self._views = {view.message.id: view for view in views}
+        await self.mount_all([*self._header(has_earlier, bool(messages)), *views])
+        await self._mark_retry()
         self.anchor()
 
     async def show_earlier(self, messages: list[Message], *, has_earlier: bool, now: datetime) -> None:
         """Put older messages above the ones shown, keeping the reader's place."""
         await self.query(".chat-header").remove()
         first = next(iter(self._views.values()), None)
-        views = [MessageView(m, now) for m in messages]
-        await self.mount_all(views, before=first)
-        self._views = {**{v.message.id: v for v in views}, **self._views}
-        await self.mount_all(self._header(has_earlier, True), before=0)
-        if views:
-            self.scroll_to_widget(views[-1], animate=False, top=True)
+        views = [self._view(m, now, {}) for m in messages]
+        await self.mount_all([*self._header(has_earlier, True), *views], before=first)
+        self._views = {**{view.message.id: view for view in views}, **self._views}
+        if first is not None:
+            # Stay on what was the oldest message; the older ones are just above it.
+            self.release_anchor()
+            self.call_after_refresh(self.scroll_to_widget, first, animate=False, top=True)
 
     async def add(self, message: Message, now: datetime) -> None:
         await self.query(".chat-tips, .chat-notice").remove()
-        view = MessageView(message, now)
+        view = self._view(message, now, {})
         self._views[message.id] = view
         await self.mount(view)
-        self._mark_retry()
+        await self._mark_retry()
 
     async def append(self, message_id: str, text: str) -> None:
         view = self._views.get(message_id)
-        if view is not None:
+        if isinstance(view, LiveReply):
             await view.append(text)
 
-    async def finish(self, message: Message) -> None:
-        view = self._views.get(message.id)
-        if view is not None:
-            await view.finish(message, retry=False)
-            self._mark_retry()
+    async def finish(self, message: Message, now: datetime) -> None:
+        """The reply settled: its live view becomes a plain one (rendered once, not per chunk)."""
+        live = self._views.get(message.id)
+        if live is None:
+            return
+        if isinstance(live, LiveReply):
+            await live.stop()
+        view = self._views[message.id] = self._view(message, now, {})
+        await self.mount(view, after=live)
+        await live.remove()
+        await self._mark_retry()
 
     async def show_notice(self, text: str) -> None:
         """A refusal or failure that produced no reply row (quota, no key, unreachable)."""
@@ -68,12 +84,7 @@ class ChatLog(VerticalScroll):
     def message_ids(self) -> list[str]:
         return list(self._views)
 
-    async def _mount_messages(self, messages: list[Message], now: datetime, live: dict[str, str]) -> None:
-        views = [MessageView(m, now, text=live.get(m.id)) for m in messages]
-        self._views.update((v.message.id, v) for v in views)
-        await self.mount_all(views)
-
-    def _header(self, has_earlier: bool, has_messages: bool) -> list:
+    def _header(self, has_earlier: bool, has_messages: bool) -> list[Widget]:
         if has_earlier:
             return [Button("↑ Load earlier messages", action="screen.load_earlier", compact=True, classes="chat-header")]
         if not has_messages:
@@ -81,10 +92,9 @@ class ChatLog(VerticalScroll):
             return [Static(Text(f"Start by describing what you need.\n\n{tips}"), classes="chat-tips chat-header")]
         return []
 
-    def _mark_retry(self) -> None:
-        """Only the newest message offers a retry, and only when it failed."""
-        views = list(self._views.values())
-        for view in views[:-1]:
-            view.set_retry(False)
-        if views:
-            views[-1].set_retry(views[-1].message.state in FAILED)
+    async def _mark_retry(self) -> None:
+        """One retry button, under the newest message when that one failed."""
+        await self.query(".retry").remove()
+        last = next(reversed(self._views.values()), None)
+        if last is not None and last.message.state in FAILED:
+            await self.mount(Button(self._retry_label, action="screen.retry", compact=True, classes="retry"), after=last)

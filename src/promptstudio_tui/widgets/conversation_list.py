@@ -49,7 +49,6 @@ def row(conversation: Conversation, now: datetime) -> Table:
 
 
 class ConversationList(OptionList):
-    total: reactive[int] = reactive(0)
     BINDINGS = [
         Binding("r", "screen.rename_conversation", "Rename", id="conversations.rename"),
         Binding("c", "screen.categorize_conversation", "Category", id="conversations.category"),
@@ -58,6 +57,8 @@ class ConversationList(OptionList):
         Binding("delete,d", "screen.delete_conversation", "Delete", id="conversations.delete"),
         Binding("o", "screen.cycle_sort", "Sort", id="conversations.sort"),
     ]
+
+    total: reactive[int] = reactive(0)  # rows matching, of which `rows` are loaded
 
     def __init__(self, fetch: Fetch, clock: Callable[[], datetime], *, tab: str, sort: str, **kwargs) -> None:
         super().__init__(markup=False, **kwargs)

@@ -1,17 +1,22 @@
-"""One chat message: who, when, tokens and cost; assistant text as streaming markdown.
+"""Chat messages: who, when, tokens and cost, and the text.
 
-Message text is untrusted (model output, pasted text): it is made inert and only
-ever shown as plain Text or parsed Markdown, never as Rich markup.
+A settled message is one Static (a long history mounts quickly); a reply that
+is still streaming is a Markdown widget fed through MarkdownStream, swapped
+for a Static once it ends. Message text is untrusted (model output, pasted
+text): it is made inert and only ever shown as plain Text or parsed Markdown,
+never as console markup.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Markdown, Static
+from textual.containers import Vertical
+from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from promptstudio_tui.pricing import format_usd
@@ -21,7 +26,11 @@ from promptstudio_tui.tokens import rough_estimate
 from promptstudio_tui.widgets.formatting import clock_time, plural
 
 FAILED = ("interrupted", "error")
-STATE_MARKS = {"streaming": ("● streaming", "italic"), "interrupted": ("⚠ interrupted", "bold yellow"), "error": ("✖ failed", "bold red")}
+STATE_MARKS = {
+    "streaming": ("● streaming", "italic"),
+    "interrupted": ("⚠ interrupted", "bold yellow"),
+    "error": ("✖ failed", "bold red"),
+}
 
 
 def meta_line(message: Message, now: datetime) -> Text:
@@ -40,52 +49,49 @@ def meta_line(message: Message, now: datetime) -> Text:
     return text
 
 
-class MessageView(Vertical):
-    """A user message is plain text; an assistant message is Markdown that can stream."""
+def message_classes(message: Message) -> str:
+    return f"message -{message.role}" + (" -failed" if message.state in FAILED else "")
 
-    def __init__(self, message: Message, now: datetime, *, text: str | None = None) -> None:
-        super().__init__(classes=f"message -{message.role}", id=f"m-{message.id}")
+
+class MessageView(Static):
+    """A settled message: meta line, text (markdown for replies) and any failure, in one widget."""
+
+    def __init__(self, message: Message, now: datetime, *, dark: bool = True) -> None:
+        body: RenderableType
+        if message.role == "user":
+            body = Text(inert(message.content))
+        else:
+            # Links print their address instead of becoming terminal hyperlinks.
+            code_theme = "monokai" if dark else "friendly"
+            body = RichMarkdown(inert(message.content), code_theme=code_theme, hyperlinks=False)
+        parts: list[RenderableType] = [meta_line(message, now), body]
+        if message.state in FAILED:
+            parts.append(Text(one_line(message.error or f"The reply ended {message.state}."), style="yellow"))
+        super().__init__(Group(*parts), classes=message_classes(message))
+        self.message = message
+
+
+class LiveReply(Vertical):
+    """A reply while it streams: only new text is appended, never the whole document."""
+
+    def __init__(self, message: Message, now: datetime, text: str) -> None:
+        super().__init__(classes=message_classes(message))
         self.message = message
         self._now = now
-        self._text = message.content if text is None else text
+        self._text = text
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(meta_line(self.message, self._now), classes="message-meta")
-        if self.message.role == "user":
-            yield Static(Text(inert(self._text)), classes="message-body")
-        else:
-            # Links in model output are not opened on click: the screen shows them instead.
-            yield Markdown(inert(self._text), open_links=False, classes="message-body")
-        yield Horizontal(classes="message-failure")
-
-    def on_mount(self) -> None:
-        self._show_state(retry=False)
+        yield Static(meta_line(self.message, self._now))
+        # Links in model output are not opened on click: the screen shows them instead.
+        yield Markdown(inert(self._text), open_links=False)
 
     async def append(self, text: str) -> None:
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(Markdown))
         await self._stream.write(inert(text))
 
-    async def finish(self, message: Message, *, retry: bool) -> None:
-        """The reply's final row: stop streaming, show tokens, cost and any failure."""
+    async def stop(self) -> None:
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
-        self.message = message
-        self.query_one(".message-meta", Static).update(meta_line(message, self._now))
-        self._show_state(retry=retry)
-
-    def _show_state(self, *, retry: bool) -> None:
-        self.set_class(self.message.state in FAILED, "-failed")
-        failure = self.query_one(".message-failure", Horizontal)
-        failure.remove_children()
-        if self.message.state in FAILED:
-            failure.mount(Static(Text(one_line(self.message.error or f"The reply {self.message.state}.")), classes="message-error"))
-            if retry:
-                failure.mount(Button("Retry", action="screen.retry", compact=True, variant="warning"))
-        failure.display = self.message.state in FAILED
-
-    def set_retry(self, retry: bool) -> None:
-        if self.message.state in FAILED:
-            self._show_state(retry=retry)
