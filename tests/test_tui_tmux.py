@@ -57,6 +57,10 @@ class Terminal:
 def terminal(endpoint, home):
     command = [
         "env",
+        "-u",  # pytest's own width would override the terminal's
+        "COLUMNS",
+        "-u",
+        "LINES",
         f"PROMPTSTUDIO_HOME={home}",
         f"OPENAI_API_KEY={TEST_KEY}",
         f"OPENAI_BASE_URL={endpoint.base_url}",
@@ -72,7 +76,7 @@ def test_chat_generate_quit_and_find_it_all_again(terminal, endpoint):
     terminal.start()
     terminal.wait_for("Welcome to Prompt Studio")
     terminal.keys("I need a prompt for release notes", "Enter")
-    terminal.wait_for("What audience is this for?")
+    terminal.wait_for("You asked about: I need a prompt for release notes.")  # the reply
 
     endpoint.script(Scenario(reply="You write release notes for engineers."))
     terminal.keys("C-g")

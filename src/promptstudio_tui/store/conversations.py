@@ -6,8 +6,8 @@ import json
 from typing import Literal
 
 from promptstudio_tui.ids import new_id, utc_now
-from promptstudio_tui.store.db import Store
 from promptstudio_tui.store.records import Conversation
+from promptstudio_tui.store.repository import Repository
 from promptstudio_tui.store.search import fts_query
 
 Tab = Literal["all", "starred", "archived"]
@@ -26,9 +26,10 @@ _ORDER = {
 PREVIEW_CHARS = 120
 
 
-class Conversations:
-    def __init__(self, store: Store):
-        self.store = store
+class Conversations(Repository[Conversation]):
+    table = "conversations"
+    record = Conversation.from_row
+    updatable = frozenset({"title", "category", "is_starred", "status", "tags", "metadata"})
 
     def create(self, title: str, category: str = "General", tags: list[str] | None = None) -> Conversation:
         now = utc_now()
@@ -44,19 +45,6 @@ class Conversations:
         with self.store.write() as db:
             db["conversations"].insert(row)
         return self.get(row["id"])
-
-    def get(self, conversation_id: str) -> Conversation:
-        rows = self.store.query("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
-        if not rows:
-            raise KeyError(conversation_id)
-        return Conversation.from_row(rows[0])
-
-    def find(self, id_or_prefix: str) -> Conversation:
-        """Accept a unique id prefix, as people copy short ids from listings."""
-        rows = self.store.query("SELECT * FROM conversations WHERE id LIKE ? || '%' LIMIT 2", (id_or_prefix,))
-        if len(rows) != 1:
-            raise KeyError(id_or_prefix)
-        return Conversation.from_row(rows[0])
 
     def _filter(self, tab: Tab, query: str) -> tuple[str, list[str]]:
         where, params = [_TAB_WHERE[tab]], []
@@ -82,18 +70,6 @@ class Conversations:
     def count(self, tab: Tab = "all", query: str = "") -> int:
         where, params = self._filter(tab, query)
         return self.store.query(f"SELECT count(*) FROM conversations c WHERE {where}", tuple(params))[0][0]
-
-    def update(self, conversation_id: str, **fields: object) -> Conversation:
-        """Rename, recategorise, star, tag, archive (status) — one row, one transaction."""
-        allowed = {"title", "category", "is_starred", "status", "tags", "metadata"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
-        values = {k: json.dumps(v) if k in ("tags", "metadata") else v for k, v in fields.items()}
-        values["updated_at"] = utc_now()
-        with self.store.write() as db:
-            db["conversations"].update(conversation_id, values)
-        return self.get(conversation_id)
 
     def delete(self, conversation_id: str) -> None:
         """Remove the conversation and its messages; prompts generated from it are kept."""

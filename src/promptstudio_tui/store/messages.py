@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 from promptstudio_tui.ids import new_id, utc_now
-from promptstudio_tui.store.db import Store
 from promptstudio_tui.store.owner import is_gone, this_process
 from promptstudio_tui.store.records import Message
+from promptstudio_tui.store.repository import Repository
 
 
-class Messages:
-    def __init__(self, store: Store):
-        self.store = store
+class Messages(Repository[Message]):
+    table = "messages"
+    record = Message.from_row
 
     def add(
         self,
@@ -45,12 +45,6 @@ class Messages:
         """An empty assistant row marked streaming and owned by this process, so a
         crash leaves a row that the next start can mark interrupted."""
         return self.add(conversation_id, "assistant", "", state="streaming", model=model, metadata={"owner": this_process()})
-
-    def get(self, message_id: str) -> Message:
-        rows = self.store.query("SELECT * FROM messages WHERE id = ?", (message_id,))
-        if not rows:
-            raise KeyError(message_id)
-        return Message.from_row(rows[0])
 
     def for_conversation(self, conversation_id: str, *, limit: int | None = None, before: str | None = None) -> list[Message]:
         """Oldest first. With `limit`, the newest `limit` messages (older ones on demand via `before`)."""

@@ -6,14 +6,15 @@ import json
 from typing import Any
 
 from promptstudio_tui.ids import new_id, utc_now
-from promptstudio_tui.store.db import Store
 from promptstudio_tui.store.records import Prompt
+from promptstudio_tui.store.repository import Repository
 from promptstudio_tui.store.search import fts_query
 
 
-class Prompts:
-    def __init__(self, store: Store):
-        self.store = store
+class Prompts(Repository[Prompt]):
+    table = "prompts"
+    record = Prompt.from_row
+    updatable = frozenset({"title", "category", "tags", "is_favorite", "content", "metadata"})
 
     def add(
         self,
@@ -47,19 +48,6 @@ class Prompts:
             db["prompts"].insert(row)
         return self.get(row["id"])
 
-    def get(self, prompt_id: str) -> Prompt:
-        rows = self.store.query("SELECT * FROM prompts WHERE id = ?", (prompt_id,))
-        if not rows:
-            raise KeyError(prompt_id)
-        return Prompt.from_row(rows[0])
-
-    def find(self, id_or_prefix: str) -> Prompt:
-        """Accept a unique id prefix, as people copy short ids from listings."""
-        rows = self.store.query("SELECT * FROM prompts WHERE id LIKE ? || '%' LIMIT 2", (id_or_prefix,))
-        if len(rows) != 1:
-            raise KeyError(id_or_prefix)
-        return Prompt.from_row(rows[0])
-
     def list(
         self, *, conversation_id: str | None = None, favorites_only: bool = False, query: str = "", limit: int = 200, offset: int = 0
     ) -> list[Prompt]:
@@ -75,17 +63,6 @@ class Prompts:
             params.append(match)
         sql = f"SELECT * FROM prompts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         return [Prompt.from_row(r) for r in self.store.query(sql, (*params, limit, offset))]
-
-    def update(self, prompt_id: str, **fields: object) -> Prompt:
-        allowed = {"title", "category", "tags", "is_favorite", "content", "metadata"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
-        values = {k: json.dumps(v) if k in ("tags", "metadata") else v for k, v in fields.items()}
-        values["updated_at"] = utc_now()
-        with self.store.write() as db:
-            db["prompts"].update(prompt_id, values)
-        return self.get(prompt_id)
 
     def delete(self, prompt_id: str) -> None:
         with self.store.write() as db:

@@ -1,0 +1,45 @@
+"""What every table family shares: fetch by id or id prefix, and guarded updates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, ClassVar, Generic, TypeVar
+
+from promptstudio_tui.ids import utc_now
+from promptstudio_tui.store.db import Store
+
+R = TypeVar("R")
+JSON_COLUMNS = ("tags", "metadata")
+
+
+class Repository(Generic[R]):
+    table: ClassVar[str]
+    record: ClassVar[Callable[[Any], Any]]  # the record class's from_row
+    updatable: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, row_id: str) -> R:
+        rows = self.store.query(f"SELECT * FROM {self.table} WHERE id = ?", (row_id,))
+        if not rows:
+            raise KeyError(row_id)
+        return type(self).record(rows[0])
+
+    def find(self, id_or_prefix: str) -> R:
+        """Accept a unique id prefix, as people copy short ids from listings."""
+        rows = self.store.query(f"SELECT * FROM {self.table} WHERE id LIKE ? || '%' LIMIT 2", (id_or_prefix,))
+        if len(rows) != 1:
+            raise KeyError(id_or_prefix)
+        return type(self).record(rows[0])
+
+    def update(self, row_id: str, **fields: object) -> R:
+        """Change the named columns of one row in one transaction; stamps updated_at."""
+        unknown = set(fields) - self.updatable
+        if unknown:
+            raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+        values = {k: json.dumps(v) if k in JSON_COLUMNS else v for k, v in fields.items()}
+        values["updated_at"] = utc_now()
+        with self.store.write() as db:
+            db[self.table].update(row_id, values)
+        return self.get(row_id)
