@@ -159,3 +159,13 @@ def test_damaged_sqlite_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError):
         open_store(path)
+
+
+def test_id_prefix_lookup_has_no_wildcards(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    conversations = Conversations(store)
+    conv = conversations.create("only one")
+    assert conversations.find(conv.id[:8]).id == conv.id
+    for pattern in ("%", "_", conv.id[:4] + "%"):
+        with pytest.raises(KeyError):
+            conversations.find(pattern)

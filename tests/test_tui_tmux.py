@@ -86,7 +86,7 @@ def test_chat_generate_quit_and_find_it_all_again(terminal, endpoint):
     terminal.stop()
 
     terminal.start()
-    terminal.wait_for("I need a prompt for release notes")  # in the conversation list
+    terminal.wait_for("I need a prompt for release")  # in the conversation list
     terminal.keys("C-b")  # the pane was open: this hides it ...
     terminal.keys("C-b")  # ... and this shows it again with the list focused
     time.sleep(0.5)

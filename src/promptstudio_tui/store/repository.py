@@ -28,7 +28,10 @@ class Repository(Generic[R]):
 
     def find(self, id_or_prefix: str) -> R:
         """Accept a unique id prefix, as people copy short ids from listings."""
-        rows = self.store.query(f"SELECT * FROM {self.table} WHERE id LIKE ? || '%' LIMIT 2", (id_or_prefix,))
+        # substr, not LIKE: a typed "%" or "_" must not act as a wildcard.
+        rows = self.store.query(
+            f"SELECT * FROM {self.table} WHERE substr(id, 1, ?) = ? LIMIT 2", (len(id_or_prefix), id_or_prefix)
+        )
         if len(rows) != 1:
             raise KeyError(id_or_prefix)
         return type(self).record(rows[0])
