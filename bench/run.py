@@ -519,9 +519,9 @@ async def _pilot_long_run(ctx: Ctx):
     app = PromptStudioApp()
     long_id = ctx.info["long_conversation_id"]
     async with app.run_test(size=(COLS, ROWS)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if app.screen.query(f"#conversation-list"):
+        for _ in range(500):
+            await asyncio.sleep(0.02)
+            if app.screen.query("#conversation-list"):
                 break
         oldest = app.studio.history(long_id, limit=1, before=None)  # newest; the oldest comes from the store:
         oldest_id = app.studio.store.query("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT 1", (long_id,))[0][0]
@@ -531,8 +531,11 @@ async def _pilot_long_run(ctx: Ctx):
             profiler.start()
         t0 = time.perf_counter()
         screen.post_message(OpenConversation(long_id))
+        deadline = time.perf_counter() + 120
         while not screen.query(f"#m-{newest_id}"):
-            await pilot.pause(0.001)
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"the newest message was not mounted within 120 s (screen {type(app.screen).__name__})")
+            await asyncio.sleep(0.002)
         await pilot.pause()
         opened = time.perf_counter() - t0
         if profiler:
