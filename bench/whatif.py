@@ -18,11 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-LAST_CHILD_RULE = re.compile(r"\.message-body\s*>\s*\*:last-child\s*\{[^}]*\}")
+# `.message-body > *:last-child {...}` / `.message Markdown > *:last-child {...}`
+LAST_CHILD_RULE = re.compile(r"\.message[^{}]*>\s*\*:last-child\s*\{[^}]*\}")
 
 
 def nolastchild(_arg: str | None) -> None:
-    """styles.tcss: drop `.message-body > *:last-child { margin-bottom: 0 }`. An order
+    """styles.tcss: drop the `.message … > *:last-child { margin-bottom: 0 }` rule. An order
     rule makes Textual restyle every sibling block (and its subtree) each time the
     streaming Markdown appends one: quadratic in the reply's length."""
     import promptstudio_tui.app as app_module

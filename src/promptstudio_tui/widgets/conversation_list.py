@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
@@ -21,7 +20,8 @@ from promptstudio_tui.errors import describe
 from promptstudio_tui.messages import ConversationsLoaded, OpenConversation
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.records import Conversation
-from promptstudio_tui.widgets.formatting import relative_date
+from promptstudio_tui.widgets.formatting import relative_date, spread
+from promptstudio_tui.widgets.row_list import RowList
 
 PAGE = 100
 PREFETCH = 30  # rows from the end at which the next page is asked for
@@ -30,25 +30,22 @@ PREFETCH = 30  # rows from the end at which the next page is asked for
 Fetch = Callable[[str, str, str, int, int], tuple[list[Conversation], int | None]]
 
 
-def row(conversation: Conversation, now: datetime) -> Table:
-    title = Text(one_line(conversation.title) or "Untitled", style="bold", no_wrap=True, overflow="ellipsis")
+def row(conversation: Conversation, now: datetime, width: int) -> Text:
+    """Two lines: star, title, unread count and date; then category and preview."""
+    title = Text(one_line(conversation.title) or "Untitled", style="bold")
     if conversation.is_starred:
-        title = Text.assemble(("★ ", "yellow"), title, no_wrap=True, overflow="ellipsis")
+        title = Text.assemble(("★ ", "yellow"), title)
     right = Text(relative_date(conversation.last_message_at, now), style="dim")
     if conversation.unread_count:
         badge = "9+" if conversation.unread_count > 9 else str(conversation.unread_count)
         right = Text.assemble((f" {badge} ", "bold reverse"), " ", right)
     preview = one_line(conversation.preview) or "No messages yet"
-    detail = Text.assemble((conversation.category, "italic"), " · ", (preview, "dim"), no_wrap=True, overflow="ellipsis")
-    grid = Table.grid(expand=True)
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_row(title, right)
-    grid.add_row(detail, "")
-    return grid
+    detail = Text.assemble((conversation.category, "italic"), " · ", (preview, "dim"))
+    detail.truncate(width, overflow="ellipsis")
+    return Text("\n").join([spread(title, right, width), detail])
 
 
-class ConversationList(OptionList):
+class ConversationList(RowList):
     BINDINGS = [
         Binding("r", "screen.rename_conversation", "Rename", id="conversations.rename"),
         Binding("c", "screen.categorize_conversation", "Category", id="conversations.category"),
@@ -61,7 +58,7 @@ class ConversationList(OptionList):
     total: reactive[int] = reactive(0)  # rows matching, of which `rows` are loaded
 
     def __init__(self, fetch: Fetch, clock: Callable[[], datetime], *, tab: str, sort: str, **kwargs) -> None:
-        super().__init__(markup=False, **kwargs)
+        super().__init__(**kwargs)
         self._fetch = fetch
         self._clock = clock
         self.tab, self.sort, self.search = tab, sort, ""
@@ -99,8 +96,7 @@ class ConversationList(OptionList):
         if message.error:
             self.notify(message.error, severity="error", markup=False)
             return
-        now = self._clock()
-        options = [Option(row(c, now), id=c.id) for c in message.rows]
+        options = self._as_options(message.rows)
         if message.offset == 0:
             self.rows = list(message.rows)
             self.total = message.total if message.total is not None else len(self.rows)
@@ -109,6 +105,16 @@ class ConversationList(OptionList):
         else:
             self.rows += message.rows
             self.add_options(options)
+
+    def _as_options(self, rows: list[Conversation]) -> list[Option]:
+        now, width = self._clock(), self.row_width()
+        return [Option(row(c, now, width), id=c.id) for c in rows]
+
+    def refresh_rows(self) -> None:
+        if self.rows:
+            keep = self.current.id if self.current else None
+            self.set_options(self._as_options(self.rows))
+            self._highlight(keep)
 
     def _empty_text(self) -> str:
         if self.search.strip():

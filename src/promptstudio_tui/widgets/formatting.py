@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
+
 
 def local(iso: str) -> datetime:
     return datetime.fromisoformat(iso).astimezone()
@@ -52,3 +54,14 @@ def compact(number: int) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def spread(left: Text, right: Text, width: int) -> Text:
+    """One line `width` cells wide: `left` cut with an ellipsis, `right` flush right.
+
+    Rows of long lists are built this way rather than as tables: a table costs
+    several times more to measure, and a list measures every row it holds.
+    """
+    left = left.copy()
+    left.truncate(max(1, width - right.cell_len - 1), overflow="ellipsis", pad=True)
+    return Text.assemble(left, " ", right, no_wrap=True)

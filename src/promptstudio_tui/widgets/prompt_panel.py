@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,20 +16,43 @@ from textual.widgets.option_list import Option
 
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt
-from promptstudio_tui.widgets.formatting import plural, relative_date
+from promptstudio_tui.widgets.formatting import plural, relative_date, spread
+from promptstudio_tui.widgets.row_list import RowList
 
 SCOPES = {"conversation": "This conversation", "all": "All prompts"}
 
 
-def prompt_row(prompt: Prompt, now: datetime) -> Table:
-    title = Text(one_line(prompt.title) or "Untitled", no_wrap=True, overflow="ellipsis")
+def prompt_row(prompt: Prompt, now: datetime, width: int) -> Text:
+    title = Text(one_line(prompt.title) or "Untitled")
     if prompt.is_favorite:
-        title = Text.assemble(("★ ", "yellow"), title, no_wrap=True, overflow="ellipsis")
-    grid = Table.grid(expand=True)
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_row(title, Text(relative_date(prompt.created_at, now), style="dim"))
-    return grid
+        title = Text.assemble(("★ ", "yellow"), title)
+    return spread(title, Text(relative_date(prompt.created_at, now), style="dim"), width)
+
+
+class PromptList(RowList):
+    def __init__(self, clock: Callable[[], datetime], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+        self.prompts: list[Prompt] = []
+        self._empty = ""
+
+    def show(self, prompts: list[Prompt], empty: str, current_id: str | None) -> None:
+        self.prompts, self._empty = prompts, empty
+        self._fill(current_id)
+
+    def refresh_rows(self) -> None:
+        index = self.highlighted
+        self._fill(self.prompts[index].id if index is not None and index < len(self.prompts) else None)
+
+    def _fill(self, highlight_id: str | None) -> None:
+        now, width = self._clock(), self.row_width()
+        options = [Option(prompt_row(p, now, width), id=p.id) for p in self.prompts]
+        self.set_options(options or [Option(Text(self._empty, style="dim"), disabled=True)])
+        ids = [p.id for p in self.prompts]
+        if highlight_id in ids:
+            self.highlighted = ids.index(highlight_id)
+        elif ids:
+            self.highlighted = 0
 
 
 class PromptPanel(Vertical):
@@ -48,7 +70,6 @@ class PromptPanel(Vertical):
         self._clock = clock
         self._generate_key = generate_key
         self.current: Prompt | None = None
-        self.prompts: list[Prompt] = []
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
@@ -68,7 +89,7 @@ class PromptPanel(Vertical):
         with Horizontal(classes="pane-title"):
             yield Label("Prompts", id="prompt-list-title")
             yield Button(SCOPES["all"], action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
-        yield OptionList(id="prompt-list", markup=False)
+        yield PromptList(self._clock, id="prompt-list")
 
     def on_mount(self) -> None:
         self._show_current()
@@ -128,18 +149,13 @@ class PromptPanel(Vertical):
         if error:
             self._status(error, error=True)
 
+    @property
+    def prompts(self) -> list[Prompt]:
+        return self.query_one(PromptList).prompts
+
     def set_prompts(self, prompts: list[Prompt], scope: str) -> None:
-        self.prompts = prompts
-        now = self._clock()
-        prompt_list = self.query_one("#prompt-list", OptionList)
-        options = [Option(prompt_row(p, now), id=p.id) for p in prompts]
         empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
-        prompt_list.set_options(options or [Option(Text(empty, style="dim"), disabled=True)])
-        ids = [p.id for p in prompts]
-        if self.current is not None and self.current.id in ids:
-            prompt_list.highlighted = ids.index(self.current.id)
-        elif prompts:
-            prompt_list.highlighted = 0
+        self.query_one(PromptList).show(prompts, empty, self.current.id if self.current else None)
         self.query_one("#prompt-list-title", Label).update(f"{SCOPES[scope]} · {len(prompts)}")
         other = "all" if scope == "conversation" else "conversation"
         self.query_one("#prompt-scope", Button).label = f"Show {SCOPES[other].lower()}"
