@@ -11,9 +11,9 @@ import sqlite_utils
 
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.store import StoreError, open_store
-from promptstudio_tui.store import schema  # noqa: F401  (registers migrations)
 from promptstudio_tui.store.conversations import Conversations
-from promptstudio_tui.store.db import migrations
+from promptstudio_tui.store.db import SCHEMA_VERSION
+from promptstudio_tui.store.schema import migrations
 from promptstudio_tui.store.messages import Messages
 from promptstudio_tui.store.prompts import Prompts
 
@@ -32,6 +32,7 @@ def test_empty_file_gets_every_table_and_records_migrations(tmp_path: Path) -> N
     assert store.query("PRAGMA journal_mode")[0][0] == "wal"
     assert store.query("PRAGMA foreign_keys")[0][0] == 1
     assert store.query("PRAGMA busy_timeout")[0][0] >= 5000
+    assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == len(migration_names())
 
 
 @pytest.mark.parametrize("stop_before", migration_names()[1:])

@@ -8,15 +8,20 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
 
 from promptstudio_tui.paths import create_private_file
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 BUSY_TIMEOUT_MS = 10_000
-migrations = Migrations("promptstudio")
+# How many migrations schema.py defines (a test keeps the two equal). Recorded in
+# PRAGMA user_version, so an up-to-date store opens without importing sqlite-utils
+# (~100 ms that would otherwise sit before the first frame).
+SCHEMA_VERSION = 2
 
 
 class StoreError(Exception):
@@ -34,10 +39,17 @@ class StoreError(Exception):
 class Store:
     """One connection plus a lock: the TUI uses it from its loop and from worker threads."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None):
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path | None):
+        self.conn = conn
         self.path = path
         self.lock = threading.RLock()
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, built on first write."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -45,7 +57,7 @@ class Store:
         read-then-write (quota check-and-reserve) cannot interleave with another
         process; waiting writers queue on the busy timeout instead of failing."""
         with self.lock:
-            conn = self.db.conn
+            conn = self.conn
             if conn.in_transaction:  # nested use joins the outer transaction
                 yield self.db
                 return
@@ -59,12 +71,12 @@ class Store:
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self.lock:
-            cursor = self.db.conn.execute(sql, params)
+            cursor = self.conn.execute(sql, params)
             return cursor.fetchall()
 
     def close(self) -> None:
         with self.lock:
-            self.db.close()
+            self.conn.close()
 
 
 def open_store(path: Path | None, *, apply_migrations: bool = True) -> Store:
@@ -85,14 +97,14 @@ def open_store(path: Path | None, *, apply_migrations: bool = True) -> Store:
         if path is not None:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-        db = sqlite_utils.Database(conn, execute_plugins=False)
-        store = Store(db, path)
-        if apply_migrations:
-            from promptstudio_tui.store import schema  # noqa: F401  (registers migrations)
+        store = Store(conn, path)
+        if apply_migrations and conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            from promptstudio_tui.store.schema import migrations
 
             # Inside one IMMEDIATE transaction so two first starts cannot race.
-            with store.write():
+            with store.write() as db:
                 migrations.apply(db)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise _unusable(path, exc) from None

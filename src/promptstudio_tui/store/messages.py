@@ -96,6 +96,8 @@ class Messages(Repository[Message]):
             for row in self.store.query("SELECT id, metadata FROM messages WHERE state = 'streaming'")
             if is_gone(json.loads(row["metadata"] or "{}").get("owner", {}))
         ]
+        if not orphaned:
+            return 0
         with self.store.write() as db:
             for message_id in orphaned:
                 db.execute(

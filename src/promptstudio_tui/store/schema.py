@@ -8,8 +8,9 @@ edit one that has shipped. Money columns (`cost`) hold integer micro-dollars
 from __future__ import annotations
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
-from promptstudio_tui.store.db import migrations
+migrations = Migrations("promptstudio")
 
 
 @migrations()
