@@ -225,18 +225,10 @@ class Studio:
         async for event in self._reply(conversation_id):
             yield event
 
-    def _turns(self, conversation_id: str) -> list[dict[str, str]]:
-        """What the model sees: user turns and complete replies (failed ones are not context)."""
-        return [
-            {"role": m.role, "content": m.content}
-            for m in self.messages.for_conversation(conversation_id)
-            if m.role == "user" or (m.role == "assistant" and m.state == "complete" and m.content)
-        ]
-
     async def _reply(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
         settings = self.settings
         mode = settings.chat
-        request = self._fit(catalog.PROMPT_ENGINEER, self._turns(conversation_id), mode.max_tokens)
+        request = self._fit(catalog.PROMPT_ENGINEER, self.messages.context_turns(conversation_id), mode.max_tokens)
         reservation = self._reserve(request, mode.max_tokens)
         try:
             reply = self.messages.start_reply(conversation_id, settings.model)
@@ -354,7 +346,7 @@ class Studio:
     async def generate(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
         """Turn the whole conversation into a prompt; saved as soon as it is complete."""
         conversation = self.conversations.get(conversation_id)
-        turns = self._turns(conversation_id)
+        turns = self.messages.context_turns(conversation_id)
         if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
             raise StudioError("Have at least one exchange with the assistant first, then press ctrl+g.")
         mode = self.settings.generate

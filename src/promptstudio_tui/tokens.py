@@ -7,6 +7,7 @@ tiktoken itself is imported lazily: this module sits on the UI start-up path.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,15 +63,21 @@ def count(text: str, model: str = "gpt-4o") -> TokenCount:
 
 def count_chat(messages: list[dict[str, str]], model: str = "gpt-4o") -> int:
     """Prompt tokens for a chat request, including the per-message framing."""
-    enc = _get_encoding(encoding_name_for(model)[0])
+    name = encoding_name_for(model)[0]
     total = _REPLY_PRIMING
     for message in messages:
         total += _TOKENS_PER_MESSAGE
         for key, value in message.items():
-            total += _count(enc, value)[0]
+            total += _count_cached(name, value)
             if key == "name":
                 total += _TOKENS_PER_NAME
     return total
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_cached(encoding: str, text: str) -> int:
+    """Every request re-counts the whole history; each turn is tokenized once."""
+    return _count(_get_encoding(encoding), text)[0]
 
 
 def rough_estimate(text: str) -> int:

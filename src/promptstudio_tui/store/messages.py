@@ -59,6 +59,19 @@ class Messages(Repository[Message]):
             rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))[::-1]
         return [Message.from_row(r) for r in rows]
 
+    def context_turns(self, conversation_id: str) -> list[dict[str, str]]:
+        """What the model sees, oldest first: user turns and complete replies.
+
+        Failed and interrupted replies are kept for the user but are not context.
+        Plain dicts straight from SQL: this runs before every request.
+        """
+        rows = self.store.query(
+            "SELECT role, content FROM messages WHERE conversation_id = ? AND (role = 'user'"
+            " OR (role = 'assistant' AND state = 'complete' AND content <> '')) ORDER BY id",
+            (conversation_id,),
+        )
+        return [{"role": role, "content": content} for role, content in rows]
+
     def count(self, conversation_id: str) -> int:
         return self.store.query("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]
 
