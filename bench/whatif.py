@@ -52,9 +52,14 @@ def listpage(arg: str | None) -> None:
 def textrows(_arg: str | None) -> None:
     """widgets/conversation_list.py: a row as one two-line Text instead of a Table.grid
     (OptionList measures every option's height by rendering it)."""
+    import inspect
+
     from rich.text import Text
 
     import promptstudio_tui.widgets.conversation_list as cl
+
+    if len(inspect.signature(cl.row).parameters) != 2:
+        return  # src/ already builds rows as text for the list's width (landed 03:45)
 
     def row(conversation, now):  # type: ignore[no-untyped-def]
         title = cl.one_line(conversation.title) or "Untitled"
@@ -84,7 +89,47 @@ def textrows(_arg: str | None) -> None:
     cl.row = row
 
 
-PATCHES = {"nolastchild": nolastchild, "history": history, "listpage": listpage, "textrows": textrows}
+def coalesce(arg: str | None) -> None:
+    """screens/studio.py: hand the UI at most one ReplyDelta per `arg` ms (default 33,
+    two frames) instead of one per SSE chunk. A real fix would flush on a timer too;
+    here a pause in the stream holds the pending text until the next chunk or the end."""
+    import time
+
+    import promptstudio_tui.screens.studio as screen
+    from promptstudio_tui.studio import ReplyDelta
+
+    window = int(arg or 33) / 1000
+    original = screen.StudioScreen._start_reply
+
+    async def merged(events):  # type: ignore[no-untyped-def]
+        pending, started = None, 0.0
+        try:
+            async for event in events:
+                if isinstance(event, ReplyDelta):
+                    if pending is None:
+                        pending, started = event, time.monotonic()
+                    else:
+                        pending = ReplyDelta(event.message_id, pending.text + event.text, event.completion_tokens)
+                    if time.monotonic() - started >= window:
+                        yield pending
+                        pending = None
+                    continue
+                if pending is not None:
+                    yield pending
+                    pending = None
+                yield event
+            if pending is not None:
+                yield pending
+        finally:
+            await events.aclose()
+
+    def _start_reply(self, conversation_id, events):  # type: ignore[no-untyped-def]
+        return original(self, conversation_id, merged(events))
+
+    screen.StudioScreen._start_reply = _start_reply
+
+
+PATCHES = {"coalesce": coalesce, "nolastchild": nolastchild, "history": history, "listpage": listpage, "textrows": textrows}
 
 
 def apply(spec: str) -> None:

@@ -36,7 +36,7 @@ async def test_side_panes_follow_the_width(make_app, endpoint):
         await pilot.resize_terminal(90, 30)
         await pilot.pause()
         assert studio_screen.has_class("-narrow") and not left.display and not right.display
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+l")
         assert left.display and left.styles.layer == "overlay" and studio_screen.focused.id == "conversation-list"
         await pilot.press("escape")
         assert not left.display
@@ -53,7 +53,7 @@ async def test_pane_tab_sort_theme_and_scope_survive_a_restart(make_studio, endp
     app = PromptStudioApp(studio=make_studio(), clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        await pilot.press("ctrl+b")  # hide the conversations
+        await pilot.press("ctrl+l")  # hide the conversations
         await studio_screen.run_action("show_tab('starred')")  # shows them again
         await pilot.press("ctrl+o")  # hide the prompts
         await studio_screen.run_action("sort_by('title')")

@@ -29,18 +29,25 @@ class Terminal:
     def __init__(self, command: list[str]) -> None:
         self.socket = f"promptstudio-test-{os.getpid()}"
         self.command = shlex.join(command) + "; echo EXITED $?; sleep 60"
+        self.runs = 0
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
 
+    @property
+    def session(self) -> str:
+        return f"studio{self.runs}"
+
     def start(self) -> None:
-        self.tmux("new-session", "-d", "-s", "studio", "-x", "160", "-y", "48", self.command)
+        """A new session per run, on the same server (restarting a server can race)."""
+        self.runs += 1
+        self.tmux("new-session", "-d", "-s", self.session, "-x", "160", "-y", "48", self.command)
 
     def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "studio", *keys)
+        self.tmux("send-keys", "-t", self.session, *keys)
 
     def text(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "studio")
+        return self.tmux("capture-pane", "-p", "-t", self.session)
 
     def wait_for(self, text: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -83,13 +90,12 @@ def test_chat_generate_quit_and_find_it_all_again(terminal, endpoint):
     terminal.wait_for("You write release notes for engineers.")
     terminal.keys("C-q")
     terminal.wait_for("EXITED 0")
-    terminal.stop()
 
     terminal.start()
     terminal.wait_for("I need a prompt for release")  # in the conversation list
-    terminal.keys("C-b")  # the pane was open: this hides it ...
-    terminal.keys("C-b")  # ... and this shows it again with the list focused
-    time.sleep(0.5)
+    terminal.keys("C-l")  # the pane was open: this hides it ...
+    terminal.keys("C-l")  # ... and this shows it again with the list focused
+    terminal.wait_for("r Rename")  # the footer shows the list's keys
     terminal.keys("Enter")
     terminal.wait_for("You write release notes for engineers.")  # its prompt, on the right
     terminal.keys("C-q")

@@ -72,7 +72,8 @@ class StudioScreen(Screen[None]):
         Binding("ctrl+g", "generate_prompt", "Generate prompt", id="studio.generate_prompt"),
         Binding("escape", "stop", "Stop", id="studio.stop"),
         Binding("ctrl+r", "retry", "Retry reply", show=False, id="studio.retry"),
-        Binding("ctrl+b", "toggle_conversations", "Show/hide conversations", show=False, id="studio.toggle_conversations"),
+        # Not ctrl+b: that is tmux's prefix key, which never reaches the app inside tmux.
+        Binding("ctrl+l", "toggle_conversations", "Show/hide conversations", show=False, id="studio.toggle_conversations"),
         Binding("ctrl+o", "toggle_prompts", "Show/hide prompts", show=False, id="studio.toggle_prompts"),
         Binding("ctrl+f", "search", "Search conversations", show=False, id="studio.search"),
         Binding("ctrl+s", "save_prompt", "Save prompt", show=False, id="studio.save_prompt"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical

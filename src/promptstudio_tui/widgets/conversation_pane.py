@@ -38,10 +38,6 @@ class ConversationPane(Vertical):
         yield self._list
         yield UsageMeter(id="usage-meter")
 
-    @property
-    def list(self) -> ConversationList:
-        return self._list
-
     def on_mount(self) -> None:
         self.watch(self._list, "total", self._show_total)
         self._list.reload()

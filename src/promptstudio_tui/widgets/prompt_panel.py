@@ -88,7 +88,7 @@ class PromptPanel(Vertical):
             yield Button("Delete", action="screen.delete_prompt", compact=True, variant="error", id="prompt-delete")
         with Horizontal(classes="pane-title"):
             yield Label("Prompts", id="prompt-list-title")
-            yield Button(SCOPES["all"], action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
+            yield Button("Show all", action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
         yield PromptList(self._clock, id="prompt-list")
 
     def on_mount(self) -> None:
@@ -157,8 +157,7 @@ class PromptPanel(Vertical):
         empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
         self.query_one(PromptList).show(prompts, empty, self.current.id if self.current else None)
         self.query_one("#prompt-list-title", Label).update(f"{SCOPES[scope]} · {len(prompts)}")
-        other = "all" if scope == "conversation" else "conversation"
-        self.query_one("#prompt-scope", Button).label = f"Show {SCOPES[other].lower()}"
+        self.query_one("#prompt-scope", Button).label = "Show all" if scope == "conversation" else "Show this"
 
     @on(OptionList.OptionSelected, "#prompt-list")
     async def _selected(self, event: OptionList.OptionSelected) -> None:

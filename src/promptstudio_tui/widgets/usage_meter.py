@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -33,7 +35,8 @@ class UsageMeter(Widget):
         )
         numbers = [f" {compact(value)}/{compact(limit)}" for _, value, limit in rows]
         bar_width = max(4, self.content_size.width - LABEL_WIDTH - max(len(n) for n in numbers))
-        text = Text.assemble((f"{status.plan.title()} plan", "bold"), (f" · resets {status.window.resets_on}", "dim"))
+        resets = date.fromisoformat(status.window.last_day) + timedelta(days=1)
+        text = Text.assemble((f"{status.plan.title()} plan", "bold"), (f" · resets {resets.day} {resets:%b}", "dim"))
         for (label, value, limit), number in zip(rows, numbers):
             text.append("\n")
             text.append(label.ljust(LABEL_WIDTH), "dim")
