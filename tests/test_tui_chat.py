@@ -188,6 +188,7 @@ async def test_template_opens_a_conversation_with_the_text_in_the_composer(make_
 
 async def test_long_conversations_render_the_newest_messages_and_load_earlier(make_studio, endpoint):
     from promptstudio_tui.app import PromptStudioApp
+    from promptstudio_tui.screens.studio import HISTORY_PAGE
     from tui_fixtures import frozen_clock
 
     studio = make_studio()
@@ -201,10 +202,11 @@ async def test_long_conversations_render_the_newest_messages_and_load_earlier(ma
         studio_screen._list.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: studio_screen.conversation is not None)
-        assert len(studio_screen.query(MessageView)) == 40
-        assert studio_screen.query(MessageView).first().message.content == "message 10"
-        studio_screen.query_one("Button.chat-header").press()
-        await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == 50)
+        assert len(studio_screen.query(MessageView)) == HISTORY_PAGE
+        assert studio_screen.query(MessageView).first().message.content == f"message {50 - HISTORY_PAGE}"
+        for shown in range(2 * HISTORY_PAGE, 50 + HISTORY_PAGE, HISTORY_PAGE):
+            studio_screen.query_one("Button.chat-header").press()
+            await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == min(shown, 50))
         assert studio_screen.query(MessageView).first().message.content == "message 0"
         assert not studio_screen.query("Button.chat-header")
 

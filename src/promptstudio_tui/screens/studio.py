@@ -54,7 +54,9 @@ from promptstudio_tui.widgets.prompt_panel import PromptPanel
 from promptstudio_tui.widgets.usage_meter import UsageMeter
 from promptstudio_tui.widgets.welcome import Welcome
 
-HISTORY_PAGE = 40  # messages rendered when a conversation opens; older ones on request
+# Messages rendered when a conversation opens (a 48-row terminal shows 2-4);
+# older ones on request. 40 took ~4x longer to show the newest (docs/performance.md).
+HISTORY_PAGE = 12
 PROMPT_LIST_LIMIT = 200
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
 
