@@ -464,6 +464,8 @@ def long_conversation(ctx: Ctx) -> list[Row]:
     if newest:
         v = med(newest)
         cpu_text = f"; app CPU {ms(med(open_cpu))}" if open_cpu else ""
+        if errors:
+            cpu_text += f"; {len(errors)} run(s) failed: {errors[0][:160]}"
         rows.append(Row("long conversation", label_newest, f"{ms(v)} (min {ms(min(newest))}, max {ms(max(newest))}){cpu_text}", target, verdict(v * 1000, TARGETS["long_newest_ms"]), {"median_s": v, "runs": newest, "cpu": open_cpu}))
         rows.append(Row("long conversation", label_settled, ms(med(settled)), raw={"runs": settled}))
     else:
@@ -840,9 +842,12 @@ def client(ctx: Ctx) -> list[Row]:
 
 
 async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path | None) -> dict:
+    """Each round: Studio.send first; the loopback records the exact request it sent,
+    which is then replayed through the raw SDK and through LLMClient (same messages,
+    same options), so the three paths carry identical payloads."""
     import openai
 
-    from promptstudio_tui import catalog
+    from loopback import remote_requests, remote_script
     from promptstudio_tui.llm import LLMClient
     from promptstudio_tui.studio import Studio
 
@@ -858,18 +863,20 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     long_id = studio.store.query("SELECT id FROM conversations WHERE title LIKE 'Bench: long%'")[0][0]
     raw = openai.AsyncOpenAI(base_url=base_url, api_key=BENCH_KEY, max_retries=2)
     llm = LLMClient(base_url, BENCH_KEY)
-    mode = studio.settings.chat
-
-    def request_for(cid: str) -> list[dict[str, str]]:
-        return studio._fit(catalog.PROMPT_ENGINEER, studio._turns(cid) + [{"role": "user", "content": QUESTION}], mode.max_tokens)
-
     cpu: dict[str, list[float]] = {"raw": [], "llm": [], "studio": []}
 
-    async def run_raw(messages) -> float:
+    def sent() -> dict:
+        """The chat request the studio just made (then forget it on the server)."""
+        body = [r for r in remote_requests(base_url) if r["path"].rstrip("/").endswith("/chat/completions")][-1]["body"]
+        remote_script(base_url, reset=True)
+        return body
+
+    async def run_raw(body) -> float:
         c0 = time.process_time()
         t0 = time.perf_counter()
         stream = await raw.chat.completions.create(
-            model="gpt-4o-mini", messages=messages, stream=True, stream_options={"include_usage": True}, temperature=mode.temperature, max_tokens=mode.max_tokens
+            model=body["model"], messages=body["messages"], stream=True, stream_options={"include_usage": True},
+            temperature=body.get("temperature"), max_tokens=body.get("max_tokens"),
         )
         async with stream:
             async for _chunk in stream:
@@ -877,10 +884,10 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
         cpu["raw"].append(time.process_time() - c0)
         return time.perf_counter() - t0
 
-    async def run_llm(messages) -> float:
+    async def run_llm(body) -> float:
         c0 = time.process_time()
         t0 = time.perf_counter()
-        async for _event in llm.stream_chat(messages, model="gpt-4o-mini", temperature=mode.temperature, max_tokens=mode.max_tokens):
+        async for _event in llm.stream_chat(body["messages"], model=body["model"], temperature=body.get("temperature"), max_tokens=body.get("max_tokens")):
             pass
         cpu["llm"].append(time.process_time() - c0)
         return time.perf_counter() - t0
@@ -893,56 +900,54 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
         cpu["studio"].append(time.process_time() - c0)
         return time.perf_counter() - t0
 
+    remote_script(base_url, reset=True)
     first_send = await run_studio(picks[-1])
+    sent()
     for cid in picks[-10:-1]:  # warm-up: connections, SDK lazy imports, caches
-        messages = request_for(cid)
-        await run_raw(messages)
-        await run_llm(messages)
         await run_studio(cid)
+        body = sent()
+        await run_raw(body)
+        await run_llm(body)
     for values in cpu.values():
         values.clear()  # warm-up excluded
-    t_raw, t_llm, t_studio = [], [], []
-    profiler = None
-    if profile_dir is not None:
+
+    def profiler():
+        if profile_dir is None:
+            return None
         from pyinstrument import Profiler
 
-        profiler = Profiler(async_mode="enabled", interval=0.0005)
+        return Profiler(async_mode="enabled", interval=0.0005)
+
     # A short pause between paths: back-to-back requests on two keep-alive connections
     # to the loopback sometimes wait ~40 ms (a delayed-ACK artefact), whichever goes second.
-    for cid in picks[:runs]:
-        messages = request_for(cid)
-        t_raw.append(await run_raw(messages))
-        await asyncio.sleep(0.01)
-        t_llm.append(await run_llm(messages))
-        await asyncio.sleep(0.01)
-        if profiler:
-            profiler.start()
-        t_studio.append(await run_studio(cid))
-        if profiler:
-            profiler.stop()
-    if profiler:
+    async def rounds(ids: list[str], prof) -> tuple[list[float], list[float], list[float]]:
+        t_raw, t_llm, t_studio = [], [], []
+        for cid in ids:
+            if prof:
+                prof.start()
+            t_studio.append(await run_studio(cid))
+            if prof:
+                prof.stop()
+            body = sent()
+            await asyncio.sleep(0.01)
+            t_raw.append(await run_raw(body))
+            await asyncio.sleep(0.01)
+            t_llm.append(await run_llm(body))
+            await asyncio.sleep(0.01)
+        return t_raw, t_llm, t_studio
+
+    prof = profiler()
+    t_raw, t_llm, t_studio = await rounds(picks[:runs], prof)
+    if prof:
         profile_dir.mkdir(parents=True, exist_ok=True)
-        (profile_dir / "client_studio_send.txt").write_text(profiler.output_text(unicode=True, show_all=False))
+        (profile_dir / "client_studio_send.txt").write_text(prof.output_text(unicode=True, show_all=False))
     short_cpu = {k: list(v) for k, v in cpu.items()}
     for values in cpu.values():
         values.clear()
-    long_raw, long_studio = [], []
-    lp = None
-    if profile_dir is not None:
-        from pyinstrument import Profiler
-
-        lp = Profiler(async_mode="enabled", interval=0.0005)
-    for _ in range(max(3, runs // 10)):
-        messages = request_for(long_id)
-        long_raw.append(await run_raw(messages))
-        await asyncio.sleep(0.01)
-        if lp:
-            lp.start()
-        long_studio.append(await run_studio(long_id))
-        if lp:
-            lp.stop()
-    if lp:
-        (profile_dir / "client_studio_send_long.txt").write_text(lp.output_text(unicode=True, show_all=False))
+    prof = profiler()
+    long_raw, _long_llm, long_studio = await rounds([long_id] * max(3, runs // 10), prof)
+    if prof:
+        (profile_dir / "client_studio_send_long.txt").write_text(prof.output_text(unicode=True, show_all=False))
     await raw.close()
     await llm.aclose()
     await studio.aclose()
@@ -991,9 +996,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pilot", action="store_true", help="also the in-process (Pilot) open and 'load earlier' paging of the long conversation (slow)")
     parser.add_argument("--whatif", default="", help="run the studio with candidate fixes patched in (bench/whatif.py), e.g. nolastchild,history:8")
     args = parser.parse_args(argv)
-    if Path(sys.executable).resolve() != VENV_PY.resolve() and VENV_PY.exists() and "PSBENCH_REEXEC" not in os.environ:
+    in_venv = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
+    if not in_venv and VENV_PY.exists() and "PSBENCH_REEXEC" not in os.environ:
         os.environ["PSBENCH_REEXEC"] = "1"
         os.execv(str(VENV_PY), [str(VENV_PY), __file__, *(argv if argv is not None else sys.argv[1:])])
+    if args.profile is not None:
+        try:
+            import pyinstrument  # noqa: F401
+        except ImportError:
+            parser.error("--profile needs pyinstrument: .venv/bin/pip install pyinstrument (a bench-only tool)")
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)

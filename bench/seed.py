@@ -22,7 +22,6 @@ Writes DIR/bench.json with what the benchmark needs (long conversation id, count
 from __future__ import annotations
 
 import argparse
-import bisect
 import itertools
 import json
 import os
