@@ -97,6 +97,10 @@ class PromptPanel(Vertical):
     async def show_prompt(self, prompt: Prompt | None) -> None:
         self.current = prompt
         await self.query_one("#prompt-text", Markdown).update(inert(prompt.content) if prompt else "")
+        # A finished prompt reads from its task line: drop the streaming anchor.
+        scroll = self.query_one("#prompt-scroll", VerticalScroll)
+        scroll.anchor(False)
+        scroll.scroll_home(animate=False)
         self._show_current()
 
     def _show_current(self) -> None:
