@@ -71,6 +71,7 @@ class Scenario:
     cut_off_after_chars: int | None = None  # send this much reply, then drop the connection
     malformed: bool = False  # a non-JSON `data:` line after the first content chunk
     hang: bool = False  # read the request, never answer (until the client leaves or stop())
+    stall_after_chars: int | None = None  # stream this much reply, then go silent (until the client leaves)
     invalid_utf8: bool = False  # raw invalid bytes in a content string after the first chunk
 
     @classmethod
@@ -397,6 +398,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
         text = reply if scenario.cut_off_after_chars is None else reply[: scenario.cut_off_after_chars]
+        if scenario.stall_after_chars is not None:
+            text = text[: scenario.stall_after_chars]
         pieces = [text[i : i + scenario.chunk_size] for i in range(0, len(text), max(1, scenario.chunk_size))]
         if not self._send(_event(chunk({"role": "assistant", "content": ""})), record):
             return
@@ -410,6 +413,10 @@ class _Handler(BaseHTTPRequestHandler):
             if index == 0 and scenario.invalid_utf8:
                 bad = _event(chunk({"content": _BAD_UTF8_MARK})).replace(_BAD_UTF8_MARK.encode(), b"ok \xff\xfe")
                 self._send(bad, record)
+        if scenario.stall_after_chars is not None:
+            self._pause(math.inf, record)  # the stream stays open, silent, until the client leaves
+            self.close_connection = True
+            return
         if scenario.cut_off_after_chars is not None:
             self.close_connection = True  # drop the socket without the terminating chunk
             return

@@ -100,6 +100,26 @@ def test_stop_releases_hanging_handlers() -> None:
     assert outcome and outcome[0] != 200  # the connection was closed, no answer invented
 
 
+def test_stall_after_chars_streams_a_prefix_then_stays_silent_until_the_client_leaves() -> None:
+    import http.client
+
+    with run_server() as server:
+        server.script(Scenario(reply="Hello there", chunk_size=5, stall_after_chars=5))
+        host, port = server._httpd.server_address[:2]
+        conn = http.client.HTTPConnection(host, port, timeout=0.5)
+        body = json.dumps({"model": "m", "messages": MESSAGES, "stream": True})
+        conn.request("POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        received = b""
+        with pytest.raises(TimeoutError):  # the prefix arrives, then nothing: no end, no close
+            while chunk := response.read1(65536):
+                received += chunk
+        assert b'"content": "Hello"' in received and b"there" not in received and b"[DONE]" not in received
+        assert not server.requests[-1].disconnected.is_set()
+        conn.close()
+        assert server.requests[-1].disconnected.wait(2)  # the server noticed the client leave
+
+
 def _try_post(base_url: str) -> object:
     try:
         return post(base_url, {"model": "m", "messages": MESSAGES})[0]

@@ -6,77 +6,13 @@ the prompt, quits, starts again and finds the conversation and the prompt.
 
 from __future__ import annotations
 
-import os
-import shlex
 import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY
 from loopback import Scenario
+from terminal import terminal  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-
-PROMPTSTUDIO = Path(sys.executable).with_name("promptstudio")
-
-
-class Terminal:
-    """One tmux server of our own (-L), so no other session is ever touched."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.socket = f"promptstudio-test-{os.getpid()}"
-        self.command = shlex.join(command) + "; echo EXITED $?; sleep 60"
-        self.runs = 0
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
-
-    @property
-    def session(self) -> str:
-        return f"studio{self.runs}"
-
-    def start(self) -> None:
-        """A new session per run, on the same server (restarting a server can race)."""
-        self.runs += 1
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "160", "-y", "48", self.command)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.session, *keys)
-
-    def text(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session)
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.text():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.text()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
-
-
-@pytest.fixture
-def terminal(endpoint, home):
-    command = [
-        "env",
-        "-u",  # pytest's own width would override the terminal's
-        "COLUMNS",
-        "-u",
-        "LINES",
-        f"PROMPTSTUDIO_HOME={home}",
-        f"OPENAI_API_KEY={TEST_KEY}",
-        f"OPENAI_BASE_URL={endpoint.base_url}",
-        "TERM=xterm-256color",
-        str(PROMPTSTUDIO),
-    ]
-    term = Terminal(command)
-    yield term
-    term.stop()
 
 
 def test_chat_generate_quit_and_find_it_all_again(terminal, endpoint):

@@ -1,0 +1,146 @@
+"""The TUI in a real terminal (tmux) under faults that need one: kill -9, and hostile text.
+
+`kill -9` of the running TUI while a reply streams: the next start shows the message and
+the partial reply marked interrupted. Escape sequences in model output, conversation
+titles and prompt titles: every byte the app writes to the terminal is captured
+(tmux pipe-pane) and none of the injected sequences is in it, while their visible
+control pictures are on the screen.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackServer, Scenario
+from terminal import Terminal, terminal  # noqa: F401 - the fixture
+from test_bad_input import ESCAPES
+
+from promptstudio_tui.studio import Studio
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+# What Textual itself writes: CSI sequences (cursor moves, modes and mode queries, colours,
+# kitty keys) and OSC 22 (the mouse pointer shape).
+TEXTUAL_OWN = re.compile(r"\x1b\[[0-9;:<=>?]*[ -/]*[@-~]|\x1b\]22;[a-z-]*\x07")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+LONG_REPLY = " ".join(f"word{i}" for i in range(3000))  # ~30 s at the pace below: still streaming when killed
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def wait_until(predicate, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except sqlite3.OperationalError:  # not created yet
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def open_first_conversation(terminal: Terminal) -> None:
+    terminal.keys("C-l")  # the pane was open: this hides it ...
+    terminal.keys("C-l")  # ... and this shows it again with the list focused
+    terminal.wait_for("r Rename")  # the footer shows the list's keys
+    terminal.keys("Enter")
+
+
+def test_kill_9_of_the_tui_while_a_reply_streams(terminal: Terminal, endpoint: LoopbackServer, home: Path) -> None:
+    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
+    db = home / "promptstudio.db"
+    terminal.start()
+    terminal.wait_for("Welcome to Prompt Studio")
+    terminal.keys("Tell me everything", "Enter")
+    terminal.wait_for("word30 ")  # streaming on screen
+    # Wait for a write-through of the partial reply (every 0.5 s), then kill the owner of that row.
+    written, metadata = wait_until(
+        lambda: query(db, "SELECT content, metadata FROM messages WHERE state = 'streaming' AND content != ''"),
+        "the partial reply to be written through",
+    )[0]
+    pid = terminal.app_pid()
+    assert f'"pid": {pid}' in metadata and b"promptstudio" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    os.kill(pid, signal.SIGKILL)
+    terminal.wait_for(f"EXITED {128 + signal.SIGKILL}")
+
+    terminal.start()  # the next start
+    terminal.wait_for("1 reply(ies) cut off by an earlier exit")  # the start-up notice
+    open_first_conversation(terminal)
+    terminal.wait_for("The app stopped while this reply was streaming.")  # under the partial reply
+    screen = terminal.text()
+    assert "Tell me everything" in screen and "⚠" in screen and "Retry (ctrl+r)" in screen
+
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    (user, user_state), (reply, reply_state) = query(db, "SELECT content, state FROM messages ORDER BY id")
+    assert (user, user_state, reply_state) == ("Tell me everything", "complete", "interrupted")
+    assert reply.startswith(written) and LONG_REPLY.startswith(reply)  # real text, nothing invented
+    assert " ".join(reply.split()[-3:-1]) in screen  # the end of the kept text is what is shown
+    terminal.keys("C-q")
+    terminal.wait_for("EXITED 0")
+
+
+def test_escape_sequences_in_replies_and_titles_never_reach_the_terminal(
+    terminal: Terminal, endpoint: LoopbackServer, home: Path, tmp_path: Path
+) -> None:
+    # A stored conversation, reply and prompt carry them (titles are shown in the list, the
+    # header and the prompt panel); a live reply streams them, split across chunks.
+    studio = Studio.open()
+    try:
+        conv = studio.conversations.create(title="conv " + ESCAPES, category="General")
+        studio.messages.add(conv.id, "user", "first")
+        studio.messages.add(conv.id, "assistant", "stored " + ESCAPES)
+        studio.conversations.note_message(conv.id, "stored " + ESCAPES, unread=False)
+        studio.prompts.add(title="prompt " + ESCAPES, content="body " + ESCAPES, conversation_id=conv.id)
+    finally:
+        studio.store.close()
+    endpoint.default = Scenario(reply="live " + ESCAPES, chunk_size=3)
+    capture = tmp_path / "terminal.bytes"
+
+    terminal.start()
+    terminal.record(capture)
+    terminal.tmux("set-option", "-g", "set-clipboard", "on")  # an OSC 52 write would become a tmux buffer
+    terminal.wait_for("Welcome to Prompt Studio")
+    open_first_conversation(terminal)
+    terminal.wait_for("prompt clip␛]52;c;")  # the prompt panel lists the conversation's prompt
+    terminal.keys("again", "Enter")
+    terminal.wait_for("live clip")
+    terminal.wait_for("30 tokens")  # the live reply has settled into its final view
+    screen = terminal.text()
+    title = terminal.tmux("display-message", "-p", "-t", terminal.session, "#{pane_title}")
+    buffers = terminal.tmux("list-buffers")
+    terminal.keys("C-q")
+    terminal.wait_for("EXITED 0")
+    wait_until(lambda: b"EXITED 0" in capture.read_bytes(), "the capture to hold the whole run")
+    written = capture.read_bytes().decode("utf-8")  # what the app wrote to the terminal, every byte
+
+    # Visible: each injected sequence shows as control pictures, in every place it was put.
+    for place in ("conv clip", "stored", "live", "body", "prompt clip"):
+        assert place in screen
+    assert screen.count("clip␛]52;c;cm0gLXJmIH4=␇title␛]0;pwned␇mov") >= 5
+    assert "␛[2J␛[H␛[10;10H␛[?25lreset␛c" in screen and "␈␈cr␍done" in screen
+    assert written.count("␛]0;pwned␇") >= 5 and written.count("␛c") >= 5
+    # Inert: none of them was written as a control sequence.
+    for injected in ("\x1b]52;", "\x1b]0;", "\x1b]2;", "\x1b]8;", "\x1bc", "\x1b[2J", "move\x1b", "\x08", "\x00", "cr\r"):
+        assert injected not in written, f"{injected!r} reached the terminal"
+    assert not re.search("[\x80-\x9f]", written), "a C1 control reached the terminal"
+    # Everything else that drives the terminal is Textual's own: CSI cursor/mode/style
+    # sequences and OSC 22 (the mouse pointer shape); nothing is left once they are removed.
+    leftover = TEXTUAL_OWN.sub("", written).replace("\r\n", "\n")
+    assert not CONTROL.search(leftover), sorted({leftover[m.start() : m.start() + 12] for m in CONTROL.finditer(leftover)})
+    # And the terminal did not act on any: the title is unchanged, no clipboard write arrived.
+    assert "pwned" not in title and buffers == ""
