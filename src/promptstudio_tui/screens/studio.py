@@ -188,6 +188,7 @@ class StudioScreen(Screen[None]):
 
     def _show_settings(self) -> None:
         self._header.model = self.studio.settings.model
+        self._composer.set_model(self.studio.settings.model)
         self.query_one(UsageMeter).status = self.studio.quota_status(self.app.clock())
 
     def _pane_visible(self, pane: str) -> bool:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from enum import Enum
 
-from textual import events
+from textual import events, work
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
+from promptstudio_tui import tokens
 from promptstudio_tui.messages import SendRequested
 from promptstudio_tui.tokens import rough_estimate
+
+# TextArea re-wraps and re-renders a soft-wrapped line for every visible row on each key:
+# a pasted 1 MB line made each key wait ~2.5 s. Longer lines scroll sideways instead.
+WRAP_LIMIT = 10_000
+COUNT_DELAY = 0.25  # seconds of quiet typing before the exact token count (tiktoken, off the UI thread)
 
 
 class _LegacyKey(str, Enum):
@@ -67,6 +74,9 @@ class Composer(Vertical):
     def __init__(self, hint: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hint = hint
+        self.model = "gpt-4o"  # whose tokenizer counts; the screen sets the configured one
+        self._edits = 0
+        self._count_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ComposerInput(id="composer-input", placeholder="Describe what you need…")
@@ -96,7 +106,31 @@ class Composer(Vertical):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._show_counts()
 
+    def set_model(self, model: str) -> None:
+        if model != self.model:
+            self.model = model
+            self._show_counts()
+
     def _show_counts(self) -> None:
         text = self.input.text
-        counts = f"{len(text):,} chars · ~{rough_estimate(text):,} tokens"
+        self.input.soft_wrap = max(map(len, self.input.document.lines), default=0) <= WRAP_LIMIT
+        self._edits += 1
+        self._show_status(f"{len(text):,} chars · ~{rough_estimate(text):,} tokens")
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(COUNT_DELAY, self._count) if text else None
+
+    def _show_status(self, counts: str) -> None:
         self.query_one("#composer-status", Static).update(f"{counts}   {self.hint}")
+
+    def _count(self) -> None:
+        self._count_exactly(self.input.text, self.model, self._edits)
+
+    @work(thread=True, exclusive=True, group="composer-count", exit_on_error=False)
+    def _count_exactly(self, text: str, model: str, edits: int) -> None:
+        count = tokens.count(text, model)
+        self.app.call_from_thread(self._show_exact, count, len(text), edits)
+
+    def _show_exact(self, count: tokens.TokenCount, chars: int, edits: int) -> None:
+        if edits == self._edits:  # not typed on since
+            self._show_status(f"{chars:,} chars · {'' if count.exact else '~'}{count.tokens:,} tokens")

@@ -24,8 +24,10 @@ from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Message
 from promptstudio_tui.tokens import rough_estimate
 from promptstudio_tui.widgets.formatting import clock_time, plural
+from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
 
 FAILED = ("interrupted", "error")
+LIVE_MARKDOWN_LIMIT = 100_000  # characters of a streaming reply rendered live as markdown
 STATE_MARKS = {
     "streaming": ("● streaming", "italic"),
     "interrupted": ("⚠ interrupted", "bold yellow"),
@@ -80,13 +82,23 @@ class LiveReply(Vertical):
         self._now = now
         self._text = text
         self._stream: MarkdownStream | None = None
+        self._received = len(text)
 
     def compose(self) -> ComposeResult:
         yield Static(meta_line(self.message, self._now))
         # Links in model output are not opened on click: the screen shows them instead.
-        yield Markdown(inert(self._text), open_links=False)
+        yield SafeMarkdown(inert(self._text))
 
     async def append(self, text: str) -> None:
+        self._received += len(text)
+        if self._received > LIVE_MARKDOWN_LIMIT:
+            # Each append re-parses the last block: past this size one step holds the UI for
+            # seconds. Show the progress instead; the whole reply is rendered when it ends.
+            note = f"… a long reply: {self._received:,} characters so far — shown in full when it ends."
+            if not self.query(".live-progress"):
+                await self.mount(Static(classes="live-progress"))
+            self.query_one(".live-progress", Static).update(note)
+            return
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(Markdown))
         await self._stream.write(inert(text))

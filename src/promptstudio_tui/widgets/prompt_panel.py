@@ -18,6 +18,7 @@ from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
 from promptstudio_tui.widgets.row_list import RowList
+from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
 
 SCOPES = {"conversation": "This conversation", "all": "All prompts"}
 
@@ -78,7 +79,7 @@ class PromptPanel(Vertical):
             yield Button("Generate", action="screen.generate_prompt", compact=True, variant="primary", id="generate")
         yield Static(id="prompt-status", markup=False)
         with VerticalScroll(id="prompt-scroll"):
-            yield Markdown(id="prompt-text", open_links=False)
+            yield SafeMarkdown(id="prompt-text")
         yield Static(id="prompt-meta", markup=False)
         with Horizontal(id="prompt-actions"):
             yield Button("Save", action="screen.save_prompt", compact=True, id="prompt-save")
