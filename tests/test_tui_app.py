@@ -26,6 +26,20 @@ async def test_a_broken_config_is_one_sentence_and_q_quits(config_file: Path):
     assert app.return_code == 0
 
 
+async def test_a_corrupt_database_is_named_left_untouched_and_q_quits(home: Path):
+    home.mkdir(parents=True, exist_ok=True)
+    database = home / "promptstudio.db"
+    database.write_bytes(b"my notes, not a database\n" * 50)
+    app = PromptStudioApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartupErrorScreen)
+        text = str(app.screen.query_one("#startup-error", Static).render())
+        assert "not a usable Prompt Studio database" in text and "doctor --move-aside" in text
+        await pilot.press("q")
+    assert database.read_bytes() == b"my notes, not a database\n" * 50
+
+
 async def test_side_panes_follow_the_width(make_app, endpoint):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
