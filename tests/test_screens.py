@@ -163,10 +163,12 @@ async def test_settings_refuses_invalid_input_and_saves_nothing(studio: Studio) 
             ("#base-url", "localhost:11434", "The base URL must start with http://"),
         ):
             screen.query_one(field, Input).value = value
+            await pilot.pause()  # let the Input's Changed message land before saving
             await pilot.click("#save")
             await pilot.pause()
             assert complaint in str(screen.query_one("#error", Static).render())
             screen.query_one("#temperature", Input).value = "0.7"
+            await pilot.pause()
         assert app.results == [] and app.screen is screen
         await pilot.press("escape")
         await pilot.pause()
