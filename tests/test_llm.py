@@ -139,7 +139,12 @@ async def test_cancel_closes_the_connection_promptly(
 
     task = asyncio.create_task(consume())
     if scenario.hang:
-        await asyncio.sleep(0.2)  # request sent, no answer yet
+        # Request sent, no answer yet: wait for the server to see it (the first request
+        # of a process also imports the SDK, which takes a while on a loaded machine).
+        deadline = time.monotonic() + 10
+        while not server.requests and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
     else:
         await asyncio.wait_for(progressed.wait(), 5)
     cancelled_at = time.monotonic()
