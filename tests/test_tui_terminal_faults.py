@@ -85,7 +85,8 @@ def test_kill_9_of_the_tui_while_a_reply_streams(terminal: Terminal, endpoint: L
     screen = terminal.text()
     # The user message and the reply's meta line (⚠) may have scrolled above a long partial
     # reply; the error line and the retry button sit under it. Both rows are checked in the db.
-    assert "Retry (ctrl+r)" in screen
+    terminal.wait_for("Retry (ctrl+r)")  # mounted just after the reply
+    screen = terminal.text()
 
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
     (user, user_state), (reply, reply_state) = query(db, "SELECT content, state FROM messages ORDER BY id")
