@@ -100,7 +100,6 @@ class _Stream:
     finish_reason: str | None = None
     error: LLMError | None = None
     cancelled: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def append(self, delta: str) -> None:
         self.parts.append(delta)
@@ -113,9 +112,24 @@ class _Stream:
         return self.parts[0] if self.parts else ""
 
     @property
+    def whole(self) -> bool:
+        """The server finished the reply and nothing stopped us reading it."""
+        return self.error is None and not self.cancelled and self.finish_reason is not None
+
+    @property
     def rough_tokens(self) -> int:
         """tokens.rough_estimate(self.text), without joining the text on every delta."""
         return (self.chars + 3) // 4
+
+
+@dataclass(frozen=True)
+class _Spend:
+    """What one request cost: tokens (server-reported or counted) and micro-dollars."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost: int | None
 
 
 class Studio:
@@ -263,33 +277,44 @@ class Studio:
             state, error = "complete", None
             if outcome.finish_reason == "length":
                 error = "The reply reached the max_tokens limit and was cut short."
-        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
-        cost = pricing.cost_micros(self.settings.model, prompt_tokens, completion_tokens, self.settings.prices)
+        spend = self._spend(request, outcome)
         with self.store.write():
             self.messages.finish(
                 reply_id,
                 content=outcome.text,
                 state=state,
                 error=error,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                cost=cost,
+                prompt_tokens=spend.prompt_tokens,
+                completion_tokens=spend.completion_tokens,
+                cost=spend.cost,
             )
-            if prompt_tokens or completion_tokens:
-                self.quota.usage.record(
-                    "conversation",
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    cost=cost,
-                    model=self.settings.model,
-                    conversation_id=conversation_id,
-                )
-            self.quota.release(reservation)
+            self._record(spend, "conversation", reservation, conversation_id)
             if outcome.text:
                 self.conversations.note_message(
                     conversation_id, outcome.text, unread=self.open_conversation_id not in (None, conversation_id)
                 )
         return self.messages.get(reply_id)
+
+    def _spend(self, request: list[dict[str, str]], outcome: _Stream) -> _Spend:
+        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
+        cost = pricing.cost_micros(self.settings.model, prompt_tokens, completion_tokens, self.settings.prices)
+        return _Spend(self.settings.model, prompt_tokens, completion_tokens, cost)
+
+    def _record(
+        self, spend: _Spend, request_type: str, reservation: str, conversation_id: str, prompt_id: str | None = None
+    ) -> None:
+        """Usage row (when tokens were spent) and release of the reservation; joins the caller's transaction."""
+        if spend.prompt_tokens or spend.completion_tokens:
+            self.quota.usage.record(
+                request_type,
+                prompt_tokens=spend.prompt_tokens,
+                completion_tokens=spend.completion_tokens,
+                cost=spend.cost,
+                model=spend.model,
+                conversation_id=conversation_id,
+                prompt_id=prompt_id,
+            )
+        self.quota.release(reservation)
 
     def _usage_numbers(self, request: list[dict[str, str]], outcome: _Stream) -> tuple[int, int]:
         """The server's numbers when it sent them; else our own exact count.
@@ -375,35 +400,22 @@ class Studio:
         self, conversation: Conversation, request: list[dict[str, str]], outcome: _Stream, reservation: str
     ) -> Prompt | None:
         """Keep the prompt only when it arrived whole; usage is recorded either way."""
-        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
-        model = self.settings.model
-        cost = pricing.cost_micros(model, prompt_tokens, completion_tokens, self.settings.prices)
-        complete = outcome.error is None and not outcome.cancelled and outcome.finish_reason is not None
+        spend = self._spend(request, outcome)
         text = outcome.text.strip()
         with self.store.write():
             prompt = None
-            if complete and text:
+            if outcome.whole and text:
                 prompt = self.prompts.add(
                     title=conversation.title,
                     content=text,
                     conversation_id=conversation.id,
                     category=conversation.category,
-                    model=model,
-                    tokens_used=tokens.count(text, model).tokens,
-                    cost=cost,
+                    model=spend.model,
+                    tokens_used=tokens.count(text, spend.model).tokens,
+                    cost=spend.cost,
                     metadata={"finish_reason": outcome.finish_reason},
                 )
-            if prompt_tokens or completion_tokens:
-                self.quota.usage.record(
-                    "prompt_optimization",
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    cost=cost,
-                    model=model,
-                    conversation_id=conversation.id,
-                    prompt_id=prompt.id if prompt else None,
-                )
-            self.quota.release(reservation)
+            self._record(spend, "prompt_optimization", reservation, conversation.id, prompt.id if prompt else None)
         return prompt
 
     # -- prompts --------------------------------------------------------------

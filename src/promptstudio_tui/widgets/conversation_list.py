@@ -14,7 +14,6 @@ from textual import on, work
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from promptstudio_tui.errors import describe
 from promptstudio_tui.messages import ConversationsLoaded, OpenConversation
@@ -58,19 +57,12 @@ class ConversationList(RowList):
     total: reactive[int] = reactive(0)  # rows matching, of which `rows` are loaded
 
     def __init__(self, fetch: Fetch, clock: Callable[[], datetime], *, tab: str, sort: str, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(row, clock, **kwargs)
         self._fetch = fetch
-        self._clock = clock
         self.tab, self.sort, self.search = tab, sort, ""
-        self.rows: list[Conversation] = []
         self._generation = 0  # answers to superseded requests are dropped
         self._loading = False
         self._keep: str | None = None  # conversation to re-highlight after a reload
-
-    @property
-    def current(self) -> Conversation | None:
-        index = self.highlighted
-        return self.rows[index] if index is not None and index < len(self.rows) else None
 
     def reload(self, keep: str | None = None) -> None:
         """Query again from the top (same length as now, so the view does not jump)."""
@@ -96,25 +88,14 @@ class ConversationList(RowList):
         if message.error:
             self.notify(message.error, severity="error", markup=False)
             return
-        options = self._as_options(message.rows)
         if message.offset == 0:
             self.rows = list(message.rows)
             self.total = message.total if message.total is not None else len(self.rows)
-            self.set_options(options or [Option(Text(self._empty_text(), style="dim"), disabled=True)])
-            self._highlight(self._keep)
+            self.empty_text = self._empty_text()
+            self.fill(self._keep)
         else:
             self.rows += message.rows
-            self.add_options(options)
-
-    def _as_options(self, rows: list[Conversation]) -> list[Option]:
-        now, width = self._clock(), self.row_width()
-        return [Option(row(c, now, width), id=c.id) for c in rows]
-
-    def refresh_rows(self) -> None:
-        if self.rows:
-            keep = self.current.id if self.current else None
-            self.set_options(self._as_options(self.rows))
-            self._highlight(keep)
+            self.add_options(self.options_for(message.rows))
 
     def _empty_text(self) -> str:
         if self.search.strip():
@@ -123,16 +104,9 @@ class ConversationList(RowList):
             self.tab, "No conversations yet."
         )
 
-    def _highlight(self, conversation_id: str | None) -> None:
-        ids = [c.id for c in self.rows]
-        if conversation_id in ids:
-            self.highlighted = ids.index(conversation_id)
-        elif self.rows:
-            self.highlighted = 0
-
     def select_id(self, conversation_id: str) -> None:
         self._keep = conversation_id
-        self._highlight(conversation_id)
+        self.highlight_id(conversation_id)
 
     def _load_more_if_near_end(self) -> None:
         if self._loading or len(self.rows) >= self.total:

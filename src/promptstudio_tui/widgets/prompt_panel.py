@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownStream
-from textual.widgets.option_list import Option
 
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt
@@ -32,28 +31,11 @@ def prompt_row(prompt: Prompt, now: datetime, width: int) -> Text:
 
 class PromptList(RowList):
     def __init__(self, clock: Callable[[], datetime], **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._clock = clock
-        self.prompts: list[Prompt] = []
-        self._empty = ""
+        super().__init__(prompt_row, clock, **kwargs)
 
     def show(self, prompts: list[Prompt], empty: str, current_id: str | None) -> None:
-        self.prompts, self._empty = prompts, empty
-        self._fill(current_id)
-
-    def refresh_rows(self) -> None:
-        index = self.highlighted
-        self._fill(self.prompts[index].id if index is not None and index < len(self.prompts) else None)
-
-    def _fill(self, highlight_id: str | None) -> None:
-        now, width = self._clock(), self.row_width()
-        options = [Option(prompt_row(p, now, width), id=p.id) for p in self.prompts]
-        self.set_options(options or [Option(Text(self._empty, style="dim"), disabled=True)])
-        ids = [p.id for p in self.prompts]
-        if highlight_id in ids:
-            self.highlighted = ids.index(highlight_id)
-        elif ids:
-            self.highlighted = 0
+        self.rows, self.empty_text = prompts, empty
+        self.fill(current_id)
 
 
 class PromptPanel(Vertical):
@@ -156,7 +138,7 @@ class PromptPanel(Vertical):
 
     @property
     def prompts(self) -> list[Prompt]:
-        return self.query_one(PromptList).prompts
+        return self.query_one(PromptList).rows
 
     def set_prompts(self, prompts: list[Prompt], scope: str) -> None:
         empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
