@@ -169,7 +169,7 @@ def test_corrupt_database_is_never_overwritten(run, home: Path) -> None:
     assert db.read_bytes() == b"not a database at all" * 100
     run("doctor", check=1)
     moved = run("doctor", "--move-aside").stdout
-    assert "Moved it to" in moved and not db.exists()
+    assert "Moved the unusable database to" in moved and not db.exists()
     [aside] = home.glob("promptstudio.db.unusable-*")
     assert aside.read_bytes() == b"not a database at all" * 100
     assert run("usage").returncode == 0

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Static
+import pytest
+from textual.widgets import Button, Input, Static
 from tui_fixtures import SIZE, frozen_clock, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
 
-from promptstudio_tui.app import PromptStudioApp, StartupErrorScreen
+from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.commands import COMMANDS, StudioCommands
 from promptstudio_tui.screens.help import HelpScreen
 from promptstudio_tui.screens.settings import SettingsScreen
+from promptstudio_tui.screens.startup import StartupErrorScreen
+from promptstudio_tui.screens.studio import StudioScreen
 from promptstudio_tui.screens.usage import UsageScreen
 
 
-async def test_a_broken_config_is_one_sentence_and_q_quits(config_file: Path):
+async def test_a_broken_config_is_one_sentence_offers_no_move_and_q_quits(config_file: Path):
     config_file.write_text("plan = [\n", encoding="utf-8")
     app = PromptStudioApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -22,8 +25,12 @@ async def test_a_broken_config_is_one_sentence_and_q_quits(config_file: Path):
         assert isinstance(app.screen, StartupErrorScreen)
         text = str(app.screen.query_one("#startup-error", Static).render())
         assert "config.toml" in text and "is not valid TOML" in text and "Traceback" not in text
+        assert not app.screen.query("#move-aside")  # nothing to move: the config is the problem
+        await pilot.press("m")
+        assert isinstance(app.screen, StartupErrorScreen)
         await pilot.press("q")
     assert app.return_code == 0
+    assert not list(config_file.parent.rglob("*unusable*"))
 
 
 async def test_a_corrupt_database_is_named_left_untouched_and_q_quits(home: Path):
@@ -36,8 +43,46 @@ async def test_a_corrupt_database_is_named_left_untouched_and_q_quits(home: Path
         assert isinstance(app.screen, StartupErrorScreen)
         text = str(app.screen.query_one("#startup-error", Static).render())
         assert "not a usable Prompt Studio database" in text and "doctor --move-aside" in text
+        assert "Press m to rename it" in text and app.screen.query_one("#move-aside", Button)
         await pilot.press("q")
     assert database.read_bytes() == b"my notes, not a database\n" * 50
+
+
+@pytest.mark.parametrize("how", ["key", "button"])
+async def test_a_corrupt_database_can_be_moved_aside_from_the_start_screen(home: Path, endpoint, how: str):
+    home.mkdir(parents=True, exist_ok=True)
+    damaged = b"my notes, not a database\n" * 50
+    (home / "promptstudio.db").write_bytes(damaged)
+    app = PromptStudioApp({"base_url": endpoint.base_url, "model": "gpt-4o-mini"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        if how == "key":
+            await pilot.press("m")
+        else:
+            await pilot.click("#move-aside")
+        await wait_for(pilot, lambda: any(isinstance(s, StudioScreen) for s in app.screen_stack))
+        [moved] = home.glob("promptstudio.db.unusable-*")
+        assert moved.read_bytes() == damaged  # renamed, every byte kept
+        assert any(f"Moved the unusable database to {moved}" in text for text in notifications(pilot))
+        await send(pilot, "Works again")  # the new database takes messages
+        [(state,)] = app.studio.store.query("SELECT state FROM messages WHERE role = 'assistant'")
+        assert state == "complete"
+    assert (home / "promptstudio.db").read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+async def test_moving_aside_that_fails_says_why_and_stays(home: Path, monkeypatch):
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "promptstudio.db").write_bytes(b"garbage" * 100)
+    monkeypatch.setattr(Path, "rename", lambda self, target: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    app = PromptStudioApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, StartupErrorScreen)
+        problem = str(app.screen.query_one("#startup-problem", Static).render())
+        assert "Could not move the database aside: Permission denied." in problem
+    assert (home / "promptstudio.db").read_bytes() == b"garbage" * 100
 
 
 async def test_side_panes_follow_the_width(make_app, endpoint):

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Static
 
 from promptstudio_tui.commands import StudioCommands
 from promptstudio_tui.errors import describe
@@ -17,26 +14,6 @@ from promptstudio_tui.screens.studio import StudioScreen
 from promptstudio_tui.studio import Studio
 
 THEME_PREFERENCE = "ui.theme"
-
-
-class StartupErrorScreen(Screen[None]):
-    """The studio could not open (bad config, unusable database): say why, nothing more."""
-
-    BINDINGS = [Binding("q,escape", "app.quit", "Quit", id="startup.quit")]
-
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
-
-    def compose(self) -> ComposeResult:
-        yield Static(
-            Text.assemble(
-                ("Prompt Studio could not start\n\n", "bold"),
-                self.message,
-                ("\n\nFix the above, then start again. Press q to quit.", "dim"),
-            ),
-            id="startup-error",
-        )
 
 
 class PromptStudioApp(App[None]):
@@ -65,6 +42,10 @@ class PromptStudioApp(App[None]):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def on_mount(self) -> None:
+        self._start()
+
+    def _start(self, notice: str | None = None) -> None:
+        """Open the studio; on failure show why (and start again if the screen fixed it)."""
         if self.studio is None:
             try:
                 self.studio = Studio.open(self._overrides)
@@ -72,15 +53,20 @@ class PromptStudioApp(App[None]):
                 message = describe(exc)
                 if message is None:
                     raise
-                self.push_screen(StartupErrorScreen(message))
+                from promptstudio_tui.screens.startup import StartupErrorScreen
+
+                corrupt = getattr(exc, "corrupt", False)
+                self.push_screen(StartupErrorScreen(message, can_move_aside=corrupt), callback=self._start)
                 return
         self.set_keymap(self.studio.settings.keymap)
         theme = self.studio.preferences.get(THEME_PREFERENCE)
         if theme in self.available_themes:
             self.theme = theme
         self.push_screen(StudioScreen(self.studio))
-        for notice in self.studio.notices:
-            self.notify(notice, severity="warning", markup=False, timeout=12)
+        for warning in self.studio.notices:
+            self.notify(warning, severity="warning", markup=False, timeout=12)
+        if notice:
+            self.notify(notice, markup=False, timeout=12)
 
     def watch_theme(self, theme: str) -> None:
         if self._studio_ready():

@@ -31,9 +31,12 @@ def check(move_aside: bool = False, paths: Paths | None = None) -> tuple[bool, l
         return False, [problem]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = db_path.with_name(f"{db_path.name}.unusable-{stamp}")
-    db_path.rename(target)
-    for suffix in ("-wal", "-shm"):
-        side = db_path.with_name(db_path.name + suffix)
-        if side.exists():
-            side.rename(target.with_name(target.name + suffix))
-    return True, [problem, f"Moved it to {target}; a new database starts on the next run."]
+    try:
+        db_path.rename(target)
+        for suffix in ("-wal", "-shm"):
+            side = db_path.with_name(db_path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+    except OSError as exc:
+        return False, [problem, f"Could not move the database aside: {exc.strerror or exc}."]
+    return True, [problem, f"Moved the unusable database to {target}; a new, empty one takes its place."]
