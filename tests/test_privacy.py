@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import stat
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 from clitools import cli_env, run_cli
 from loopback import LoopbackServer, Scenario
+from netaudit import NetAudit
 
 from promptstudio_tui import cli, credentials
 from promptstudio_tui.studio import Studio
@@ -198,65 +198,10 @@ async def test_loosened_permissions_are_tightened_on_start_with_a_notice(
 
 # -- no network traffic except the configured endpoint -----------------------------------------
 
-SITECUSTOMIZE = r'''
-"""Test harness: log every name lookup and connection this process tries; refuse all but the endpoint."""
-import json, os, sys
-
-_LOG = os.environ["PROMPTSTUDIO_TEST_NETLOG"]
-_HOST, _PORT = os.environ["PROMPTSTUDIO_TEST_ENDPOINT"].rsplit(":", 1)
-_EVENTS = {
-    "socket.connect", "socket.connect_ex", "socket.getaddrinfo", "socket.gethostbyname",
-    "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getnameinfo", "socket.sendto",
-    "socket.sendmsg", "urllib.Request",
-}
-
-
-def _target(event, args):
-    if event in ("socket.connect", "socket.connect_ex", "socket.sendto", "socket.sendmsg"):
-        address = args[1]
-        return address if isinstance(address, (str, bytes)) else list(address[:2])
-    if event == "urllib.Request":
-        return [args[0], None]
-    return [args[0], args[1] if len(args) > 1 else None]
-
-
-def _hook(event, args):
-    if event not in _EVENTS:
-        return
-    target = _target(event, args)
-    with open(_LOG, "a") as log:
-        log.write(json.dumps([event, target], default=str) + "\n")
-    if isinstance(target, (str, bytes)):  # AF_UNIX: local IPC, not the network
-        return
-    host, port = target
-    host = host.decode() if isinstance(host, bytes) else host
-    if host != _HOST or (port is not None and str(port) != _PORT):
-        raise OSError(f"test harness: network access to {target} refused")
-
-
-sys.addaudithook(_hook)
-'''
-
 
 def test_no_network_traffic_except_the_configured_endpoint(tmp_path: Path, home: Path, endpoint: LoopbackServer) -> None:
-    hook_dir = tmp_path / "hook"
-    hook_dir.mkdir()
-    (hook_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    netlog = tmp_path / "net.log"
-    empty_cache = tmp_path / "cold-cache"  # tiktoken would download into these if it ever tried
-    empty_cache.mkdir()
-    host_port = endpoint.base_url.split("//")[1].split("/")[0]
-    env = cli_env(
-        home,
-        endpoint.base_url,
-        KEY,
-        PYTHONPATH=str(hook_dir),
-        PROMPTSTUDIO_TEST_NETLOG=str(netlog),
-        PROMPTSTUDIO_TEST_ENDPOINT=host_port,
-        TIKTOKEN_CACHE_DIR=str(empty_cache),
-        DATA_GYM_CACHE_DIR=str(empty_cache),
-        XDG_CACHE_HOME=str(empty_cache),
-    )
+    audit = NetAudit(tmp_path, endpoint)
+    env = cli_env(home, endpoint.base_url, KEY, **audit.env)
 
     endpoint.default = Scenario(reply="Who reads it?")
     sent = run_cli(env, "send", "A prompt for changelogs")
@@ -271,14 +216,7 @@ def test_no_network_traffic_except_the_configured_endpoint(tmp_path: Path, home:
         result = run_cli(env, *args)
         assert result.returncode == 0, (args, result.stderr)
         assert "refused" not in result.stderr
-
-    events = [json.loads(line) for line in netlog.read_text().splitlines()]
-    assert any(e[0] == "socket.connect" for e in events), "the hook saw nothing: is sitecustomize loaded?"
-    network = [e for e in events if not isinstance(e[1], str)]
-    host, port = host_port.rsplit(":", 1)
-    strangers = [e for e in network if e[1][0] != host or (e[1][1] is not None and str(e[1][1]) != port)]
-    assert strangers == [], f"tried to reach something other than the endpoint: {strangers}"
-    assert list(empty_cache.iterdir()) == []  # no encodings were downloaded or cached
+    audit.assert_only_the_endpoint()
 
     # The harness itself: a lookup of any other host is logged and refused.
     probe = subprocess.run(
@@ -288,4 +226,4 @@ def test_no_network_traffic_except_the_configured_endpoint(tmp_path: Path, home:
         text=True,
     )
     assert probe.returncode == 1 and "network access to ['telemetry.example.com', 443] refused" in probe.stderr
-    assert json.loads(netlog.read_text().splitlines()[-1]) == ["socket.getaddrinfo", ["telemetry.example.com", 443]]
+    assert audit.events()[-1] == ["socket.getaddrinfo", ["telemetry.example.com", 443]]

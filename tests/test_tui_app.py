@@ -164,12 +164,16 @@ async def test_f1_f2_f3_open_help_settings_and_usage(make_app, endpoint):
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         assert any(row.binding_id == "studio.generate_prompt" for group in app.screen.groups for row in group.rows)
-        await pilot.press("escape")
+        await pilot.press("f1")  # the same key closes it
+        assert isinstance(app.screen, StudioScreen)
         await pilot.press("f3")
         assert isinstance(app.screen, UsageScreen)
-        await pilot.press("escape")
+        await pilot.press("f3")
+        assert isinstance(app.screen, StudioScreen)
         await pilot.press("f2")
         assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("f2")  # never a second Settings over the first
+        assert sum(isinstance(s, SettingsScreen) for s in app.screen_stack) == 1
         app.screen.query_one("#model", Input).value = "loopback-small"
         await app.screen.run_action("save")
         await wait_for(pilot, lambda: screen(pilot)._header.model == "loopback-small")

@@ -114,6 +114,8 @@ def _render(groups: list[BindingGroup]) -> Group:
 class HelpScreen(ModalScreen[None]):
     """Lists the bindings of the screen it was opened over; Esc, q or F1 closes."""
 
+    AUTO_FOCUS = "#bindings"
+
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;
@@ -139,7 +141,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [Binding("escape,q,f1", "close", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="help.close")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -157,7 +159,6 @@ class HelpScreen(ModalScreen[None]):
         below = stack[stack.index(self) - 1] if self in stack and stack.index(self) > 0 else self.app.screen
         self.groups = binding_groups(self.app, below)
         self.query_one("#table", Static).update(_render(self.groups))
-        self.query_one("#bindings").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -111,6 +111,8 @@ def _buttons(confirm_label: str, variant: ButtonVariant = "primary") -> Horizont
 class ConfirmModal(Modal[bool]):
     """Dismisses with True to go ahead, False otherwise."""
 
+    AUTO_FOCUS = "#confirm"
+
     BINDINGS = [
         Binding("y", "confirm", "Yes", id="modal.confirm"),
         Binding("n", "cancel", "No", id="modal.deny"),
@@ -126,9 +128,6 @@ class ConfirmModal(Modal[bool]):
         with Vertical():
             yield Static(Text(self.question), classes="title")
             yield _buttons(self.confirm_label, "error")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm", Button).focus()
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
@@ -164,6 +163,8 @@ class TextInputModal(Modal[str | None]):
 class CategoryModal(Modal[str | None]):
     """Dismisses with the chosen category, or None when cancelled."""
 
+    AUTO_FOCUS = "#categories"
+
     def __init__(self, current: str) -> None:
         super().__init__()
         self.current = current
@@ -178,7 +179,6 @@ class CategoryModal(Modal[str | None]):
         options = self.query_one(OptionList)
         if self.current in CATEGORIES:
             options.highlighted = CATEGORIES.index(self.current)
-        options.focus()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -222,6 +222,8 @@ class SavePromptModal(Modal[tuple[str, str, list[str]] | None]):
 class ExportModal(Modal[tuple[str, Path] | None]):
     """Dismisses with (format, path) or None; the path follows the chosen format."""
 
+    AUTO_FOCUS = "#path"
+
     def __init__(self, prompt: Prompt, default_dir: Path) -> None:
         super().__init__()
         self.prompt = prompt
@@ -240,9 +242,6 @@ class ExportModal(Modal[tuple[str, Path] | None]):
             yield Static(id="exists", classes="note")
             yield Static(classes="error")
             yield _buttons("Export")
-
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
 
     @property
     def fmt(self) -> str:

@@ -57,6 +57,10 @@ def _valid_url(url: str) -> bool:
 class SettingsScreen(ModalScreen[bool]):
     """Dismisses with True once saved and applied, False when cancelled."""
 
+    # Set while composing (not with focus() in on_mount, which runs later): keys typed
+    # the moment the dialog appears go to the right field instead of being overtaken.
+    AUTO_FOCUS = "#base-url"
+
     DEFAULT_CSS = """
     SettingsScreen {
         align: center middle;
@@ -195,7 +199,6 @@ class SettingsScreen(ModalScreen[bool]):
         for key in ("base_url", "model", "plan"):
             show_text(self.query_one(f"#{key}-note", Static), self._source_note(key))
         self._show_key_source()
-        self.query_one("#base-url", Input).focus()
         self._ask_for_models(self.studio.settings.base_url)
 
     def _source_note(self, key: str) -> str:

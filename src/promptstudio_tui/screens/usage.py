@@ -101,7 +101,9 @@ def cost_cell(cost: int, tokens: int, requests: int, unpriced: int) -> str:
 
 
 class UsageScreen(ModalScreen[None]):
-    """This month's usage; pass `report` to show a fixed one (snapshots). Esc or q closes."""
+    """This month's usage; pass `report` to show a fixed one (snapshots). Esc, q or F3 closes."""
+
+    AUTO_FOCUS = "#by-type"
 
     DEFAULT_CSS = """
     UsageScreen {
@@ -174,7 +176,7 @@ class UsageScreen(ModalScreen[None]):
         used = quota.used
         with VerticalScroll(id="dialog"):
             yield Static(Text(f"Usage in {month} · {quota.plan} plan · resets on {window.resets_on}"), classes="heading")
-            yield Static("Esc or q closes", classes="hint")
+            yield Static("Esc, q or F3 closes", classes="hint")
             yield self._meter("Tokens", used.tokens, quota.limits.tokens_limit, quota.reserved_tokens)
             yield self._meter("Requests", used.requests, quota.limits.requests_limit, quota.reserved_requests)
             cost = f"{cost_cell(used.cost, used.tokens, used.requests, used.unpriced_requests)} this month"
@@ -206,7 +208,6 @@ class UsageScreen(ModalScreen[None]):
         # Saving a prompt is tracked without a model or tokens; it is no model's usage.
         models = [row for row in self.report.by_model if row.tokens]
         self._fill("by-model", "Model", models, one_line)  # model names come from the endpoint
-        self.query_one("#by-type").focus()
 
     def _fill(self, table_id: str, first: str, rows: list[BreakdownRow], name: Callable[[str], str]) -> None:
         table = self.query_one(f"#{table_id}", DataTable)
