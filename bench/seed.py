@@ -343,16 +343,18 @@ def seed(
     limited = {"conversation", "prompt_optimization"}
     for row in usage_rows:
         day = datetime.fromisoformat(row[8]).astimezone(tz).date().isoformat()
-        d = days.setdefault(day, [0, 0, 0, 0, 0, 0])
+        d = days.setdefault(day, [0, 0, 0, 0, 0, 0, 0])
         d[0] += row[2] + row[3]
         d[1] += row[1] in limited
         d[2] += row[4] or 0
         d[3 + ("conversation", "prompt_optimization", "prompt_save").index(row[1])] += 1
+        d[6] += row[1] in limited and row[4] is None  # requests at an unknown price
     conn.execute("BEGIN")
     conn.executemany(insert_usage, usage_rows)
     conn.executemany(
         "INSERT INTO usage_summaries (summary_date, total_tokens, total_requests, total_cost, conversation_requests,"
-        " prompt_optimization_requests, prompt_save_requests, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+        " prompt_optimization_requests, prompt_save_requests, unpriced_requests, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
         [(day, *v, iso(now)) for day, v in sorted(days.items())],
     )
     conn.execute("COMMIT")

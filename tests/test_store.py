@@ -11,6 +11,7 @@ import sqlite_utils
 
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.store import StoreError, open_store
+from promptstudio_tui.store import conversations as conversations_module
 from promptstudio_tui.store.conversations import Conversations
 from promptstudio_tui.store.db import SCHEMA_VERSION
 from promptstudio_tui.store.schema import migrations
@@ -170,3 +171,71 @@ def test_id_prefix_lookup_has_no_wildcards(tmp_path: Path) -> None:
     for pattern in ("%", "_", conv.id[:4] + "%"):
         with pytest.raises(KeyError):
             conversations.find(pattern)
+
+
+def _search_store(tmp_path: Path):
+    """Conversations where "python" is common, "zebra" rare, "tractor" only in a title.
+
+    Returns each conversation's searchable documents (title with tags, then each message)."""
+    store = open_store(tmp_path / "p.db")
+    conversations, messages = Conversations(store), Messages(store)
+    expected = []  # (conversation, words in its title, tags and messages)
+    for i in range(40):
+        title = "Tractor repairs" if i == 7 else f"Chat {i % 5} number {i}"
+        conv = conversations.create(title, tags=["farm"] if i % 9 == 0 else [])
+        texts = [f"message {j} of {i}" for j in range(3)]
+        if i % 4 != 3:
+            texts[i % 3] += " some Python code"
+        if i in (5, 13):
+            texts[1] += " a zebra appears"  # in the same message as "python" for 13 only
+        for text in texts:
+            messages.add(conv.id, "user", text)
+        if i % 6 == 0:
+            conversations.update(conv.id, is_starred=True)
+        if i % 10 == 9:
+            conversations.update(conv.id, status="archived")
+        documents = [f"{title} {'farm' if i % 9 == 0 else ''}", *texts]
+        expected.append((conv.id, [d.lower().split() for d in documents]))
+    with store.write() as db:  # equal activity times: the order must still be total
+        db.execute("UPDATE conversations SET last_message_at = '2026-01-01' WHERE rowid % 7 = 0")
+    # The oldest conversation becomes the most recent one; its matches are its oldest messages.
+    first = expected[0][0]
+    messages.add(first, "user", "a late message")
+    conversations.note_message(first, "a late message", unread=False)
+    expected[0][1].append(["a", "late", "message"])
+    return store, conversations, dict(expected)
+
+
+@pytest.mark.parametrize("regime", ["lookup", "walk", "short walk", "walk gives up"])
+def test_search_pages_are_the_same_whichever_way_they_are_found(tmp_path: Path, monkeypatch, regime: str) -> None:
+    store, conversations, documents = _search_store(tmp_path)
+    # Force each strategy in turn: looking matches up, walking the whole list, walking a
+    # little of it (then giving up or not, by query), giving up at once.
+    monkeypatch.setattr(conversations_module, "SPARSE_MATCHES", 10**9 if regime == "lookup" else -1)
+    stages = {"lookup": (1,), "walk": (10**6,), "short walk": (1, 2), "walk gives up": (0,)}[regime]
+    monkeypatch.setattr(conversations_module, "WALK_STAGES", stages)
+    everything = {
+        (tab, sort): [c.id for c in conversations.page(tab, sort, "", 0, 1000)]
+        for tab in ("all", "starred", "archived")
+        for sort in ("recent", "title", "starred")
+    }
+    for query in ("python", "pyth", "p", "zebra", "tractor", "farm", "python zebra", "nothing"):
+        prefixes = query.split()  # every word must prefix a word of one and the same document
+        matching = {
+            cid
+            for cid, docs in documents.items()
+            if any(all(any(word.startswith(p) for word in doc) for p in prefixes) for doc in docs)
+        }
+        for (tab, sort), ordered in everything.items():
+            wanted = [cid for cid in ordered if cid in matching]
+            for offset, limit in ((0, 1000), (0, 3), (2, 5), (30, 10)):
+                got = [c.id for c in conversations.page(tab, sort, query, offset, limit)]
+                assert got == wanted[offset : offset + limit], (query, tab, sort, offset, limit)
+            assert conversations.count(tab, query) == len(wanted)
+    assert conversations.count("all", "zebra") == 2 and conversations.count("all", "python zebra") == 1
+
+
+def test_one_letter_search_still_matches_word_prefixes(tmp_path: Path) -> None:
+    store, conversations, _ = _search_store(tmp_path)
+    assert {c.title for c in conversations.page(query="t", limit=1000)} >= {"Tractor repairs"}
+    assert conversations.count(query="z") == 2

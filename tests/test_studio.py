@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 from loopback import Scenario
@@ -176,3 +177,18 @@ async def test_orphaned_streaming_reply_is_recovered_on_open(studio: Studio) -> 
     again = Studio.open()
     assert again.messages.get(reply.id).state == "interrupted"
     assert any("interrupted" in n for n in again.notices)
+
+
+async def test_reply_row_that_cannot_be_written_leaves_no_reservation(studio: Studio, endpoint, monkeypatch) -> None:
+    conv = studio.new_conversation()
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(studio.messages, "start_reply", disk_full)
+    with pytest.raises(sqlite3.OperationalError):
+        await collect(studio.send(conv.id, "kept even so"))
+    assert studio.quota_status().reserved_requests == 0
+    assert [(m.role, m.content) for m in studio.history(conv.id)] == [("user", "kept even so")]
+    assert studio.conversations.get(conv.id).title == "kept even so"
+    assert endpoint.requests == []

@@ -182,11 +182,11 @@ async def test_f1_f2_f3_open_help_settings_and_usage(make_app, endpoint):
 
 async def test_start_up_notices_are_shown(make_studio, endpoint):
     studio = make_studio()
-    studio.notices.append("2 reply(ies) cut off by an earlier exit are marked interrupted.")
+    studio.notices.append("2 replies cut off when Prompt Studio last stopped: kept and marked interrupted.")
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert "2 reply(ies) cut off by an earlier exit are marked interrupted." in notifications(pilot)
+        assert "2 replies cut off when Prompt Studio last stopped: kept and marked interrupted." in notifications(pilot)
 
 
 async def test_quitting_mid_reply_keeps_it_interrupted(make_app, endpoint):

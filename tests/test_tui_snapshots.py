@@ -150,6 +150,7 @@ def seed(studio: Studio) -> str:
             db.execute("UPDATE prompts SET created_at = ?, updated_at = ? WHERE id = ?", (_at(stamp), _at(stamp), prompt_id))
         # Usage counts in the frozen clock's month (March 2026), whatever today is.
         db.execute("UPDATE usage_tracking SET created_at = ?", (_at("2026-03-10T12:00:00"),))
+        db.execute("UPDATE usage_summaries SET summary_date = '2026-03-10'")  # what the meter sums
     return current.id
 
 

@@ -79,7 +79,7 @@ def test_kill_9_of_the_tui_while_a_reply_streams(terminal: Terminal, endpoint: L
     terminal.wait_for(f"EXITED {128 + signal.SIGKILL}")
 
     terminal.start()  # the next start
-    terminal.wait_for("1 reply(ies) cut off by an earlier exit")  # the start-up notice
+    terminal.wait_for("1 reply cut off when Prompt Studio last stopped")  # the start-up notice
     open_first_conversation(terminal)
     terminal.wait_for("The app stopped while this reply was streaming.")  # under the partial reply
     screen = terminal.text()

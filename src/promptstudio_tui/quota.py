@@ -17,7 +17,7 @@ STALE_AFTER = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Window:
-    """The calendar month in local time, as UTC bounds for queries."""
+    """The calendar month in local time: local days (the usage summaries' keys) and UTC bounds (usage rows)."""
 
     month: str  # "2026-11"
     first_day: str  # local dates, inclusive
@@ -74,7 +74,8 @@ class Quota:
     def status(self, plan: str, limits: PlanLimits, now: datetime | None = None) -> QuotaStatus:
         window = month_window(now)
         reserved_tokens, reserved_requests = self.usage.reserved()
-        return QuotaStatus(plan, limits, window, self.usage.totals(window.start_utc, window.end_utc), reserved_tokens, reserved_requests)
+        used = self.usage.totals(window.first_day, window.last_day)
+        return QuotaStatus(plan, limits, window, used, reserved_tokens, reserved_requests)
 
     def reserve(self, plan: str, limits: PlanLimits, tokens: int, now: datetime | None = None) -> str:
         """Check the limits and hold `tokens` and one request, atomically across processes.

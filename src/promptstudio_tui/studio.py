@@ -156,7 +156,8 @@ class Studio:
         studio.notices += [f"Permissions tightened: {line}" for line in tightened]
         recovered = studio.messages.recover_orphans()
         if recovered:
-            studio.notices.append(f"{recovered} reply(ies) cut off by an earlier exit are marked interrupted.")
+            replies = "1 reply" if recovered == 1 else f"{recovered} replies"
+            studio.notices.append(f"{replies} cut off when Prompt Studio last stopped: kept and marked interrupted.")
         Plans(studio.store).sync(settings.plan, settings.limits)
         return studio
 
@@ -223,10 +224,11 @@ class Studio:
         if not text.strip():
             raise StudioError("Type a message first.")
         conversation = self.conversations.get(conversation_id)
-        message = self.messages.add(conversation_id, "user", text)
-        if conversation.title == "New conversation" and self.messages.count(conversation_id) == 1:
-            self.conversations.update(conversation_id, title=one_line(text, TITLE_CHARS) or "Untitled")
-        self.conversations.note_message(conversation_id, text, unread=False)
+        with self.store.write():  # one commit for the message and the list row it updates
+            message = self.messages.add(conversation_id, "user", text)
+            if conversation.title == "New conversation" and self.messages.count(conversation_id) == 1:
+                self.conversations.update(conversation_id, title=one_line(text, TITLE_CHARS) or "Untitled")
+            self.conversations.note_message(conversation_id, text, unread=False)
         yield UserMessageSaved(message)
         async for event in self._reply(conversation_id):
             yield event
@@ -243,12 +245,9 @@ class Studio:
         settings = self.settings
         mode = settings.chat
         request = self._fit(catalog.PROMPT_ENGINEER, self.messages.context_turns(conversation_id), mode.max_tokens)
-        reservation = self._reserve(request, mode.max_tokens)
-        try:
+        with self.store.write():  # the reservation and the reply's row commit (or roll back) together
+            reservation = self._reserve(request, mode.max_tokens)
             reply = self.messages.start_reply(conversation_id, settings.model)
-        except BaseException:
-            self.quota.release(reservation)
-            raise
         yield ReplyStarted(reply)
         outcome = _Stream()
         last_flush = time.monotonic()

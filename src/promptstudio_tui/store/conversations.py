@@ -8,21 +8,46 @@ from typing import Literal
 from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.records import Conversation
 from promptstudio_tui.store.repository import Repository
-from promptstudio_tui.store.search import fts_query
+from promptstudio_tui.store.search import fts_query, search_words
 
 Tab = Literal["all", "starred", "archived"]
 Sort = Literal["recent", "title", "starred"]
 
+# `{status}` is "+c.status" when a search is driven by its matches: the unary plus keeps
+# the planner from walking the whole list through a status index instead.
 _TAB_WHERE = {
-    "all": "c.status = 'active'",
-    "starred": "c.status = 'active' AND c.is_starred = 1",
-    "archived": "c.status = 'archived'",
+    "all": "{status} = 'active'",
+    "starred": "{status} = 'active' AND c.is_starred = 1",
+    "archived": "{status} = 'archived'",
 }
 _ORDER = {
     "recent": "c.last_message_at DESC, c.id DESC",
     "title": "c.title COLLATE NOCASE ASC, c.id DESC",
     "starred": "c.is_starred DESC, c.last_message_at DESC, c.id DESC",
 }
+# Sorts an index delivers in order, so a walk can stop once the page is full
+# ("starred" needs a full sort first).
+_WALKABLE = frozenset({"recent", "title"})
+
+_TITLE_MATCH = "c.rowid IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH :match)"
+_MESSAGE_ROWIDS = "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match)"
+# Cost grows with the matches: each matching message's (wide) row is read for its conversation.
+_BY_LOOKUP = f"({_TITLE_MATCH} OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN {_MESSAGE_ROWIDS}))"
+# Cost grows with the conversations tested: each one's message rowids come from the narrow
+# (conversation_id, created_at) index and are checked against the matches. Only the walked
+# conversations' messages can count, so the matches are taken from the oldest of those on
+# (:walked is the walk's own query): a few thousand instead of every match in the store.
+_BY_EXISTS_AMONG = (
+    f"({_TITLE_MATCH} OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.rowid IN"
+    " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match AND rowid >="
+    " (SELECT coalesce(min(m2.rowid), 0) FROM ({walked}) w JOIN messages m2 ON m2.conversation_id = w.id))))"
+)
+# Up to this many matching messages, looking them up is cheaper than walking the list.
+SPARSE_MATCHES = 2_000
+# Walks over this many conversations per row wanted: a short one first (common words fill
+# the page at once), then a longer one; after that the lookup runs (the matches are spread
+# too thinly for walking to pay).
+WALK_STAGES = (4, 20)
 PREVIEW_CHARS = 120
 
 
@@ -42,34 +67,61 @@ class Conversations(Repository[Conversation]):
             "updated_at": now,
             "last_message_at": now,
         }
-        with self.store.write() as db:
-            db["conversations"].insert(row)
+        self.store.insert("conversations", row)
         return self.get(row["id"])
-
-    def _filter(self, tab: Tab, query: str) -> tuple[str, list[str]]:
-        where, params = [_TAB_WHERE[tab]], []
-        match = fts_query(query)
-        if query.strip() and match is None:
-            where.append("0")
-        elif match:
-            where.append(
-                "(c.rowid IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)"
-                " OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN"
-                " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)))"
-            )
-            params += [match, match]
-        return " AND ".join(where), params
 
     def page(
         self, tab: Tab = "all", sort: Sort = "recent", query: str = "", offset: int = 0, limit: int = 100
     ) -> list[Conversation]:
-        where, params = self._filter(tab, query)
-        sql = f"SELECT c.* FROM conversations c WHERE {where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?"
-        return [Conversation.from_row(r) for r in self.store.query(sql, (*params, limit, offset))]
+        match = fts_query(query)
+        if not query.strip():
+            where, params = _TAB_WHERE[tab].format(status="c.status"), {}
+        elif match is None:
+            return []
+        else:
+            if sort in _WALKABLE and not self._sparse(query, match):
+                for per_row in WALK_STAGES:
+                    rows = self._walk(tab, sort, match, offset + limit, per_row * (offset + limit))
+                    if rows is not None:
+                        return rows[offset:]
+            where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_BY_LOOKUP}", {"match": match}
+        sql = f"SELECT c.* FROM conversations c WHERE {where} ORDER BY {_ORDER[sort]} LIMIT :limit OFFSET :offset"
+        return [Conversation.from_row(r) for r in self.store.query(sql, {**params, "limit": limit, "offset": offset})]
 
     def count(self, tab: Tab = "all", query: str = "") -> int:
-        where, params = self._filter(tab, query)
-        return self.store.query(f"SELECT count(*) FROM conversations c WHERE {where}", tuple(params))[0][0]
+        match = fts_query(query)
+        if not query.strip():
+            where, params = _TAB_WHERE[tab].format(status="c.status"), {}
+        elif match is None:
+            return 0
+        else:  # every match must be found: a walk would test every conversation
+            where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_BY_LOOKUP}", {"match": match}
+        return self.store.query(f"SELECT count(*) FROM conversations c WHERE {where}", params)[0][0]
+
+    def _sparse(self, query: str, match: str) -> bool:
+        """Few enough matching messages to look each one up.
+
+        A one-letter prefix matches most messages, and counting them costs as much as
+        the search itself (FTS5 merges every term with that prefix), so it is not counted.
+        """
+        if min(len(word) for word in search_words(query)) < 2:
+            return False
+        sql = "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
+        return self.store.query(sql, (match, SPARSE_MATCHES + 1))[0][0] <= SPARSE_MATCHES
+
+    def _walk(self, tab: Tab, sort: Sort, match: str, wanted: int, budget: int) -> list[Conversation] | None:
+        """The first `wanted` matches in list order, testing at most `budget` conversations
+        one after another; None when that was not enough."""
+        walk = f"FROM conversations c WHERE {_TAB_WHERE[tab].format(status='c.status')} ORDER BY {_ORDER[sort]} LIMIT :budget"
+        hit = _BY_EXISTS_AMONG.format(walked=f"SELECT c.id {walk}")
+        found, walked = [], 0
+        with self.store.rows(f"SELECT c.*, {hit} AS hit {walk}", {"match": match, "budget": budget}) as rows:
+            for walked, row in enumerate(rows, 1):
+                if row["hit"]:
+                    found.append(Conversation.from_row(row))
+                    if len(found) == wanted:
+                        return found
+        return found if walked < budget else None  # the list ended first: these are all
 
     def delete(self, conversation_id: str) -> None:
         """Remove the conversation and its messages; prompts generated from it are kept."""

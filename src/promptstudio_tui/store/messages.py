@@ -26,20 +26,33 @@ class Messages(Repository[Message]):
         metadata: dict[str, Any] | None = None,
     ) -> Message:
         now = utc_now()
+        message = Message(
+            id=new_id(),
+            conversation_id=conversation_id,
+            role=role,
+            content=content,
+            state=state,
+            error=None,
+            model=model,
+            prompt_tokens=0,
+            completion_tokens=0,
+            cost=None,
+            created_at=now,
+            metadata=metadata or {},
+        )
         row = {
-            "id": new_id(),
+            "id": message.id,
             "conversation_id": conversation_id,
             "role": role,
             "content": content,
             "state": state,
             "model": model,
-            "metadata": json.dumps(metadata or {}),
+            "metadata": json.dumps(message.metadata),
             "created_at": now,
             "updated_at": now,
         }
-        with self.store.write() as db:
-            db["messages"].insert(row)
-        return self.get(row["id"])
+        self.store.insert("messages", row)
+        return message  # exactly the row as stored (the other columns take their defaults)
 
     def start_reply(self, conversation_id: str, model: str) -> Message:
         """An empty assistant row marked streaming and owned by this process, so a

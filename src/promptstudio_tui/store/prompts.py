@@ -44,8 +44,7 @@ class Prompts(Repository[Prompt]):
             "created_at": now,
             "updated_at": now,
         }
-        with self.store.write() as db:
-            db["prompts"].insert(row)
+        self.store.insert("prompts", row)
         return self.get(row["id"])
 
     def list(

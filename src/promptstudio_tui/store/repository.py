@@ -43,6 +43,7 @@ class Repository(Generic[R]):
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
         values = {k: json.dumps(v) if k in JSON_COLUMNS else v for k, v in fields.items()}
         values["updated_at"] = utc_now()
+        assignments = ", ".join(f"{column} = ?" for column in values)  # column names come from `updatable`
         with self.store.write() as db:
-            db[self.table].update(row_id, values)
+            db.execute(f"UPDATE {self.table} SET {assignments} WHERE id = ?", (*values.values(), row_id))
         return self.get(row_id)

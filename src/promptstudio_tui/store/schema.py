@@ -7,6 +7,9 @@ edit one that has shipped. Money columns (`cost`) hold integer micro-dollars
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -133,3 +136,22 @@ def m002_full_text_search(db: sqlite_utils.Database) -> None:
     db["conversations"].enable_fts(["title", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
     db["messages"].enable_fts(["content"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
     db["prompts"].enable_fts(["title", "content", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
+
+
+@migrations()
+def m003_unpriced_requests_in_summaries(db: sqlite_utils.Database) -> None:
+    # The month's totals (quota check, plan meter) come from the daily summaries alone,
+    # so they also count the requests whose price is unknown. Backfilled from the usage
+    # rows, keyed by local day as Usage.record keys its summaries.
+    db.execute("ALTER TABLE usage_summaries ADD COLUMN unpriced_requests INTEGER NOT NULL DEFAULT 0")
+    per_day = Counter(
+        datetime.fromisoformat(created_at).astimezone().date().isoformat()
+        for (created_at,) in db.execute(
+            "SELECT created_at FROM usage_tracking"
+            " WHERE cost IS NULL AND request_type IN ('conversation', 'prompt_optimization')"
+        )
+    )
+    db.conn.executemany(
+        "UPDATE usage_summaries SET unpriced_requests = ? WHERE summary_date = ?",
+        [(count, day) for day, count in per_day.items()],
+    )

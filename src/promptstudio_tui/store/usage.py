@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.db import Store
@@ -12,6 +12,11 @@ from promptstudio_tui.store.records import BreakdownRow, DayUsage, UsageTotals
 REQUEST_TYPES = ("conversation", "prompt_optimization", "prompt_save")
 # Saving a prompt is tracked but is not an LLM request, so it never counts against limits.
 LIMITED_TYPES = ("conversation", "prompt_optimization")
+
+
+def local_day(instant: datetime) -> str:
+    """The summary key: the local calendar day of `instant`, as quota.month_window counts months."""
+    return instant.astimezone().date().isoformat()
 
 
 class Usage:
@@ -29,51 +34,55 @@ class Usage:
         conversation_id: str | None = None,
         prompt_id: str | None = None,
     ) -> str:
-        """One usage row plus the day's summary upsert; joins the caller's transaction."""
+        """One usage row plus the day's summary upsert; joins the caller's transaction.
+
+        The summaries are what the quota counts (`totals`), so they must add up to
+        exactly the limited rows: a prompt save carries no tokens and no cost.
+        """
         if request_type not in REQUEST_TYPES:
             raise ValueError(f"unknown request type {request_type!r}")
+        limited = request_type in LIMITED_TYPES
+        if not limited and (prompt_tokens or completion_tokens or cost):
+            raise ValueError(f"a {request_type} is not an LLM request and has no tokens or cost")
         row_id = new_id()
-        tokens = prompt_tokens + completion_tokens
-        limited = 1 if request_type in LIMITED_TYPES else 0
-        local_day = datetime.now().astimezone().date().isoformat()
+        # One instant for the row and its day key, so the two can never straddle midnight.
+        now = datetime.now(timezone.utc)
+        created_at = now.isoformat(timespec="microseconds")
         with self.store.write() as db:
-            db["usage_tracking"].insert(
-                {
-                    "id": row_id,
-                    "request_type": request_type,
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens,
-                    "cost": cost,
-                    "model": model,
-                    "conversation_id": conversation_id,
-                    "prompt_id": prompt_id,
-                    "created_at": utc_now(),
-                }
+            db.execute(
+                "INSERT INTO usage_tracking (id, request_type, prompt_tokens, completion_tokens, cost, model,"
+                " conversation_id, prompt_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (row_id, request_type, prompt_tokens, completion_tokens, cost, model, conversation_id, prompt_id, created_at),
             )
             db.execute(
                 f"""INSERT INTO usage_summaries (summary_date, total_tokens, total_requests, total_cost,
-                        {request_type}_requests, updated_at)
-                    VALUES (?, ?, ?, ?, 1, ?)
+                        unpriced_requests, {request_type}_requests, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 1, ?)
                     ON CONFLICT (summary_date) DO UPDATE SET
                         total_tokens = total_tokens + excluded.total_tokens,
                         total_requests = total_requests + excluded.total_requests,
                         total_cost = total_cost + excluded.total_cost,
+                        unpriced_requests = unpriced_requests + excluded.unpriced_requests,
                         {request_type}_requests = {request_type}_requests + 1,
                         updated_at = excluded.updated_at""",
-                (local_day, tokens, limited, cost or 0, utc_now()),
+                (
+                    local_day(now),
+                    prompt_tokens + completion_tokens,
+                    int(limited),
+                    cost or 0,
+                    int(limited and cost is None),
+                    created_at,
+                ),
             )
         return row_id
 
-    def totals(self, start_utc: str, end_utc: str) -> UsageTotals:
-        placeholders = ", ".join("?" for _ in LIMITED_TYPES)
+    def totals(self, first_day: str, last_day: str) -> UsageTotals:
+        """The limited requests of these local days (inclusive), from the daily summaries:
+        one row per day however many requests (the quota check runs before every request)."""
         row = self.store.query(
-            f"""SELECT coalesce(sum(prompt_tokens + completion_tokens), 0),
-                       count(*),
-                       coalesce(sum(cost), 0),
-                       coalesce(sum(cost IS NULL), 0)
-                FROM usage_tracking
-                WHERE created_at >= ? AND created_at < ? AND request_type IN ({placeholders})""",
-            (start_utc, end_utc, *LIMITED_TYPES),
+            "SELECT coalesce(sum(total_tokens), 0), coalesce(sum(total_requests), 0), coalesce(sum(total_cost), 0),"
+            " coalesce(sum(unpriced_requests), 0) FROM usage_summaries WHERE summary_date BETWEEN ? AND ?",
+            (first_day, last_day),
         )[0]
         return UsageTotals(tokens=row[0], requests=row[1], cost=row[2], unpriced_requests=row[3])
 
@@ -105,7 +114,11 @@ class Usage:
     def add_reservation(self, tokens: int) -> str:
         reservation_id = new_id()
         with self.store.write() as db:
-            db["quota_reservations"].insert({"id": reservation_id, "tokens": tokens, **this_process(), "created_at": utc_now()})
+            owner = this_process()
+            db.execute(
+                "INSERT INTO quota_reservations (id, tokens, pid, host, created_at) VALUES (?, ?, ?, ?, ?)",
+                (reservation_id, tokens, owner["pid"], owner["host"], utc_now()),
+            )
         return reservation_id
 
     def release(self, reservation_id: str) -> None:
