@@ -7,6 +7,7 @@ import re
 from loopback import Scenario
 from textual.widgets import Static
 from tui_fixtures import (  # noqa: F401 - fixtures
+    NOW,
     SIZE,
     idle,
     make_app,
@@ -206,7 +207,9 @@ async def test_long_conversations_render_the_newest_messages_and_load_earlier(ma
         studio_screen._list.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: studio_screen.conversation is not None)
-        assert len(studio_screen.query(MessageView)) == HISTORY_PAGE
+        # The newest messages first, the rest of the page once they are drawn.
+        await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == HISTORY_PAGE)
+        assert [v.message.content for v in studio_screen.query(MessageView)] == [f"message {i}" for i in range(50 - HISTORY_PAGE, 50)]
         assert studio_screen.query(MessageView).first().message.content == f"message {50 - HISTORY_PAGE}"
         for shown in range(2 * HISTORY_PAGE, 50 + HISTORY_PAGE, HISTORY_PAGE):
             studio_screen.query_one("Button.chat-header").press()
@@ -236,3 +239,152 @@ async def test_a_reply_finishing_elsewhere_counts_as_unread(make_app, endpoint):
         await wait_for(pilot, lambda: studio_screen.conversation.id == first.id)
         assert app.studio.conversations.get(first.id).unread_count == 0
         assert studio_screen.query(MessageView).last().message.state == "complete"
+
+
+# -- a streamed reply settles into exactly what the conversation shows when reopened ------
+
+STREAMED = """\
+Here is the plan. It has **three** parts and a [link](https://example.com).
+
+# Heading one
+
+Setext title
+------------
+
+1. First step
+2. Second step, which runs long enough to wrap at a narrow width and keep going for a while
+
+   with a second paragraph in the item
+
+- a bullet
+  - a nested bullet
+
+> A quote that goes on
+and continues lazily
+
+```python
+def release(version: str) -> str:
+    return f"Prompt Studio {version} is out"
+
+print(release("2.4"))
+```
+
+| name | value |
+|------|-------|
+| a    | 1     |
+
+---
+
+    indented code
+
+![a diagram](https://example.com/d.png) and text after an image.
+
+---
+
+- a list right after a rule
+
+<div>
+an HTML block
+</div>
+
+> a quote after HTML
+
+## A heading with ![an icon](https://example.com/i.png)
+
+***
+
+Final paragraph.\r
+With a carriage return, a control \x1b[2J and the end.
+"""
+
+
+def _segments(renderable, width: int) -> list[tuple[str, object]]:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), color_system="truecolor")
+    return [(s.text, s.style) for s in console.render(renderable, console.options)]
+
+
+async def test_a_streamed_reply_settles_into_the_same_rendering_as_a_reopened_one():
+    import random
+
+    from rich.console import Group
+    from textual.app import App
+    from textual.containers import VerticalScroll
+
+    from promptstudio_tui.store.records import Message
+    from promptstudio_tui.widgets.message_view import LiveReply, reply_markdown
+
+    text = STREAMED * 12  # long enough to freeze several chunks
+    message = Message("r1", "c1", "assistant", text, "complete", None, "m", 1, 2, 3, "2026-03-14T14:48:10.000000+00:00")
+    app = App()
+    async with app.run_test(size=(100, 40)):
+        log = VerticalScroll()
+        await app.screen.mount(log)
+        whole = {width: _segments(reply_markdown(text, dark=True), width) for width in (40, 97)}
+        for seed in range(4):  # blocks are frozen at different places for different chunkings
+            live = LiveReply(message, NOW, "")
+            await log.mount(live)
+            rng = random.Random(seed)
+            position = 0
+            while position < len(text):
+                step = rng.randint(1, 300)
+                await live.append(text[position : position + step])
+                position += step
+            chunks = live.query(".live-chunk")
+            assert len(chunks) >= 3  # finished blocks were frozen, not redrawn with each chunk
+            body = live.settled_body(message)
+            assert body is not None
+            for width, segments in whole.items():
+                assert _segments(Group(*body), width) == segments
+            # The pieces on screen while it streamed are the very ones the settled view replays.
+            assert [chunk.content for chunk in chunks] == body[:-1]
+            await live.remove()
+        # Stored text that differs from what streamed (never expected) is rendered whole.
+        assert live.settled_body(Message(**{**message.__dict__, "content": text[:-1]})) is None
+
+
+async def test_a_huge_last_block_or_a_reference_link_is_rendered_whole_when_it_settles():
+    from textual.app import App
+
+    from promptstudio_tui.store.records import Message
+    from promptstudio_tui.widgets.message_view import LIVE_BLOCK_LIMIT, LiveReply
+
+    fence = "```\n" + "z" * (LIVE_BLOCK_LIMIT + 10) + "\n```"
+    reference = "See [the docs][d].\n\n" + "More text here.\n\n" * 200 + "[d]: https://example.com\n"
+    app = App()
+    async with app.run_test(size=(100, 40)):
+        for text in (fence, reference):
+            message = Message("r1", "c1", "assistant", text, "complete", None, "m", 1, 2, 3, "2026-03-14T14:48:10.000000+00:00")
+            live = LiveReply(message, NOW, "")
+            await app.screen.mount(live)
+            for start in range(0, len(text), 1000):
+                await live.append(text[start : start + 1000])
+            assert live.settled_body(message) is None
+            if text is fence:  # progress instead of re-rendering a huge block with every chunk
+                assert "characters so far" in str(live.query_one(".live-tail").content)
+            await live.remove()
+
+
+async def test_a_streamed_reply_keeps_every_chunk_in_order_and_settles_from_its_pieces(make_app, endpoint):
+    """Deltas that arrive while the screen is busy are shown together, none lost or reordered."""
+    from promptstudio_tui.widgets.message_view import LiveReply
+
+    reply = STREAMED * 4
+    endpoint.script(Scenario(reply=reply, chunk_size=7, delay=0.001))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen._composer.set_text("Plan it")
+        studio_screen._composer.input.action_send()
+        await wait_for(pilot, lambda: studio_screen.query(LiveReply))
+        live = studio_screen.query_one(LiveReply)
+        await idle(pilot)
+        stored = app.studio.history(studio_screen.conversation.id)[-1]
+        assert stored.content == reply
+        assert live._text == stored.content
+        assert live.settled_body(stored) is not None  # the settled view reused the streamed pieces
+        assert not studio_screen.query(LiveReply)
+        assert rendered(studio_screen.query(MessageView).last()).count("Final paragraph.") == 4

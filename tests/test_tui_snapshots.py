@@ -151,6 +151,8 @@ def seed(studio: Studio) -> str:
         # Usage counts in the frozen clock's month (March 2026), whatever today is.
         db.execute("UPDATE usage_tracking SET created_at = ?", (_at("2026-03-10T12:00:00"),))
         db.execute("UPDATE usage_summaries SET summary_date = '2026-03-10'")  # what the meter sums
+        # The plan meter sums the daily summaries: the one day they were recorded on, moved too.
+        db.execute("UPDATE usage_summaries SET summary_date = ?", ("2026-03-10",))
     return current.id
 
 

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from functools import cached_property
 from pathlib import Path
 
 from textual import events, on, work
@@ -58,6 +59,11 @@ from promptstudio_tui.widgets.welcome import Welcome
 # older ones on request. 40 took ~4x longer to show the newest (docs/performance.md).
 HISTORY_PAGE = 12
 PROMPT_LIST_LIMIT = 200
+RATE_INTERVAL = 0.25  # seconds between tokens/s updates in the header while a reply streams
+# Code fences in replies are highlighted by Pygments, which compiles a language's
+# lexer on first use (~20-100 ms each): done after the first frame instead of in the
+# first conversation opened.
+WARM_LANGUAGES = ("python", "bash", "sql", "json", "javascript", "typescript", "yaml", "text")
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
 
 
@@ -96,6 +102,8 @@ class StudioScreen(Screen[None]):
         self._unsent: str | None = None  # submitted text the studio has not saved yet
         self._live: dict[str, str] = {}  # reply id -> text so far, while it streams
         self._first_delta = 0.0  # monotonic time of the reply's first text, for tokens/s
+        self._next_rate = 0.0  # monotonic time from which the header may show a new tokens/s
+        self._queued_delta: ReplyDelta | None = None  # text posted to the screen, not yet shown
 
     # -- layout -------------------------------------------------------------------
 
@@ -126,6 +134,10 @@ class StudioScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False)
     def _warm_up(self) -> None:
+        from rich.syntax import Syntax
+
+        for language in WARM_LANGUAGES:
+            Syntax("x", language).highlight("x")
         self.studio.warm_up()
 
     def on_screen_resume(self) -> None:
@@ -148,23 +160,23 @@ class StudioScreen(Screen[None]):
         owners = (type(self.app), type(self), ComposerInput, ConversationList, PromptPanel)
         return keys_for(binding_id, self.studio.settings.keymap, owners)
 
-    @property
+    @cached_property
     def _chat(self) -> ChatLog:
         return self.query_one(ChatLog)
 
-    @property
+    @cached_property
     def _header(self) -> ChatHeader:
         return self.query_one(ChatHeader)
 
-    @property
+    @cached_property
     def _list(self) -> ConversationList:
         return self.query_one(ConversationList)
 
-    @property
+    @cached_property
     def _panel(self) -> PromptPanel:
         return self.query_one(PromptPanel)
 
-    @property
+    @cached_property
     def _composer(self) -> Composer:
         return self.query_one(Composer)
 
@@ -422,7 +434,7 @@ class StudioScreen(Screen[None]):
             )
             return
         conversation = self.conversation or await self._open_new()
-        self._composer.clear()
+        self._composer.take(text)
         self._unsent = text
         self._start_reply(conversation.id, self.studio.send(conversation.id, text))
 
@@ -457,6 +469,11 @@ class StudioScreen(Screen[None]):
                 async for event in stream:
                     if isinstance(event, ReplyStarted):
                         ended.reply_id = event.message.id
+                    elif isinstance(event, ReplyDelta):
+                        queued = self._queued_delta
+                        self._queued_delta = event if queued is None else ReplyDelta(event.message_id, queued.text + event.text, event.completion_tokens)
+                        if queued is not None:
+                            continue  # the screen has not shown the last text yet: it takes this with it
                     self.post_message(ReplyUpdate(conversation_id, event))  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - shown as one sentence
             self.log.error(exc)
@@ -477,16 +494,21 @@ class StudioScreen(Screen[None]):
                 self._refresh_conversation()
         elif isinstance(event, ReplyStarted):
             self._live[event.message.id] = ""
-            self._first_delta = 0.0
+            self._first_delta = self._next_rate = 0.0
             if shown:
                 await self._chat.add(event.message, now)
         elif isinstance(event, ReplyDelta):
+            # Every delta that arrived while the screen was busy, as one.
+            event, self._queued_delta = self._queued_delta or event, None
             self._live[event.message_id] = self._live.get(event.message_id, "") + event.text
-            self._first_delta = self._first_delta or time.monotonic()
+            clock = time.monotonic()
+            self._first_delta = self._first_delta or clock
             if shown:
-                elapsed = time.monotonic() - self._first_delta
-                rate = f"{event.completion_tokens / elapsed:,.0f} tok/s" if elapsed >= 0.25 else ""
-                self._header.set_state("streaming", rate)
+                if clock >= self._next_rate:  # a few header redraws a second, not one per delta
+                    self._next_rate = clock + RATE_INTERVAL
+                    elapsed = clock - self._first_delta
+                    rate = f"{event.completion_tokens / elapsed:,.0f} tok/s" if elapsed >= RATE_INTERVAL else ""
+                    self._header.set_state("streaming", rate)
                 await self._chat.append(event.message_id, event.text)
         elif isinstance(event, ReplyDone):
             self._live.pop(event.message.id, None)

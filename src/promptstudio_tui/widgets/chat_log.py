@@ -18,6 +18,7 @@ from promptstudio_tui.store.records import Message
 from promptstudio_tui.widgets.message_view import FAILED, LiveReply, MessageView
 
 View = MessageView | LiveReply
+FIRST_PAINT = 4  # messages of a page laid out before the first paint (a 48-row terminal shows 2-4)
 
 
 class ChatLog(VerticalScroll):
@@ -25,23 +26,45 @@ class ChatLog(VerticalScroll):
         super().__init__(**kwargs)
         self._retry_label = retry_label
         self._views: dict[str, View] = {}
+        self._pending: tuple[list[Widget], Widget] | None = None  # older views to mount above one
 
     def _view(self, message: Message, now: datetime, live: dict[str, str]) -> View:
         if message.state == "streaming":
-            return LiveReply(message, now, live.get(message.id, message.content))
+            return LiveReply(message, now, live.get(message.id, message.content), dark=self.app.current_theme.dark)
         return MessageView(message, now, dark=self.app.current_theme.dark)
 
     async def show(self, messages: list[Message], *, has_earlier: bool, now: datetime, live: dict[str, str]) -> None:
         """Replace the log; `live` holds the text so far of replies still streaming."""
+        self._pending = None
         await self.remove_children()
         views = [self._view(m, now, live) for m in messages]
         self._views = {view.message.id: view for view in views}
-        await self.mount_all([*self._header(has_earlier, bool(messages)), *views])
+        header = self._header(has_earlier, bool(messages))
+        # The newest messages are what the reader sees: they are laid out and drawn
+        # first, the rest of the page just after (each message is rendered at two
+        # widths as the scrollbar appears, so this is most of the wait).
+        first, older = views[-FIRST_PAINT:], [*header, *views[:-FIRST_PAINT]]
+        if len(views) <= FIRST_PAINT:
+            first, older = [*header, *views], []
+        await self.mount_all(first)
         await self._mark_retry()
         self.anchor()
+        if older:
+            self._pending = (older, first[0])
+            # Two refreshes: when the log has just been shown, its first layout scrolls
+            # to the bottom with its old (hidden) size, and only the second draws the
+            # newest messages.
+            self.call_after_refresh(self.call_after_refresh, self._mount_pending)
+
+    async def _mount_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            widgets, before = pending
+            await self.mount_all(widgets, before=before)
 
     async def show_earlier(self, messages: list[Message], *, has_earlier: bool, now: datetime) -> None:
         """Put older messages above the ones shown, keeping the reader's place."""
+        await self._mount_pending()
         await self.query(".chat-header").remove()
         first = next(iter(self._views.values()), None)
         views = [self._view(m, now, {}) for m in messages]
@@ -65,13 +88,12 @@ class ChatLog(VerticalScroll):
             await view.append(text)
 
     async def finish(self, message: Message, now: datetime) -> None:
-        """The reply settled: its live view becomes a plain one (rendered once, not per chunk)."""
+        """The reply settled: its live view becomes a plain one, made of the pieces already rendered."""
         live = self._views.get(message.id)
         if live is None:
             return
-        if isinstance(live, LiveReply):
-            await live.stop()
-        view = self._views[message.id] = self._view(message, now, {})
+        body = live.settled_body(message) if isinstance(live, LiveReply) else None
+        view = self._views[message.id] = MessageView(message, now, dark=self.app.current_theme.dark, body=body)
         await self.mount(view, after=live)
         await live.remove()
         await self._mark_retry()

@@ -1,33 +1,47 @@
 """Chat messages: who, when, tokens and cost, and the text.
 
-A settled message is one Static (a long history mounts quickly); a reply that
-is still streaming is a Markdown widget fed through MarkdownStream, swapped
-for a Static once it ends. Message text is untrusted (model output, pasted
-text): it is made inert and only ever shown as plain Text or parsed Markdown,
-never as console markup.
+A settled message is one Static (a long history mounts quickly). A reply that
+is still streaming is drawn the same way, in pieces: its finished top-level
+blocks are frozen into chunks rendered once, and only the growing last block
+is rendered again as text arrives. When the reply ends, the settled view is
+put together from those pieces (a whole long reply is never rendered again on
+the event loop), and looks exactly as the reply will when next opened.
+
+Message text is untrusted (model output, pasted text): it is made inert and
+only ever shown as plain Text or parsed Markdown, never as console markup.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import datetime
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
+from rich.markdown import UnknownElement
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Message
 from promptstudio_tui.tokens import rough_estimate
 from promptstudio_tui.widgets.formatting import clock_time, plural
-from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
 
 FAILED = ("interrupted", "error")
-LIVE_MARKDOWN_LIMIT = 100_000  # characters of a streaming reply rendered live as markdown
+# Characters of a streaming reply's unfinished last block rendered live as markdown.
+# Each new text renders that block again: past this (a huge code fence or one-line
+# blob) one step would hold the UI, so progress is shown until the reply ends.
+LIVE_BLOCK_LIMIT = 10_000
+FREEZE_AT = 1_500  # characters of finished blocks gathered into one frozen chunk
+# A link reference definition changes links anywhere in the document, so a reply
+# with one is not frozen in pieces and settles rendered whole.
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 STATE_MARKS = {
     "streaming": ("● streaming", "italic"),
     "interrupted": ("⚠ interrupted", "bold yellow"),
@@ -55,55 +69,157 @@ def message_classes(message: Message) -> str:
     return f"message -{message.role}" + (" -failed" if message.state in FAILED else "")
 
 
+def reply_markdown(text: str, dark: bool) -> RichMarkdown:
+    # Links print their address instead of becoming terminal hyperlinks.
+    return RichMarkdown(inert(text), code_theme="monokai" if dark else "friendly", hyperlinks=False)
+
+
+class RenderedOnce:
+    """A renderable that renders its content once per width and replays it.
+
+    Textual renders a Static's content to measure its height, again after each
+    relayout, and again to draw it; for a long reply with code blocks (Pygments)
+    each pass costs 50-100 ms. The segments depend only on the width here: the
+    content carries its own styles, and Textual applies the widget's on top.
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self._renderable = renderable
+        self._width = -1
+        self._segments: list[Segment] = []
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> list[Segment]:
+        if options.max_width != self._width:
+            self._segments = list(console.render(self._renderable, options))
+            self._width = options.max_width
+        return self._segments
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._renderable)
+
+
 class MessageView(Static):
     """A settled message: meta line, text (markdown for replies) and any failure, in one widget."""
 
-    def __init__(self, message: Message, now: datetime, *, dark: bool = True) -> None:
-        body: RenderableType
-        if message.role == "user":
-            body = Text(inert(message.content))
-        else:
-            # Links print their address instead of becoming terminal hyperlinks.
-            code_theme = "monokai" if dark else "friendly"
-            body = RichMarkdown(inert(message.content), code_theme=code_theme, hyperlinks=False)
-        parts: list[RenderableType] = [meta_line(message, now), body]
+    def __init__(self, message: Message, now: datetime, *, dark: bool = True, body: list[RenderableType] | None = None) -> None:
+        """`body`: the text already rendered in pieces (a reply that just streamed)."""
+        if body is None:
+            body = [Text(inert(message.content)) if message.role == "user" else reply_markdown(message.content, dark)]
+        parts: list[RenderableType] = [meta_line(message, now), *body]
         if message.state in FAILED:
             parts.append(Text(one_line(message.error or f"The reply ended {message.state}."), style="yellow"))
-        super().__init__(Group(*parts), classes=message_classes(message))
+        super().__init__(RenderedOnce(Group(*parts)), classes=message_classes(message))
         self.message = message
+
+
+class _Blocks:
+    """Top-level blocks of a reply rendered on their own exactly as inside the whole reply.
+
+    Rich's renderer writes a blank line before the first element it renders when the
+    element closed before it asks for one (any block but a horizontal rule); here the
+    closing element is the last block of the part before, which is rendered separately.
+    """
+
+    def __init__(self, markdown: RichMarkdown, after_new_line: bool) -> None:
+        self._markdown = markdown
+        self._blank_before = after_new_line and _renders_before_any_close(markdown.parsed)
+        blocks = [token for token in markdown.parsed if token.level == 0 and token.map]
+        last = markdown.elements.get(blocks[-1].type, UnknownElement) if blocks else None
+        self.new_line_after = after_new_line if last is None else last.new_line
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        if self._blank_before:
+            yield Segment.line()
+        yield from console.render(self._markdown, options)
+
+
+def _renders_before_any_close(tokens: list) -> bool:
+    """Does Rich render something (and so maybe a blank line) before its first element
+    closes and decides the next blank line? True for a block at the top level, or an
+    image (drawn on its own, even inside a list or quote); a nested block's close is not
+    rendered (its list or quote renders it later)."""
+    for token in tokens:
+        if token.type == "inline":
+            if any(child.type == "image" for child in token.children or ()):
+                return True
+        elif token.nesting != 1:
+            return token.level == 0
+    return False
+
+
+def last_block_start(text: str, markdown: RichMarkdown) -> int:
+    """Where in `text` the last top-level block of its parse starts (0 if it is the first).
+
+    Blocks before it are finished: later text cannot change how they render (links to
+    a reference definition aside, see _REFERENCE). `markdown` is `text` made inert,
+    which keeps every newline, so its line numbers are those of `text`.
+    """
+    starts = [token.map[0] for token in markdown.parsed if token.level == 0 and token.map]
+    line = starts[-1] if starts else 0
+    offset = 0
+    for _ in range(line):
+        offset = text.index("\n", offset) + 1
+    return offset
 
 
 class LiveReply(Vertical):
-    """A reply while it streams: only new text is appended, never the whole document."""
+    """A reply while it streams, in the settled look; only its last block is redrawn."""
 
-    def __init__(self, message: Message, now: datetime, text: str) -> None:
+    def __init__(self, message: Message, now: datetime, text: str, *, dark: bool = True) -> None:
         super().__init__(classes=message_classes(message))
         self.message = message
         self._now = now
-        self._text = text
-        self._stream: MarkdownStream | None = None
-        self._received = len(text)
+        self._dark = dark
+        self._text = ""  # everything received
+        self._tail = ""  # the part not frozen into chunks yet
+        self._chunks: list[RenderedOnce] = []
+        self._new_line = False  # what Rich's renderer carries from the frozen blocks to the next
+        self._tail_view = Static(classes="live-tail")
+        self._tail_render: RenderedOnce | None = None
+        self._live = True  # False once the last block outgrew LIVE_BLOCK_LIMIT
+        self._references = False  # a link reference definition came: nothing more is frozen
+        self._first_chunk = self._take(text)
 
     def compose(self) -> ComposeResult:
         yield Static(meta_line(self.message, self._now))
-        # Links in model output are not opened on click: the screen shows them instead.
-        yield SafeMarkdown(inert(self._text))
+        if self._first_chunk is not None:
+            yield self._first_chunk
+        yield self._tail_view
 
     async def append(self, text: str) -> None:
-        self._received += len(text)
-        if self._received > LIVE_MARKDOWN_LIMIT:
-            # Each append re-parses the last block: past this size one step holds the UI for
-            # seconds. Show the progress instead; the whole reply is rendered when it ends.
-            note = f"… a long reply: {self._received:,} characters so far — shown in full when it ends."
-            if not self.query(".live-progress"):
-                await self.mount(Static(classes="live-progress"))
-            self.query_one(".live-progress", Static).update(note)
-            return
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.query_one(Markdown))
-        await self._stream.write(inert(text))
+        chunk = self._take(text)
+        if chunk is not None:
+            await self.mount(chunk, before=self._tail_view)
 
-    async def stop(self) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+    def _take(self, text: str) -> Static | None:
+        """Show `text` added to the reply; a new chunk to mount when blocks were finished."""
+        self._text += text
+        self._tail += text
+        if self._live and len(self._tail) > LIVE_BLOCK_LIMIT:
+            self._live = False
+        if not self._live:
+            note = f"… a long reply: {len(self._text):,} characters so far — shown in full when it ends."
+            self._tail_view.update(Text(note, style="dim italic"))
+            return None
+        # All text passes through the tail before it is frozen, so a definition is seen here.
+        self._references = self._references or bool(_REFERENCE.search(self._tail))
+        markdown = reply_markdown(self._tail, self._dark)
+        split = 0 if self._references else last_block_start(self._tail, markdown)
+        chunk = None
+        if split >= FREEZE_AT:
+            blocks = _Blocks(reply_markdown(self._tail[:split], self._dark), self._new_line)
+            self._new_line = blocks.new_line_after
+            frozen = RenderedOnce(blocks)
+            self._chunks.append(frozen)
+            chunk = Static(frozen, classes="live-chunk")
+            self._tail = self._tail[split:]
+            markdown = reply_markdown(self._tail, self._dark)
+        self._tail_render = RenderedOnce(_Blocks(markdown, self._new_line))
+        self._tail_view.update(self._tail_render)
+        return chunk
+
+    def settled_body(self, message: Message) -> list[RenderableType] | None:
+        """The settled view's body from the pieces shown, or None if it must be rendered whole."""
+        if not self._live or self._references or self._text != message.content or self._tail_render is None:
+            return None
+        return [*self._chunks, self._tail_render]
