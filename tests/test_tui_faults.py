@@ -95,7 +95,7 @@ async def send_and_type(pilot: Pilot, text: str) -> list[float]:
         await pilot.pause(0.05)
     await idle(pilot)
     latencies.append(await key_latency(pilot))  # and once it has settled
-    studio_screen._composer.clear()
+    studio_screen._composer.set_text("")
     return latencies
 
 

@@ -5,33 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
 
 from promptstudio_tui.commands import StudioCommands
 from promptstudio_tui.errors import describe
+from promptstudio_tui.keyorder import OrderedKeys
 from promptstudio_tui.screens.studio import StudioScreen
 from promptstudio_tui.studio import Studio
 
 THEME_PREFERENCE = "ui.theme"
 
 
-class PromptStudioApp(App[None]):
+class PromptStudioApp(OrderedKeys):
     CSS_PATH = "styles.tcss"
     TITLE = "Prompt Studio"
-    COMMANDS = App.COMMANDS | {StudioCommands}
-    # Keys typed ahead (over SSH, in tmux, pasted) are queued to the focused widget
-    # before an earlier key's binding has run, so text typed right after Tab or F2
-    # would land in the field being left. Priority bindings run as their key
-    # arrives, so the keys after them reach the new focus.
+    COMMANDS = OrderedKeys.COMMANDS | {StudioCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
-        Binding("f1", "help", "Help", priority=True, id="app.help"),
-        Binding("f2", "settings", "Settings", priority=True, id="app.settings"),
-        Binding("f3", "usage", "Usage", priority=True, id="app.usage"),
-        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.focus_next"),
-        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True, id="app.focus_previous"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "settings", "Settings", id="app.settings"),
+        Binding("f3", "usage", "Usage", id="app.usage"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.command_palette"),
     ]
 
@@ -88,28 +81,22 @@ class PromptStudioApp(App[None]):
         return self.studio is not None and any(isinstance(screen, StudioScreen) for screen in self.screen_stack)
 
     # The secondary screens are imported when first opened: they are not needed
-    # for the first frame. F1 and F3 close their screen again; F2 never stacks a
-    # second Settings over unsaved edits.
+    # for the first frame. (They are modal: these keys do not reach the app while one
+    # is open; Help and Usage bind F1 and F3 themselves to close.)
 
     def action_help(self) -> None:
         from promptstudio_tui.screens.help import HelpScreen
 
-        self._toggle(HelpScreen, HelpScreen)
+        self.push_screen(HelpScreen())
 
     def action_settings(self) -> None:
         from promptstudio_tui.screens.settings import SettingsScreen
 
-        if self._studio_ready() and not isinstance(self.screen, SettingsScreen):
+        if self._studio_ready():
             self.push_screen(SettingsScreen(self.studio))
 
     def action_usage(self) -> None:
         from promptstudio_tui.screens.usage import UsageScreen
 
         if self._studio_ready():
-            self._toggle(UsageScreen, lambda: UsageScreen(self.studio))
-
-    def _toggle(self, kind: type[Screen], make: Callable[[], Screen]) -> None:
-        if isinstance(self.screen, kind):
-            self.screen.dismiss(None)
-        else:
-            self.push_screen(make())
+            self.push_screen(UsageScreen(self.studio))

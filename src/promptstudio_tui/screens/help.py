@@ -141,7 +141,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,q,f1", "close", "Close", id="help.close")]
 
     def __init__(self) -> None:
         super().__init__()

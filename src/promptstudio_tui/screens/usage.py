@@ -162,7 +162,7 @@ class UsageScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="usage.close")]
+    BINDINGS = [Binding("escape,q,f3", "close", "Close", id="usage.close")]
 
     def __init__(self, studio: Studio, report: UsageReport | None = None) -> None:
         super().__init__()

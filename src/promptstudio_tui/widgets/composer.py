@@ -94,8 +94,10 @@ class Composer(Vertical):
         self.input.load_text(text)
         self.input.move_cursor(self.input.document.end)
 
-    def clear(self) -> None:
-        self.input.clear()
+    def take(self, sent: str) -> None:
+        """Remove the text just sent; keys typed after Enter, already in, stay."""
+        text = self.text
+        self.set_text(text[len(sent) :] if text.startswith(sent) else "")
 
     def focus_input(self) -> None:
         self.input.focus()

@@ -1,0 +1,74 @@
+"""Keys take effect in the order they were typed, even when they arrive in one burst.
+
+Textual queues a key to the focused widget as soon as it arrives, but a binding above
+that widget (Tab, F2, Esc closing a dialog, Enter submitting it) runs only once the key
+has bubbled up to the screen or the app. Keys that arrived in the same burst — typed
+ahead over SSH, pasted, sent by tmux — are by then already queued to the old focus and
+land in the field being left, or overtake a priority binding. `OrderedKeys` lets a key
+(or a paste) go only when the one before it has finished its trip up the DOM.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from textual import events
+from textual.app import App
+from textual.message_pump import MessagePump
+
+# A handler that awaits longer than this (seconds) stops holding the keys after it.
+STALE_AFTER = 1.0
+
+
+class OrderedKeys(App):
+    """An App whose keyboard input is delivered one key trip at a time."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_flight: events.Event | None = None
+        self._in_flight_since = 0.0
+        self._held: deque[events.Event] = deque()
+
+    def on_mount(self) -> None:
+        self.set_interval(STALE_AFTER / 2, self._release_stale)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self._held.append(event)
+            await self._drain()
+        else:
+            await super().on_event(event)
+
+    async def _drain(self) -> None:
+        while self._held and self._in_flight is None:
+            event = self._held.popleft()
+            target = self.focused or self.screen  # where Textual forwards it
+            self._in_flight, self._in_flight_since = event, time.monotonic()
+            await super().on_event(event)
+            if event.is_forwarded:
+                self._follow(event, target)
+            else:  # taken by a priority binding, or dropped: its effect has happened
+                self._in_flight = None
+
+    def _follow(self, event: events.Event, node: MessagePump) -> None:
+        """Run after `event` in `node`'s queue; then it has been handled there, or passed up."""
+        if not node.call_later(self._hop_done, event, node):  # the node is closing
+            self._release(event)
+
+    def _hop_done(self, event: events.Event, node: MessagePump) -> None:
+        parent = node._parent
+        passed_up = event.bubble and parent is not None and (not event._stop_propagation or event._sender is parent)
+        if passed_up:
+            self._follow(event, parent)
+        else:
+            self._release(event)
+
+    def _release(self, event: events.Event) -> None:
+        if self._in_flight is event:
+            self._in_flight = None
+            self.call_later(self._drain)
+
+    def _release_stale(self) -> None:
+        if self._in_flight is not None and time.monotonic() - self._in_flight_since > STALE_AFTER:
+            self._release(self._in_flight)
