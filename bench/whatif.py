@@ -129,7 +129,24 @@ def coalesce(arg: str | None) -> None:
     screen.StudioScreen._start_reply = _start_reply
 
 
-PATCHES = {"coalesce": coalesce, "nolastchild": nolastchild, "history": history, "listpage": listpage, "textrows": textrows}
+def keyorder(_arg: str | None) -> None:
+    """keyorder.py: without OrderedKeys (keys forwarded as Textual does), to see what
+    holding each key until the previous one's trip is done costs while typing."""
+    from textual.app import App
+
+    from promptstudio_tui.keyorder import OrderedKeys
+
+    OrderedKeys.on_event = App.on_event  # type: ignore[method-assign]
+
+
+PATCHES = {
+    "coalesce": coalesce,
+    "nolastchild": nolastchild,
+    "history": history,
+    "listpage": listpage,
+    "textrows": textrows,
+    "nokeyorder": keyorder,
+}
 
 
 def apply(spec: str) -> None:
