@@ -45,6 +45,21 @@ async def test_send_streams_and_persists_the_reply(make_app, endpoint):
         assert endpoint.requests[-1].body["messages"][-1]["content"] == "I need a prompt for summarising emails"
 
 
+async def test_the_header_counts_the_wait_for_a_slow_first_token(make_app, endpoint):
+    endpoint.script(Scenario(reply="Finally here.", chunk_size=20, delay=2.5))  # 2.5 s to the first token
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen._composer.set_text("Are you there?")
+        studio_screen._composer.input.action_send()
+        header = studio_screen._header
+        await wait_for(pilot, lambda: header.detail.endswith(" stops"))
+        assert header.state == "waiting" and re.fullmatch(r"\d+ s · escape stops", header.detail)
+        await idle(pilot)
+        assert (header.state, header.detail) == ("idle", "")
+        assert studio_screen._wait_ticker is None
+
+
 async def test_escape_stops_a_streaming_reply_and_keeps_the_text(make_app, endpoint):
     endpoint.script(Scenario(reply="word " * 200, chunk_size=5, delay=0.02))
     app = make_app()

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Markdown
 
 from promptstudio_tui.commands import keys_for
@@ -60,6 +61,9 @@ from promptstudio_tui.widgets.welcome import Welcome
 HISTORY_PAGE = 12
 PROMPT_LIST_LIMIT = 200
 RATE_INTERVAL = 0.25  # seconds between tokens/s updates in the header while a reply streams
+# A reply with no first token yet shows how long it has waited (from the second second),
+# so a slow or silent endpoint never looks like a frozen app.
+WAIT_TICK = 1.0
 # Code fences in replies are highlighted by Pygments, which compiles a language's
 # lexer on first use (~20-100 ms each): done after the first frame instead of in the
 # first conversation opened.
@@ -102,6 +106,8 @@ class StudioScreen(Screen[None]):
         self._unsent: str | None = None  # submitted text the studio has not saved yet
         self._live: dict[str, str] = {}  # reply id -> text so far, while it streams
         self._first_delta = 0.0  # monotonic time of the reply's first text, for tokens/s
+        self._waiting_since = 0.0  # monotonic time the reply was asked for
+        self._wait_ticker: Timer | None = None  # shows the wait until the first text
         self._next_rate = 0.0  # monotonic time from which the header may show a new tokens/s
         self._queued_delta: ReplyDelta | None = None  # text posted to the screen, not yet shown
 
@@ -455,8 +461,23 @@ class StudioScreen(Screen[None]):
     def _start_reply(self, conversation_id: str, events: AsyncIterator[StudioEvent]) -> None:
         self._replying = conversation_id
         self._header.set_state("waiting")
+        self._first_delta, self._waiting_since = 0.0, time.monotonic()
+        self._stop_wait_ticker()
+        self._wait_ticker = self.set_interval(WAIT_TICK, self._show_wait)
         self.refresh_bindings()
         self._answer(conversation_id, events)
+
+    def _stop_wait_ticker(self) -> None:
+        if self._wait_ticker is not None:
+            self._wait_ticker.stop()
+            self._wait_ticker = None
+
+    def _show_wait(self) -> None:
+        if self._replying is None or self._first_delta:
+            self._stop_wait_ticker()
+        elif self._shown(self._replying):
+            waited = time.monotonic() - self._waiting_since
+            self._header.set_state("waiting", f"{waited:.0f} s · {self.key_hint('studio.stop')} stops")
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def _answer(self, conversation_id: str, events: AsyncIterator[StudioEvent]) -> None:
@@ -521,6 +542,7 @@ class StudioScreen(Screen[None]):
     async def _reply_ended(self, message: ReplyEnded) -> None:
         shown = self._shown(message.conversation_id)
         self._replying = None
+        self._stop_wait_ticker()
         self.refresh_bindings()
         if shown:
             self._header.set_state("idle")
