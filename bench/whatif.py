@@ -139,6 +139,16 @@ def keyorder(_arg: str | None) -> None:
     OrderedKeys.on_event = App.on_event  # type: ignore[method-assign]
 
 
+def nowarm(_arg: str | None) -> None:
+    """studio.py / screens/studio.py: no warm-up after the first frame (tokenizer, openai
+    and Pygments load on first use), to see what the warm-up costs whatever runs meanwhile."""
+    import promptstudio_tui.screens.studio as screen
+    from promptstudio_tui.studio import Studio
+
+    Studio.warm_up = lambda self: None  # type: ignore[method-assign]
+    screen.WARM_LANGUAGES = ()
+
+
 PATCHES = {
     "coalesce": coalesce,
     "nolastchild": nolastchild,
@@ -146,6 +156,7 @@ PATCHES = {
     "listpage": listpage,
     "textrows": textrows,
     "nokeyorder": keyorder,
+    "nowarm": nowarm,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,24 @@ async def test_send_then_restart_finds_everything(make_studio, endpoint):
     async with app.run_test(size=SIZE) as pilot:
         conversation_list = screen(pilot)._list
         await wait_for(pilot, lambda: [c.title for c in conversation_list.rows] == ["Remember me"])
+
+
+async def test_the_warm_up_waits_while_the_user_types(make_studio, endpoint, monkeypatch):
+    """Loading the SDK in a thread halves the UI's speed while it runs: it waits for a pause."""
+    import promptstudio_tui.screens.studio as studio_module
+
+    monkeypatch.setattr(studio_module, "WARM_LANGUAGES", ())
+    monkeypatch.setattr(studio_module, "WARM_QUIET", 1.0)
+    monkeypatch.setattr(studio_module, "WARM_WAIT", 60.0)
+    ran: list[float] = []
+    studio = make_studio()
+    monkeypatch.setattr(studio, "warm_up_steps", lambda: [lambda: ran.append(time.monotonic())])
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in "typing along":
+            await pilot.press(key)
+            await pilot.pause(0.1)
+        assert ran == []  # never more than 1 s between keys so far
+        await wait_for(pilot, lambda: ran)
+        assert ran[0] - app.last_input >= 1.0  # it ran in the first pause long enough
+        assert screen(pilot)._composer.text == "typing along"

@@ -26,6 +26,7 @@ class OrderedKeys(App):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.last_input = time.monotonic()  # of the last key, paste or mouse event
         self._in_flight: events.Event | None = None
         self._in_flight_since = 0.0
         self._held: deque[events.Event] = deque()
@@ -34,6 +35,8 @@ class OrderedKeys(App):
         self.set_interval(STALE_AFTER / 2, self._release_stale)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.InputEvent, events.Paste)) and not event.is_forwarded:
+            self.last_input = time.monotonic()
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             self._held.append(event)
             await self._drain()

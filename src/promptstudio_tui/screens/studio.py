@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from textual import events, on, work
@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Markdown
+from textual.worker import get_current_worker
 
 from promptstudio_tui.commands import keys_for
 from promptstudio_tui.errors import describe
@@ -68,6 +69,8 @@ WAIT_TICK = 1.0
 # lexer on first use (~20-100 ms each): done after the first frame instead of in the
 # first conversation opened.
 WARM_LANGUAGES = ("python", "bash", "sql", "json", "javascript", "typescript", "yaml", "text")
+WARM_QUIET = 0.6  # seconds without input before the next warm-up step may run ...
+WARM_WAIT = 2.0  # ... or after this long anyway
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
 
 
@@ -142,9 +145,18 @@ class StudioScreen(Screen[None]):
     def _warm_up(self) -> None:
         from rich.syntax import Syntax
 
-        for language in WARM_LANGUAGES:
-            Syntax("x", language).highlight("x")
-        self.studio.warm_up()
+        steps = [partial(Syntax("x", language).highlight, "x") for language in WARM_LANGUAGES]
+        worker = get_current_worker()
+        for step in steps + self.studio.warm_up_steps():
+            # Each step holds the GIL about half the time: run it in a pause of the user's
+            # (opening a conversation right after start took twice as long), but not
+            # later than WARM_WAIT, or steady typing would leave the first send to pay.
+            due = time.monotonic()
+            while time.monotonic() - self.app.last_input < WARM_QUIET and time.monotonic() - due < WARM_WAIT:
+                if worker.is_cancelled:
+                    return
+                time.sleep(0.05)
+            step()
 
     def on_screen_resume(self) -> None:
         # Settings may have changed the model or plan while a dialog was open.
