@@ -5,7 +5,8 @@ that widget (Tab, F2, Esc closing a dialog, Enter submitting it) runs only once 
 has bubbled up to the screen or the app. Keys that arrived in the same burst — typed
 ahead over SSH, pasted, sent by tmux — are by then already queued to the old focus and
 land in the field being left, or overtake a priority binding. `OrderedKeys` lets a key
-(or a paste) go only when the one before it has finished its trip up the DOM.
+(or a paste) go only when the one before it has finished its trip up the DOM. It also
+notes when the user last gave any input (`last_input`): background warm-up waits for a pause.
 """
 
 from __future__ import annotations
