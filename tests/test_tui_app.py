@@ -221,22 +221,51 @@ async def test_send_then_restart_finds_everything(make_studio, endpoint):
         await wait_for(pilot, lambda: [c.title for c in conversation_list.rows] == ["Remember me"])
 
 
-async def test_the_warm_up_waits_while_the_user_types(make_studio, endpoint, monkeypatch):
-    """Loading the SDK in a thread halves the UI's speed while it runs: it waits for a pause."""
+async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoint, monkeypatch):
+    """Loading code in a thread halves the UI's speed while it runs: lexers load in the
+    user's pauses; the tokenizer and SDK only once a message is being typed."""
+    import promptstudio_tui.screens.studio as studio_module
+    from rich.syntax import Syntax
+
+    monkeypatch.setattr(studio_module, "WARM_LANGUAGES", ("python",))
+    monkeypatch.setattr(studio_module, "WARM_QUIET", 1.0)
+    monkeypatch.setattr(studio_module, "WARM_WAIT", 60.0)
+    monkeypatch.setattr(studio_module, "SDK_QUIET", 60.0)
+    lexers: list[float] = []
+    monkeypatch.setattr(Syntax, "highlight", lambda self, code: lexers.append(time.monotonic()))
+    studio = make_studio()
+    sdk: list[float] = []
+    monkeypatch.setattr(studio, "warm_up", lambda: sdk.append(time.monotonic()))
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+l")  # browsing the list: no message typed yet
+        for _ in range(10):
+            await pilot.press("down")
+            await pilot.pause(0.1)
+        assert lexers == [] and sdk == []  # never more than 1 s between keys so far
+        await wait_for(pilot, lambda: lexers)
+        assert lexers[0] - app.last_input >= 1.0  # loaded in the first pause long enough
+        assert sdk == []
+        screen(pilot).query_one("#composer-input").focus()
+        await pilot.press(*"hello")
+        await wait_for(pilot, lambda: sdk)
+        await pilot.pause(0.2)
+        assert len(sdk) == 1 and screen(pilot)._composer.text == "hello"
+
+
+async def test_the_sdk_loads_in_a_long_pause_when_nothing_is_typed(make_studio, endpoint, monkeypatch):
     import promptstudio_tui.screens.studio as studio_module
 
     monkeypatch.setattr(studio_module, "WARM_LANGUAGES", ())
-    monkeypatch.setattr(studio_module, "WARM_QUIET", 1.0)
-    monkeypatch.setattr(studio_module, "WARM_WAIT", 60.0)
-    ran: list[float] = []
+    monkeypatch.setattr(studio_module, "SDK_QUIET", 1.0)
     studio = make_studio()
-    monkeypatch.setattr(studio, "warm_up_steps", lambda: [lambda: ran.append(time.monotonic())])
+    sdk: list[float] = []
+    monkeypatch.setattr(studio, "warm_up", lambda: sdk.append(time.monotonic()))
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
-        for key in "typing along":
-            await pilot.press(key)
-            await pilot.pause(0.1)
-        assert ran == []  # never more than 1 s between keys so far
-        await wait_for(pilot, lambda: ran)
-        assert ran[0] - app.last_input >= 1.0  # it ran in the first pause long enough
-        assert screen(pilot)._composer.text == "typing along"
+        await pilot.press("ctrl+l", "down")
+        await wait_for(pilot, lambda: sdk)
+        assert sdk[0] - app.last_input >= 1.0
+        await pilot.press(*"hi")  # typing afterwards does not load it again
+        await pilot.pause(0.2)
+        assert len(sdk) == 1

@@ -11,10 +11,8 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from functools import partial
-from importlib import import_module
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -197,17 +195,10 @@ class Studio:
         """Load the tokenizer and the OpenAI SDK ahead of the first request.
 
         Together they cost over a second on first use, which would freeze a UI's first
-        send; a UI runs these steps from a background thread once its first frame is up.
+        send; a UI calls this from a background thread while a message is being typed.
         """
-        for step in self.warm_up_steps():
-            step()
-
-    def warm_up_steps(self) -> list[Callable[[], object]]:
-        """`warm_up` in pieces of 0.2-0.7 s, so a UI can pause between them while the
-        user is busy (a thread importing holds the GIL half the time)."""
-        model = self.settings.model
-        # llm.py imports openai lazily to keep start-up fast; its models package first.
-        return [lambda: tokens.count("", model), partial(import_module, "openai._models"), partial(import_module, "openai")]
+        tokens.count("", self.settings.model)
+        import openai  # noqa: F401 - llm.py imports it lazily to keep start-up fast
 
     async def list_models(self, base_url: str | None = None) -> list[str]:
         """The endpoint's model ids; `base_url` asks an endpoint the user is choosing in Settings."""

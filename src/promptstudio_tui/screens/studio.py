@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 
 from textual import events, on, work
@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Markdown
+from textual.widgets import ContentSwitcher, Footer, Markdown, TextArea
 from textual.worker import get_current_worker
 
 from promptstudio_tui.commands import keys_for
@@ -69,8 +69,9 @@ WAIT_TICK = 1.0
 # lexer on first use (~20-100 ms each): done after the first frame instead of in the
 # first conversation opened.
 WARM_LANGUAGES = ("python", "bash", "sql", "json", "javascript", "typescript", "yaml", "text")
-WARM_QUIET = 0.6  # seconds without input before the next warm-up step may run ...
+WARM_QUIET = 0.6  # seconds without input before the next lexer may load ...
 WARM_WAIT = 2.0  # ... or after this long anyway
+SDK_QUIET = 2.0  # seconds without input before the tokenizer and SDK load, if no message is typed first
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
 
 
@@ -113,6 +114,7 @@ class StudioScreen(Screen[None]):
         self._wait_ticker: Timer | None = None  # shows the wait until the first text
         self._next_rate = 0.0  # monotonic time from which the header may show a new tokens/s
         self._queued_delta: ReplyDelta | None = None  # text posted to the screen, not yet shown
+        self._sdk_warm = False  # the tokenizer and SDK load once the first message is typed
 
     # -- layout -------------------------------------------------------------------
 
@@ -141,22 +143,42 @@ class StudioScreen(Screen[None]):
         self._load_prompts()
         self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
 
+    # Loading code in a thread holds the GIL about half the time, so whatever the user
+    # waits for meanwhile takes twice as long (opening a conversation right after start:
+    # ~0.3 s became ~0.8 s). Lexers load in the user's pauses; the tokenizer and the SDK
+    # (~1.2 s) once a message is being typed, in time for its send, or in a longer pause.
+
     @work(thread=True, exit_on_error=False)
     def _warm_up(self) -> None:
         from rich.syntax import Syntax
 
-        steps = [partial(Syntax("x", language).highlight, "x") for language in WARM_LANGUAGES]
-        worker = get_current_worker()
-        for step in steps + self.studio.warm_up_steps():
-            # Each step holds the GIL about half the time: run it in a pause of the user's
-            # (opening a conversation right after start took twice as long), but not
-            # later than WARM_WAIT, or steady typing would leave the first send to pay.
-            due = time.monotonic()
-            while time.monotonic() - self.app.last_input < WARM_QUIET and time.monotonic() - due < WARM_WAIT:
-                if worker.is_cancelled:
-                    return
-                time.sleep(0.05)
-            step()
+        for language in WARM_LANGUAGES:
+            if not self._pause(WARM_QUIET, WARM_WAIT):
+                return
+            Syntax("x", language).highlight("x")
+        if self._pause(SDK_QUIET, float("inf")) and not self._sdk_warm:
+            self._sdk_warm = True
+            self.studio.warm_up()
+
+    def _pause(self, quiet: float, at_most: float) -> bool:
+        """Wait (in a worker thread) for `quiet` seconds without input, or `at_most`;
+        False if the worker was cancelled meanwhile."""
+        worker, due = get_current_worker(), time.monotonic()
+        while time.monotonic() - self.app.last_input < quiet and time.monotonic() - due < at_most:
+            if worker.is_cancelled:
+                return False
+            time.sleep(0.05)
+        return True
+
+    @on(TextArea.Changed, "#composer-input")
+    def _composing(self) -> None:
+        if not self._sdk_warm:
+            self._sdk_warm = True
+            self._warm_sdk()
+
+    @work(thread=True, exit_on_error=False)
+    def _warm_sdk(self) -> None:
+        self.studio.warm_up()
 
     def on_screen_resume(self) -> None:
         # Settings may have changed the model or plan while a dialog was open.
