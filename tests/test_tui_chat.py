@@ -54,7 +54,7 @@ async def test_the_header_counts_the_wait_for_a_slow_first_token(make_app, endpo
         studio_screen._composer.input.action_send()
         header = studio_screen._header
         await wait_for(pilot, lambda: header.detail.endswith(" stops"))
-        assert header.state == "waiting" and re.fullmatch(r"\d+ s · escape stops", header.detail)
+        assert header.state == "waiting" and re.fullmatch(r"\d+ s · esc stops", header.detail)
         await idle(pilot)
         assert (header.state, header.detail) == ("idle", "")
         assert studio_screen._wait_ticker is None

@@ -52,17 +52,22 @@ COMMANDS = (
 )
 
 
+# Key names as the footer shows them, where Textual's name differs.
+KEY_NAMES = {"escape": "esc"}
+
+
 def keys_for(binding_id: str, keymap: Mapping[str, str], owners: Iterable[type[DOMNode]]) -> str:
     """The keys bound to `binding_id` ("alt+enter/ctrl+j"), as remapped by config.toml [keymap]."""
     if binding_id in keymap:
-        return keymap[binding_id].replace(",", "/")
-    keys = [
-        binding.key
-        for owner in owners
-        for binding in Binding.make_bindings(owner.BINDINGS)
-        if binding.id == binding_id
-    ]
-    return "/".join(keys)
+        keys = [key.strip() for key in keymap[binding_id].split(",")]
+    else:
+        keys = [
+            binding.key
+            for owner in owners
+            for binding in Binding.make_bindings(owner.BINDINGS)
+            if binding.id == binding_id
+        ]
+    return "/".join(KEY_NAMES.get(key, key) for key in keys)
 
 
 class StudioCommands(Provider):
