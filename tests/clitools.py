@@ -8,6 +8,7 @@ import re
 import select
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -83,3 +84,26 @@ def error_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("promptstudio: ")]
     assert len(lines) == 1, stderr
     return lines[0].removeprefix("promptstudio: ")
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Read another process's database without taking part in its writes."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def poll_until(predicate, what: str, timeout: float = 30.0):
+    """Poll `predicate` until it returns something truthy (a database not created yet counts as not yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except sqlite3.OperationalError:  # the file is still being created
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -9,40 +9,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from clitools import PROMPTSTUDIO, cli_env, run_cli
+from clitools import PROMPTSTUDIO, cli_env, query, run_cli, poll_until
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 
 from promptstudio_tui.studio import Studio, StudioError
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(3000))  # ~20 s at the pace below: never finishes
-
-
-def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def wait_for(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except sqlite3.OperationalError:  # the file is still being created
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def private_home(home: Path, config: str = "") -> None:
@@ -65,7 +43,7 @@ def test_kill_9_while_a_reply_streams_keeps_message_and_partial_reply(
     db = home / "promptstudio.db"
     try:
         # Wait until the partial reply has been written through (every 0.5 s), then kill.
-        written = wait_for(
+        written = poll_until(
             lambda: query(db, "SELECT content FROM messages WHERE role = 'assistant' AND state = 'streaming' AND content != ''"),
             "the partial reply to be written through",
         )[0][0]

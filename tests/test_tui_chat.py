@@ -128,21 +128,6 @@ async def test_unreachable_endpoint_says_what_to_do(make_studio, endpoint):
         assert reply.state == "error" and "Cannot reach" in reply.error and "F2" in reply.error
 
 
-async def test_no_api_key_points_to_settings(no_keyring, monkeypatch):
-    from promptstudio_tui.app import PromptStudioApp
-    from tui_fixtures import frozen_clock
-
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    app = PromptStudioApp(clock=frozen_clock)  # the default endpoint: OpenAI, which needs a key
-    async with app.run_test(size=SIZE) as pilot:
-        studio_screen = screen(pilot)
-        studio_screen._composer.set_text("Hello")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: studio_screen.query(".chat-notice"))
-        notice = str(studio_screen.query_one(".chat-notice", Static).render())
-        assert "No API key is set" in notice and "F2" in notice
-
-
 async def test_enter_sends_while_alt_enter_and_ctrl_j_add_lines(make_app, endpoint):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

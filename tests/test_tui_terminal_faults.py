@@ -13,11 +13,10 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
-import time
 from pathlib import Path
 
 import pytest
+from clitools import query, poll_until
 from loopback import LoopbackServer, Scenario
 from terminal import Terminal, terminal  # noqa: F401 - the fixture
 from test_bad_input import ESCAPES
@@ -31,27 +30,6 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 TEXTUAL_OWN = re.compile(r"\x1b\[[0-9;:<=>?]*[ -/]*[@-~]|\x1b\]22;[a-z-]*\x07")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LONG_REPLY = " ".join(f"word{i}" for i in range(3000))  # ~30 s at the pace below: still streaming when killed
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def wait_until(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except sqlite3.OperationalError:  # not created yet
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def open_first_conversation(terminal: Terminal) -> None:
@@ -69,7 +47,7 @@ def test_kill_9_of_the_tui_while_a_reply_streams(terminal: Terminal, endpoint: L
     terminal.keys("Tell me everything", "Enter")
     terminal.wait_for("word30 ")  # streaming on screen
     # Wait for a write-through of the partial reply (every 0.5 s), then kill the owner of that row.
-    written, metadata = wait_until(
+    written, metadata = poll_until(
         lambda: query(db, "SELECT content, metadata FROM messages WHERE state = 'streaming' AND content != ''"),
         "the partial reply to be written through",
     )[0]
@@ -128,7 +106,7 @@ def test_escape_sequences_in_replies_and_titles_never_reach_the_terminal(
     buffers = terminal.tmux("list-buffers")
     terminal.keys("C-q")
     terminal.wait_for("EXITED 0")
-    wait_until(lambda: b"EXITED 0" in capture.read_bytes(), "the capture to hold the whole run")
+    poll_until(lambda: b"EXITED 0" in capture.read_bytes(), "the capture to hold the whole run")
     written = capture.read_bytes().decode("utf-8")  # what the app wrote to the terminal, every byte
 
     # Visible: each injected sequence shows as control pictures, in every place it was put.

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from functools import partial
 
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
 
-# A handler that awaits longer than this (seconds) stops holding the keys after it.
+# Keys held back behind a key whose handler is still waiting go after this many seconds.
 STALE_AFTER = 1.0
 
 
@@ -29,17 +30,17 @@ class OrderedKeys(App):
         super().__init__(*args, **kwargs)
         self.last_input = time.monotonic()  # of the last key, paste or mouse event
         self._in_flight: events.Event | None = None
-        self._in_flight_since = 0.0
         self._held: deque[events.Event] = deque()
-
-    def on_mount(self) -> None:
-        self.set_interval(STALE_AFTER / 2, self._release_stale)
+        self._watched: events.Event | None = None  # the in-flight key a stale timer is set for
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.InputEvent, events.Paste)) and not event.is_forwarded:
             self.last_input = time.monotonic()
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             self._held.append(event)
+            if self._in_flight is not None and self._watched is not self._in_flight:
+                self._watched = self._in_flight  # one timer per key that holds others back
+                self.set_timer(STALE_AFTER, partial(self._release, self._in_flight))
             await self._drain()
         else:
             await super().on_event(event)
@@ -48,7 +49,7 @@ class OrderedKeys(App):
         while self._held and self._in_flight is None:
             event = self._held.popleft()
             target = self.focused or self.screen  # where Textual forwards it
-            self._in_flight, self._in_flight_since = event, time.monotonic()
+            self._in_flight = event
             await super().on_event(event)
             if event.is_forwarded:
                 self._follow(event, target)
@@ -72,7 +73,3 @@ class OrderedKeys(App):
         if self._in_flight is event:
             self._in_flight = None
             self.call_later(self._drain)
-
-    def _release_stale(self) -> None:
-        if self._in_flight is not None and time.monotonic() - self._in_flight_since > STALE_AFTER:
-            self._release(self._in_flight)

@@ -20,6 +20,7 @@ class StartupErrorScreen(Screen[str]):
     starts again with a new database."""
 
     DEFAULT_CSS = """
+    StartupErrorScreen #startup-error { margin: 2 4; padding: 1 2; border: round $error; }
     StartupErrorScreen .buttons { height: auto; margin: 0 4; }
     StartupErrorScreen .buttons Button { margin-right: 2; }
     StartupErrorScreen #startup-problem { margin: 1 4; color: $error; height: auto; display: none; }
