@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up and run Prompt Studio with nothing but Python: `python3 dev.py run|test|bench`.
+"""Set up and run Prompt Studio with nothing but Python: `python3 dev.py run|test|lint|bench`.
 
 Creates `.venv` on first use and reinstalls when pyproject.toml changes.
 """
@@ -30,12 +30,12 @@ def ensure_venv() -> None:
     print("Installing Prompt Studio and its test tools into .venv ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test,lint]"], check=True)
     STAMP.write_text(wanted)
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test", "bench"):
+    if not argv or argv[0] not in ("run", "test", "lint", "bench"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     ensure_venv()
@@ -44,9 +44,26 @@ def main(argv: list[str]) -> int:
         args = [str(BIN / "promptstudio"), *rest]
     elif command == "test":
         args = [str(PYTHON), "-m", "pytest", "-n", "2", *rest]
+    elif command == "lint":
+        return lint(rest)
     else:
         args = [str(PYTHON), str(ROOT / "bench" / "run.py"), *rest]
     return subprocess.call(args, cwd=ROOT)
+
+
+def lint(rest: list[str]) -> int:
+    """Every check, each reported even when an earlier one fails; `--fix` lets ruff repair what it can."""
+    fix = "--fix" in rest
+    checks = [
+        [str(BIN / "ruff"), "check", *(["--fix"] if fix else []), "src", "tests", "bench", "dev.py"],
+        [str(BIN / "ruff"), "format", *([] if fix else ["--check"]), "src", "tests", "bench", "dev.py"],
+        [str(BIN / "mypy")],
+        [str(BIN / "lint-imports")],  # the layers of docs/DESIGN, [tool.importlinter] in pyproject.toml
+    ]
+    failed = [check[0].rsplit("/", 1)[-1] for check in checks if subprocess.call(check, cwd=ROOT) != 0]
+    if failed:
+        print(f"lint failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
