@@ -1,0 +1,269 @@
+"""The session: what the main screen shows and what is in flight, without Textual.
+
+It holds the one open conversation, one request in flight per conversation (a reply
+or a prompt generation) with the text streamed so far, and the text the user sent
+that the studio has not saved yet. Each flight runs as an asyncio task driven by
+the studio's events; the session applies every event to its state, then tells its
+listener, which only ever posts a message (the screen never hears from a task
+directly). Stop cancels the flight of the conversation on screen: the cancel lands
+inside the studio's stream, which keeps the text and marks the reply interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Literal
+
+from promptstudio_tui.errors import describe
+from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.store.records import Conversation
+from promptstudio_tui.studio import (
+    PromptDelta,
+    ReplyDelta,
+    ReplyDone,
+    ReplyStarted,
+    Studio,
+    StudioError,
+    StudioEvent,
+    UserMessageSaved,
+)
+
+FlightKind = Literal["reply", "prompt"]
+FlightState = Literal["waiting", "streaming", "generating"]
+GENERATION_STOPPED = "Generation stopped; nothing was saved."
+
+
+def failure_text(exc: BaseException) -> str:
+    """One sentence for the user; a programming error still gets a sentence, never a traceback."""
+    return describe(exc) or f"Something went wrong ({type(exc).__name__}: {one_line(str(exc), 160)})."
+
+
+class Busy(Exception):
+    """This conversation already has a request in flight (a reply or a prompt)."""
+
+
+class Refused(StudioError):
+    """The session will not start this request; the message says why."""
+
+
+@dataclass(frozen=True)
+class FlightEnded:
+    """A flight is over. Its reply, if one started, has settled; `error` says why
+    a request failed without a reply row (refused, unreachable before the row, stopped)."""
+
+    conversation_id: str
+    kind: FlightKind
+    reply_id: str | None
+    error: str | None
+
+
+SessionEvent = StudioEvent | FlightEnded
+Listener = Callable[[str, SessionEvent], None]  # (conversation id, event)
+
+
+@dataclass
+class Flight:
+    """One request in flight: a reply (waiting, then streaming) or a prompt generation."""
+
+    conversation_id: str
+    kind: FlightKind
+    started_at: float  # on the session's clock
+    state: FlightState
+    reply_id: str | None = None
+    first_token_at: float | None = None
+    completion_tokens: int = 0  # running estimate
+    error: str | None = None
+    settled: bool = False  # the studio sent the reply's final row
+    # Pieces as they arrived: a reader takes what came since its last look, without
+    # joining the whole (possibly huge) text each time.
+    pieces: list[str] = field(default_factory=list)
+
+    def text_since(self, seen: int = 0) -> tuple[str, int]:
+        """The text of the pieces after the first `seen`, and how many pieces there are now."""
+        return "".join(self.pieces[seen:]), len(self.pieces)
+
+    @property
+    def text(self) -> str:
+        return self.text_since()[0]
+
+    def waited(self, now: float) -> float:
+        """Seconds since the request was made."""
+        return now - self.started_at
+
+    def rate(self, now: float) -> float | None:
+        """Tokens per second since the first token; None until a measurable time has passed."""
+        if self.first_token_at is None or now <= self.first_token_at:
+            return None
+        return self.completion_tokens / (now - self.first_token_at)
+
+
+class Session:
+    def __init__(self, studio: Studio, listener: Listener | None = None, clock: Callable[[], float] = time.monotonic):
+        self.studio = studio
+        self.listener: Listener = listener or (lambda conversation_id, event: None)
+        self._clock = clock
+        self._conversation: Conversation | None = None
+        self._flights: dict[str, Flight] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._drafts: dict[str, str] = {}
+
+    # -- the open conversation ------------------------------------------------
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._conversation
+
+    def shown(self, conversation_id: str) -> bool:
+        return self._conversation is not None and self._conversation.id == conversation_id
+
+    def open(self, conversation_id: str) -> Conversation:
+        """Show this conversation (it is read from now on; replies elsewhere count as unread)."""
+        self._conversation = self.studio.open_conversation(conversation_id)
+        return self._conversation
+
+    def open_new(self, category: str = "General") -> Conversation:
+        return self.open(self.studio.new_conversation(category=category).id)
+
+    def close(self) -> None:
+        self._conversation = None
+        self.studio.close_conversation()
+
+    def reload(self) -> Conversation | None:
+        """Read the open conversation again (its first message gives it a title)."""
+        if self._conversation is not None:
+            self._conversation = self.studio.conversation(self._conversation.id)
+        return self._conversation
+
+    def updated(self, conversation: Conversation) -> None:
+        """A conversation was changed (renamed, starred...): keep the open one current."""
+        if self.shown(conversation.id):
+            self._conversation = conversation
+
+    def deleted(self, conversation_id: str) -> None:
+        self._drafts.pop(conversation_id, None)
+        if self.shown(conversation_id):
+            self.close()
+
+    # -- what is in flight --------------------------------------------------------
+
+    def flight(self, conversation_id: str | None = None) -> Flight | None:
+        """The request in flight for a conversation (default: the one on screen)."""
+        if conversation_id is None:
+            conversation_id = self._conversation.id if self._conversation else None
+        return self._flights.get(conversation_id) if conversation_id else None
+
+    def flights(self) -> list[Flight]:
+        return list(self._flights.values())
+
+    def generating(self) -> Flight | None:
+        """The prompt generation in flight, wherever it is (one at a time: it has one pane)."""
+        return next((f for f in self._flights.values() if f.kind == "prompt"), None)
+
+    def take_draft(self, conversation_id: str) -> str | None:
+        """Text sent in that conversation that was never saved (a refused send), once."""
+        return self._drafts.pop(conversation_id, None)
+
+    def now(self) -> float:
+        return self._clock()
+
+    # -- requests ---------------------------------------------------------------
+
+    def send(self, conversation_id: str, text: str) -> Flight:
+        """Send `text` in a conversation with nothing in flight (else Busy)."""
+        self._check_idle(conversation_id)
+        self._drafts[conversation_id] = text
+        return self._start(conversation_id, "reply", self.studio.send(conversation_id, text))
+
+    def retry(self, conversation_id: str) -> Flight:
+        """Answer the conversation as it stands, unless its newest reply is fine."""
+        self._check_idle(conversation_id)
+        last = self.studio.history(conversation_id, limit=1)
+        if not last or (last[-1].role == "assistant" and last[-1].state == "complete"):
+            raise Refused("Nothing to retry: the last reply is complete.")
+        return self._start(conversation_id, "reply", self.studio.retry(conversation_id))
+
+    def generate(self, conversation_id: str) -> Flight:
+        if self.generating() is not None:
+            raise Refused("A prompt is already being generated.")
+        self._check_idle(conversation_id)
+        return self._start(conversation_id, "prompt", self.studio.generate(conversation_id))
+
+    def stop(self, conversation_id: str | None = None) -> bool:
+        """Cancel the request of a conversation (default: the one on screen); False if none."""
+        flight = self.flight(conversation_id)
+        if flight is None:
+            return False
+        self._tasks[flight.conversation_id].cancel()
+        return True
+
+    async def settled(self, conversation_id: str | None = None) -> None:
+        """Until the conversation's flight (if any) has ended and been reported."""
+        flight = self.flight(conversation_id)
+        if flight is not None:
+            task = self._tasks[flight.conversation_id]
+            # Done-callbacks run in the order they were added: the report before this wakes.
+            await asyncio.wait({task})
+
+    async def aclose(self) -> None:
+        """Stop everything in flight and wait until each reply has settled in the store."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def _check_idle(self, conversation_id: str) -> None:
+        if conversation_id in self._flights:
+            raise Busy(conversation_id)
+
+    def _start(self, conversation_id: str, kind: FlightKind, events: AsyncIterator[StudioEvent]) -> Flight:
+        state: FlightState = "waiting" if kind == "reply" else "generating"
+        flight = Flight(conversation_id, kind, self._clock(), state)
+        self._flights[conversation_id] = flight
+        task = asyncio.create_task(self._run(flight, events), name=f"{kind} in {conversation_id}")
+        self._tasks[conversation_id] = task
+        # A callback, not a `finally`: it runs even when the task is cancelled before it starts.
+        task.add_done_callback(lambda done: self._land(flight, done))
+        return flight
+
+    async def _run(self, flight: Flight, events: AsyncIterator[StudioEvent]) -> None:
+        # Nothing here waits on the screen (the listener only posts): the stream is the
+        # one thing this task awaits, so a cancel lands inside the studio's stream.
+        try:
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    self._apply(flight, event)
+                    self.listener(flight.conversation_id, event)
+        except Exception as exc:  # noqa: BLE001 - shown to the user as one sentence
+            flight.error = failure_text(exc)
+
+    def _apply(self, flight: Flight, event: StudioEvent) -> None:
+        if isinstance(event, UserMessageSaved):
+            self._drafts.pop(flight.conversation_id, None)
+        elif isinstance(event, ReplyStarted):
+            flight.reply_id = event.message.id
+        elif isinstance(event, (ReplyDelta, PromptDelta)):
+            if flight.first_token_at is None:
+                flight.first_token_at = self._clock()
+            if flight.kind == "reply":
+                flight.state = "streaming"
+            flight.pieces.append(event.text)
+            flight.completion_tokens = event.completion_tokens
+        elif isinstance(event, ReplyDone):
+            flight.settled = True
+
+    def _land(self, flight: Flight, task: asyncio.Task[None]) -> None:
+        conversation_id = flight.conversation_id
+        del self._flights[conversation_id], self._tasks[conversation_id]
+        if task.cancelled():
+            if flight.kind == "prompt":
+                flight.error = GENERATION_STOPPED
+            elif flight.reply_id is not None and not flight.settled:
+                # The studio settled the row as the cancel passed through it, without
+                # a ReplyDone: report the final row like any other ending.
+                self.listener(conversation_id, ReplyDone(self.studio.message(flight.reply_id)))
+        self.listener(conversation_id, FlightEnded(conversation_id, flight.kind, flight.reply_id, flight.error))
