@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
-
 from promptstudio_tui.session import GENERATION_STOPPED, Busy, FlightEnded, Refused, Session, SessionEvent
 from promptstudio_tui.studio import PromptReady, ReplyDelta, ReplyDone, Studio, UserMessageSaved
 
