@@ -57,4 +57,13 @@ def studio(endpoint, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     opened = Studio.open({"base_url": endpoint.base_url, "model": "gpt-4o-mini"})
     yield opened
-    opened.store.close()
+    opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_side_connections():
+    """Connections tests opened beside a studio (tests/repos.py) close with the test."""
+    yield
+    from repos import close_all
+
+    close_all()

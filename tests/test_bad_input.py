@@ -28,14 +28,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from clitools import PROMPTSTUDIO, TERMINAL_CONTROLS, cli_env, error_line, run_cli, run_in_pty
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
-
 from promptstudio_tui import cli, sanitize
 from promptstudio_tui.config import ConfigError, load_settings
 from promptstudio_tui.errors import describe
 from promptstudio_tui.studio import Studio, StudioError
+from repos import repos
 
 # Every kind of control: NUL, BEL, backspace, lone CR, vertical tab, form feed, DEL, C1.
 NASTY = "nul\x00 bel\x07 bs\x08 cr\r vt\x0b ff\x0c esc\x1b[31m del\x7f c1\x9b31m \x9d0;t\x9c tab\t nl\n end"
@@ -65,12 +66,12 @@ def assert_inert_on_terminal(data: bytes, *shown: str) -> str:
 
 
 async def test_control_characters_round_trip_unchanged_and_render_inert(studio: Studio, endpoint: LoopbackServer) -> None:
-    conv = studio.conversations.create(title=NASTY, category="General")
-    assert studio.conversations.get(conv.id).title == NASTY
-    studio.conversations.update(conv.id, title=NASTY + "!")
-    assert studio.conversations.get(conv.id).title == NASTY + "!"
-    prompt = studio.prompts.add(title=NASTY, content=NASTY, conversation_id=conv.id)
-    assert (studio.prompts.get(prompt.id).title, studio.prompts.get(prompt.id).content) == (NASTY, NASTY)
+    conv = repos(studio).conversations.create(title=NASTY, category="General")
+    assert repos(studio).conversations.get(conv.id).title == NASTY
+    repos(studio).conversations.update(conv.id, title=NASTY + "!")
+    assert repos(studio).conversations.get(conv.id).title == NASTY + "!"
+    prompt = repos(studio).prompts.add(title=NASTY, content=NASTY, conversation_id=conv.id)
+    assert (repos(studio).prompts.get(prompt.id).title, repos(studio).prompts.get(prompt.id).content) == (NASTY, NASTY)
 
     endpoint.default = Scenario(reply=NASTY, chunk_size=5)
     fresh = studio.new_conversation()
@@ -79,11 +80,11 @@ async def test_control_characters_round_trip_unchanged_and_render_inert(studio: 
     assert (user.content, reply.content, reply.state) == (NASTY, NASTY, "complete")
     assert endpoint.requests[-1].body["messages"][-1]["content"] == NASTY  # sent as typed
     # The automatic title is made from the text but inert, on one line.
-    title = studio.conversations.get(fresh.id).title
+    title = repos(studio).conversations.get(fresh.id).title
     assert not TERMINAL_CONTROLS.search(title) and "\n" not in title
     # Searching for it is not FTS syntax and finds it.
-    assert {c.id for c in studio.conversations.page("all", "recent", "nul bel", 0, 10)} == {conv.id, fresh.id}
-    studio.conversations.page("all", "recent", NASTY, 0, 10)
+    assert {c.id for c in repos(studio).conversations.page("all", "recent", "nul bel", 0, 10)} == {conv.id, fresh.id}
+    repos(studio).conversations.page("all", "recent", NASTY, 0, 10)
 
     for rendered in (sanitize.inert(NASTY), sanitize.one_line(NASTY), sanitize.inert(ESCAPES)):
         assert not TERMINAL_CONTROLS.search(rendered) and "\r" not in rendered
@@ -111,8 +112,8 @@ def test_cli_send_to_a_terminal_makes_model_escapes_inert(home: Path, endpoint: 
     assert code == 0
     assert_inert_on_terminal(data, "clip␛]52;c;cm0gLXJmIH4=␇", "title␛]0;pwned␇", "reset␛c", "cr␍done")
     studio = Studio.open()
-    assert studio.history(studio.conversations.page()[0].id)[-1].content == ESCAPES  # stored as it came
-    studio.store.close()
+    assert studio.history(repos(studio).conversations.page()[0].id)[-1].content == ESCAPES  # stored as it came
+    studio.close()
 
 
 @pytest.fixture
@@ -157,10 +158,10 @@ def test_every_cli_output_of_stored_or_served_text_is_inert_on_a_terminal(
     """Titles, prompts, model ids and server error text: everything untrusted the CLI prints."""
     monkeypatch.setenv("OPENAI_BASE_URL", endpoint.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
-    conv = studio.conversations.create(title="conv " + ESCAPES, category="General")
-    studio.messages.add(conv.id, "user", "preview " + ESCAPES)
-    studio.conversations.note_message(conv.id, "preview " + ESCAPES, unread=False)
-    prompt = studio.prompts.add(title="prompt " + ESCAPES, content="body " + ESCAPES, conversation_id=conv.id)
+    conv = repos(studio).conversations.create(title="conv " + ESCAPES, category="General")
+    repos(studio).messages.add(conv.id, "user", "preview " + ESCAPES)
+    repos(studio).conversations.note_message(conv.id, "preview " + ESCAPES, unread=False)
+    prompt = repos(studio).prompts.add(title="prompt " + ESCAPES, content="body " + ESCAPES, conversation_id=conv.id)
     endpoint.models = ["good-model", "evil" + ESCAPES]
 
     for argv in (
@@ -387,13 +388,13 @@ def test_full_disk_while_a_reply_streams(small_disk: SmallDisk, home: Path, endp
     studio = Studio.open()
     try:
         assert any("marked interrupted" in n for n in studio.notices)
-        [conv] = studio.conversations.page()
+        [conv] = repos(studio).conversations.page()
         user, partial = studio.history(conv.id)
         assert user.content == "a long one please"
         assert partial.state == "interrupted" and partial.content and reply.startswith(partial.content)
-        assert studio.store.query("PRAGMA integrity_check")[0][0] == "ok"
+        assert repos(studio).store.query("PRAGMA integrity_check")[0][0] == "ok"
     finally:
-        studio.store.close()
+        studio.close()
 
 
 async def test_full_disk_leaves_no_half_written_export_or_config(
@@ -404,7 +405,7 @@ async def test_full_disk_leaves_no_half_written_export_or_config(
     studio = Studio.open({"base_url": endpoint.base_url})
     studio.update_settings(model="first-model")
     config_before = studio.paths.config_file.read_text()
-    prompt = studio.prompts.get(prompt_id)
+    prompt = repos(studio).prompts.get(prompt_id)
     exports = home / "exports"
     exports.mkdir()
     small_disk.fill()

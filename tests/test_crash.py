@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
-from clitools import PROMPTSTUDIO, cli_env, query, run_cli, poll_until
+
+from clitools import PROMPTSTUDIO, cli_env, poll_until, query, run_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
-
 from promptstudio_tui.studio import Studio, StudioError
+from repos import repos
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(3000))  # ~20 s at the pace below: never finishes
 
@@ -74,12 +75,12 @@ def test_kill_9_while_a_reply_streams_keeps_message_and_partial_reply(
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     studio = Studio.open({"base_url": endpoint.base_url})
     try:
-        [conv] = studio.conversations.page("all", "recent", "", 0, 10)
+        [conv] = repos(studio).conversations.page("all", "recent", "", 0, 10)
         done = asyncio.run(_last_event(studio.send(conv.id, "Still there?")))
         assert (done.message.state, done.message.content) == ("complete", "Back again.")
         assert studio.quota_status().reserved_requests == 0
     finally:
-        studio.store.close()
+        studio.close()
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
 
 
@@ -127,14 +128,14 @@ async def test_cli_processes_and_an_in_process_studio_write_at_once(
         assert "locked" not in err and "busy" not in err and "Traceback" not in err
 
     expected = {f"cli {i}" for i in range(3)} | set(sent)
-    users = {row[0] for row in studio.store.query("SELECT content FROM messages WHERE role = 'user'")}
+    users = {row[0] for row in repos(studio).store.query("SELECT content FROM messages WHERE role = 'user'")}
     assert users == expected
-    replies = studio.store.query("SELECT state, content FROM messages WHERE role = 'assistant'")
+    replies = repos(studio).store.query("SELECT state, content FROM messages WHERE role = 'assistant'")
     assert len(replies) == len(expected) and all(tuple(r) == ("complete", reply) for r in replies)
     quota = studio.quota_status()
     assert (quota.used.requests, quota.reserved_requests) == (len(expected), 0)
-    assert studio.store.query("PRAGMA integrity_check")[0][0] == "ok"
-    studio.store.close()
+    assert repos(studio).store.query("PRAGMA integrity_check")[0][0] == "ok"
+    studio.close()
 
 
 async def test_quota_race_between_processes_and_the_studio_never_passes_the_limit(
@@ -154,7 +155,7 @@ async def test_quota_race_between_processes_and_the_studio_never_passes_the_limi
         # Fire the in-process sends when the processes are about to reserve (their
         # conversations exist), so the reservations really race.
         deadline = time.monotonic() + 60
-        while len(studio.store.query("SELECT id FROM conversations")) < 2:
+        while len(repos(studio).store.query("SELECT id FROM conversations")) < 2:
             assert time.monotonic() < deadline, [p.communicate() for p in procs if p.poll() is not None]
             await asyncio.sleep(0.01)
 
@@ -177,5 +178,5 @@ async def test_quota_race_between_processes_and_the_studio_never_passes_the_limi
     assert sum(in_process) + sum(code == 0 for code, _, _ in results) == 2
     quota = studio.quota_status()
     assert (quota.used.requests, quota.reserved_requests) == (2, 0)
-    assert len(studio.store.query("SELECT id FROM messages WHERE role = 'user'")) == 5  # refused ones kept too
-    studio.store.close()
+    assert len(repos(studio).store.query("SELECT id FROM messages WHERE role = 'user'")) == 5  # refused ones kept too
+    studio.close()

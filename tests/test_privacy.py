@@ -18,12 +18,13 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from clitools import cli_env, run_cli
 from loopback import LoopbackServer, Scenario
 from netaudit import NetAudit
-
 from promptstudio_tui import cli, credentials
 from promptstudio_tui.studio import Studio
+from repos import repos
 
 # Distinctive, and deliberately not "sk-"-shaped: only exact scrubbing can hide it.
 KEY = "ZQX-privacy-canary-5c1e9b7d3f2a8064"
@@ -136,7 +137,7 @@ async def test_stored_error_text_never_holds_the_key(studio: Studio, endpoint: L
     conv = studio.new_conversation()
     done = [e async for e in studio.send(conv.id, "hi")][-1]
     assert done.message.state == "error" and "***" in done.message.error and KEY not in done.message.error
-    studio.store.close()
+    studio.close()
     assert_no_key_in_files(studio.paths.data_dir)
 
 
@@ -156,7 +157,7 @@ async def test_everything_written_is_private_even_under_umask_000(
         studio.update_settings(model="loopback-small")  # writes config.toml
         credentials.store("another-key-for-the-file", studio.paths.config_dir)  # no keyring: the 0600 file
         written = _modes(home)
-        studio.store.close()
+        studio.close()
     finally:
         os.umask(old)
     names = set(written)

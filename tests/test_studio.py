@@ -6,10 +6,11 @@ import asyncio
 import sqlite3
 
 import pytest
-from loopback import Scenario
 
+from loopback import Scenario
 from promptstudio_tui import tokens
 from promptstudio_tui.config import PlanLimits
+from promptstudio_tui.store.messages import Messages
 from promptstudio_tui.studio import (
     PromptDelta,
     PromptReady,
@@ -20,6 +21,7 @@ from promptstudio_tui.studio import (
     StudioError,
     UserMessageSaved,
 )
+from repos import repos
 
 
 async def collect(events):
@@ -38,7 +40,7 @@ async def test_send_persists_both_messages_and_records_usage(studio: Studio, end
     assert (reply.role, reply.state, reply.content) == ("assistant", "complete", "Who is the audience?")
     assert reply.prompt_tokens > 0 and reply.completion_tokens == 5  # the server's numbers
     assert reply.cost is not None and reply.cost > 0
-    assert studio.conversations.get(conv.id).title == "I need a launch email prompt"
+    assert repos(studio).conversations.get(conv.id).title == "I need a launch email prompt"
     used = studio.quota_status().used
     assert (used.requests, used.tokens) == (1, reply.prompt_tokens + reply.completion_tokens)
     sent = endpoint.requests[-1].body
@@ -140,7 +142,7 @@ async def test_failed_generation_saves_no_prompt(studio: Studio, endpoint) -> No
     endpoint.default = Scenario(reply="Partial prompt text", cut_off_after_chars=7)
     with pytest.raises(StudioError, match="No prompt was generated"):
         await collect(studio.generate(conv.id))
-    assert studio.prompts.list() == []
+    assert repos(studio).prompts.list() == []
 
 
 async def test_save_and_export(studio: Studio, endpoint, tmp_path) -> None:
@@ -160,8 +162,8 @@ async def test_long_history_is_trimmed_to_the_context_window(studio: Studio, end
     studio.settings = studio.settings.with_values(context_window=1200)
     conv = studio.new_conversation()
     for i in range(12):
-        studio.messages.add(conv.id, "user", f"turn {i} " + "filler " * 60)
-        studio.messages.add(conv.id, "assistant", f"reply {i}")
+        repos(studio).messages.add(conv.id, "user", f"turn {i} " + "filler " * 60)
+        repos(studio).messages.add(conv.id, "assistant", f"reply {i}")
     await collect(studio.retry(conv.id))
     sent = endpoint.requests[-1].body["messages"]
     assert sent[0]["role"] == "system"
@@ -171,11 +173,11 @@ async def test_long_history_is_trimmed_to_the_context_window(studio: Studio, end
 
 async def test_orphaned_streaming_reply_is_recovered_on_open(studio: Studio) -> None:
     conv = studio.new_conversation()
-    reply = studio.messages.start_reply(conv.id, "m")
-    with studio.store.write() as db:
+    reply = repos(studio).messages.start_reply(conv.id, "m")
+    with repos(studio).store.write() as db:
         db.execute("UPDATE messages SET metadata = json_set(metadata, '$.owner.pid', 999999999)")
     again = Studio.open()
-    assert again.messages.get(reply.id).state == "interrupted"
+    assert repos(again).messages.get(reply.id).state == "interrupted"
     assert any("interrupted" in n for n in again.notices)
 
 
@@ -185,10 +187,10 @@ async def test_reply_row_that_cannot_be_written_leaves_no_reservation(studio: St
     def disk_full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(studio.messages, "start_reply", disk_full)
+    monkeypatch.setattr(Messages, "start_reply", disk_full)
     with pytest.raises(sqlite3.OperationalError):
         await collect(studio.send(conv.id, "kept even so"))
     assert studio.quota_status().reserved_requests == 0
     assert [(m.role, m.content) for m in studio.history(conv.id)] == [("user", "kept even so")]
-    assert studio.conversations.get(conv.id).title == "kept even so"
+    assert repos(studio).conversations.get(conv.id).title == "kept even so"
     assert endpoint.requests == []

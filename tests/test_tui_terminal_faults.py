@@ -16,12 +16,13 @@ import signal
 from pathlib import Path
 
 import pytest
-from clitools import query, poll_until
+
+from clitools import poll_until, query
 from loopback import LoopbackServer, Scenario
+from promptstudio_tui.studio import Studio
+from repos import repos
 from terminal import Terminal, terminal  # noqa: F401 - the fixture
 from test_bad_input import ESCAPES
-
-from promptstudio_tui.studio import Studio
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -82,13 +83,13 @@ def test_escape_sequences_in_replies_and_titles_never_reach_the_terminal(
     # header and the prompt panel); a live reply streams them, split across chunks.
     studio = Studio.open()
     try:
-        conv = studio.conversations.create(title="conv " + ESCAPES, category="General")
-        studio.messages.add(conv.id, "user", "first")
-        studio.messages.add(conv.id, "assistant", "stored " + ESCAPES)
-        studio.conversations.note_message(conv.id, "stored " + ESCAPES, unread=False)
-        studio.prompts.add(title="prompt " + ESCAPES, content="body " + ESCAPES, conversation_id=conv.id)
+        conv = repos(studio).conversations.create(title="conv " + ESCAPES, category="General")
+        repos(studio).messages.add(conv.id, "user", "first")
+        repos(studio).messages.add(conv.id, "assistant", "stored " + ESCAPES)
+        repos(studio).conversations.note_message(conv.id, "stored " + ESCAPES, unread=False)
+        repos(studio).prompts.add(title="prompt " + ESCAPES, content="body " + ESCAPES, conversation_id=conv.id)
     finally:
-        studio.store.close()
+        studio.close()
     endpoint.default = Scenario(reply="live " + ESCAPES, chunk_size=3)
     capture = tmp_path / "terminal.bytes"
 

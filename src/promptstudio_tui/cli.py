@@ -154,7 +154,7 @@ def _cmd_send(args: argparse.Namespace) -> int:
     async def run() -> int:
         try:
             if args.conversation:
-                conversation = _find(studio.conversations.find, args.conversation, "conversation")
+                conversation = studio.find_conversation(args.conversation)
             else:
                 conversation = studio.new_conversation(category=_category(args.category))
             print(f"conversation {conversation.id}", file=sys.stderr)
@@ -181,7 +181,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         try:
-            conversation = _find(studio.conversations.find, args.conversation, "conversation")
+            conversation = studio.find_conversation(args.conversation)
             async for event in studio.generate(conversation.id):
                 if isinstance(event, PromptDelta):
                     _out(event.text)
@@ -202,7 +202,7 @@ def _cmd_conversations(args: argparse.Namespace) -> int:
     from promptstudio_tui.sanitize import one_line
 
     studio = _studio(args)
-    rows = studio.conversations.page("archived" if args.archived else "all", "recent", args.search, 0, args.limit)
+    rows, _ = studio.conversation_page("archived" if args.archived else "all", "recent", args.search, 0, args.limit)
     if args.json:
         _json_out([_conversation_json(c) for c in rows])
     else:
@@ -231,7 +231,7 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
 
     studio = _studio(args)
     if args.action == "list":
-        prompts = studio.prompts.list()
+        prompts = studio.prompts_for(None)
         if args.json:
             _json_out([json.loads(studio.export_prompt(p, "json")) for p in prompts])
         for p in prompts if not args.json else []:
@@ -240,7 +240,7 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
         return 0
     if not args.id:
         raise StudioError(f"`prompts {args.action}` needs a prompt ID (see `promptstudio prompts list`).")
-    prompt = _find(studio.prompts.find, args.id, "prompt")
+    prompt = studio.find_prompt(args.id)
     if args.action == "show":
         _out(prompt.content + "\n")
         return 0
@@ -279,12 +279,12 @@ def _cmd_usage(args: argparse.Namespace) -> int:
 
 
 def _cmd_tokens(args: argparse.Namespace) -> int:
-    from promptstudio_tui import tokens
     from promptstudio_tui.config import load_settings
     from promptstudio_tui.paths import Paths
+    from promptstudio_tui.studio import count_tokens
 
     model = args.model or load_settings(Paths.discover().config_file, _overrides(args)).model
-    result = tokens.count(_read_text(args.text), model)
+    result = count_tokens(_read_text(args.text), model)
     print(result.tokens)
     if args.verbose:
         kind = "exact" if result.exact else "estimate (unknown model)"
@@ -293,27 +293,28 @@ def _cmd_tokens(args: argparse.Namespace) -> int:
 
 
 def _cmd_key(args: argparse.Namespace) -> int:
-    from promptstudio_tui import credentials
     from promptstudio_tui.paths import Paths
+    from promptstudio_tui.studio import ApiKeys
 
     paths = Paths.discover()
     paths.ensure_private()
+    keys = ApiKeys(paths.config_dir)
     if args.action == "set":
         if sys.stdin.isatty():
             key = getpass.getpass("API key (input hidden): ")
         else:
             key = sys.stdin.readline()
-        where = credentials.store(key, paths.config_dir)
+        where = keys.save(key)
         print(f"API key saved in {where}.")
     elif args.action == "clear":
-        removed = credentials.clear(paths.config_dir)
+        removed = keys.clear()
         print(f"API key removed from {', '.join(removed)}." if removed else "No stored API key to remove.")
     else:
-        key = credentials.resolve(paths.config_dir)
-        if key.value is None:
+        current = keys.current()
+        if current.value is None:
             print("No API key set (environment, keyring and key file are empty).")
         else:
-            print(f"API key {credentials.mask(key.value)} from {key.source}.")
+            print(f"API key {current.masked} from {current.source}.")
     return 0
 
 
@@ -348,15 +349,6 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     return 0 if ok else 1
-
-
-def _find(lookup: Callable[[str], object], ident: str, what: str):
-    from promptstudio_tui.studio import StudioError
-
-    try:
-        return lookup(ident)
-    except KeyError:
-        raise StudioError(f"No single {what} matches {ident!r}; list them with `promptstudio {what}s list`.") from None
 
 
 def _category(value: str) -> str:

@@ -30,6 +30,15 @@ class ApiKey:
     value: str | None = field(repr=False)  # repr/str must never show the secret
     source: str
 
+    @property
+    def masked(self) -> str:
+        return mask(self.value)
+
+    @property
+    def from_environment(self) -> bool:
+        """Set outside the app: Settings cannot change or clear it."""
+        return self.source == ENV_SOURCE
+
 
 def keyring_available() -> bool:
     """False when keyring could only fail or silently drop the key (fail/null/empty chainer)."""

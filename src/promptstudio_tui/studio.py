@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from promptstudio_tui import catalog, context, credentials, pricing, tokens
 from promptstudio_tui.config import Settings, load_settings, save_top_level
@@ -30,6 +30,10 @@ from promptstudio_tui.store.plans import Plans
 from promptstudio_tui.store.preferences import Preferences
 from promptstudio_tui.store.prompts import Prompts
 from promptstudio_tui.store.records import BreakdownRow, Conversation, DayUsage, Message, Prompt
+from promptstudio_tui.tokens import TokenCount
+
+Tab = Literal["all", "starred", "archived"]
+Sort = Literal["recent", "title", "starred"]
 
 TITLE_CHARS = 60
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
@@ -132,17 +136,44 @@ class _Spend:
     cost: int | None
 
 
+class ApiKeys:
+    """The API key wherever it is kept (environment, keyring, key file): the one door to it.
+
+    Needs no database, so `promptstudio key` works even when the store cannot open.
+    """
+
+    def __init__(self, config_dir: Path) -> None:
+        self._config_dir = config_dir
+
+    def current(self) -> credentials.ApiKey:
+        return credentials.resolve(self._config_dir)
+
+    def save(self, value: str) -> str:
+        """Store the key; returns where. ValueError says why a key is refused (never echoing it)."""
+        return credentials.store(value, self._config_dir)
+
+    def clear(self) -> list[str]:
+        """Remove the stored key; returns the places it was removed from."""
+        return credentials.clear(self._config_dir)
+
+
+def count_tokens(text: str, model: str) -> TokenCount:
+    """Tokens in `text` for `model`, offline (an estimate, marked so, for unknown models)."""
+    return tokens.count(text, model)
+
+
 class Studio:
     def __init__(self, paths: Paths, settings: Settings, store: Store):
         self.paths = paths
         self.settings = settings
-        self.store = store
-        self.conversations = Conversations(store)
-        self.messages = Messages(store)
-        self.prompts = Prompts(store)
-        self.preferences = Preferences(store)
-        self.quota = Quota(store)
-        self.open_conversation_id: str | None = None  # replies elsewhere count as unread
+        self._store = store
+        self._conversations = Conversations(store)
+        self._messages = Messages(store)
+        self._prompts = Prompts(store)
+        self._preferences = Preferences(store)
+        self._quota = Quota(store)
+        self.keys = ApiKeys(paths.config_dir)
+        self._open_id: str | None = None  # the conversation on screen: replies elsewhere count as unread
         self.notices: list[str] = []
         self._client: LLMClient | None = None
         self._client_key: tuple[str, str | None, float] | None = None
@@ -154,23 +185,36 @@ class Studio:
         settings = load_settings(paths.config_file, overrides)
         studio = cls(paths, settings, open_store(paths.database))
         studio.notices += [f"Permissions tightened: {line}" for line in tightened]
-        recovered = studio.messages.recover_orphans()
+        recovered = studio._messages.recover_orphans()
         if recovered:
             replies = "1 reply" if recovered == 1 else f"{recovered} replies"
             studio.notices.append(f"{replies} cut off when Prompt Studio last stopped: kept and marked interrupted.")
-        Plans(studio.store).sync(settings.plan, settings.limits)
+        Plans(studio._store).sync(settings.plan, settings.limits)
         return studio
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-        self.store.close()
+        self.close()
+
+    def close(self) -> None:
+        """Close the store (for callers that made no request, or after `aclose`); closing twice is harmless."""
+        self._store.close()
 
     # -- settings and credentials --------------------------------------------
 
     def api_key(self) -> credentials.ApiKey:
-        return credentials.resolve(self.paths.config_dir)
+        return self.keys.current()
+
+    def count_tokens(self, text: str, model: str | None = None) -> TokenCount:
+        return count_tokens(text, model or self.settings.model)
+
+    def preference(self, key: str, default: Any = None) -> Any:
+        return self._preferences.get(key, default)
+
+    def set_preference(self, key: str, value: Any) -> None:
+        self._preferences.set(key, value)
 
     def update_settings(self, **values: Any) -> Settings:
         """Apply at once and persist the top-level keys to config.toml."""
@@ -180,7 +224,7 @@ class Studio:
         if "chat" in values:  # config.toml keeps the chat mode as top-level temperature/max_tokens
             persisted |= {k: v for k, v in vars(values["chat"]).items() if getattr(previous, k) != v}
         save_top_level(self.paths.config_file, persisted)
-        Plans(self.store).sync(self.settings.plan, self.settings.limits)
+        Plans(self._store).sync(self.settings.plan, self.settings.limits)
         return self.settings
 
     def client(self) -> LLMClient:
@@ -213,29 +257,86 @@ class Studio:
     # -- conversations ------------------------------------------------------
 
     def new_conversation(self, category: str = "General", title: str = "New conversation") -> Conversation:
-        return self.conversations.create(title=title, category=category)
+        return self._conversations.create(title=title, category=category)
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        return self._conversations.get(conversation_id)
+
+    def find_conversation(self, id_or_prefix: str) -> Conversation:
+        """By id or unique id prefix; a StudioError names the way to list them."""
+        try:
+            return self._conversations.find(id_or_prefix)
+        except KeyError:
+            raise StudioError(
+                f"No single conversation matches {id_or_prefix!r}; list them with `promptstudio conversations`."
+            ) from None
+
+    def conversation_page(
+        self, tab: Tab, sort: Sort, search: str, offset: int, limit: int
+    ) -> tuple[list[Conversation], int | None]:
+        """One page of the list, and the total when it is the first page (safe from a worker thread)."""
+        rows = self._conversations.page(tab, sort, search, offset, limit)
+        return rows, self._conversations.count(tab, search) if offset == 0 else None
+
+    def open_conversation(self, conversation_id: str) -> Conversation:
+        """The user looks at this conversation now: it is read, and replies elsewhere count as unread."""
+        self._open_id = conversation_id
+        conversation = self._conversations.get(conversation_id)
+        if conversation.unread_count:
+            self._conversations.mark_read(conversation_id)
+            conversation = self._conversations.get(conversation_id)
+        return conversation
+
+    def close_conversation(self) -> None:
+        self._open_id = None
+
+    def rename_conversation(self, conversation_id: str, title: str) -> Conversation:
+        title = one_line(title, 200)
+        if not title:
+            raise StudioError("A conversation needs a title.")
+        return self._conversations.update(conversation_id, title=title)
+
+    def categorize_conversation(self, conversation_id: str, category: str) -> Conversation:
+        if category not in catalog.CATEGORIES:
+            raise StudioError(f"Unknown category {category!r}; choose one of: {', '.join(catalog.CATEGORIES)}.")
+        return self._conversations.update(conversation_id, category=category)
+
+    def star_conversation(self, conversation_id: str, starred: bool) -> Conversation:
+        return self._conversations.update(conversation_id, is_starred=starred)
+
+    def archive_conversation(self, conversation_id: str, archived: bool) -> Conversation:
+        return self._conversations.update(conversation_id, status="archived" if archived else "active")
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """The conversation and its messages; prompts generated from it are kept."""
+        self._conversations.delete(conversation_id)
+        if self._open_id == conversation_id:
+            self._open_id = None
+
+    def message(self, message_id: str) -> Message:
+        return self._messages.get(message_id)
 
     def history(self, conversation_id: str, limit: int | None = None, before: str | None = None) -> list[Message]:
-        return self.messages.for_conversation(conversation_id, limit=limit, before=before)
+        return self._messages.for_conversation(conversation_id, limit=limit, before=before)
 
     # -- chat -----------------------------------------------------------------
 
     async def send(self, conversation_id: str, text: str) -> AsyncIterator[StudioEvent]:
         if not text.strip():
             raise StudioError("Type a message first.")
-        conversation = self.conversations.get(conversation_id)
-        with self.store.write():  # one commit for the message and the list row it updates
-            message = self.messages.add(conversation_id, "user", text)
-            if conversation.title == "New conversation" and self.messages.count(conversation_id) == 1:
-                self.conversations.update(conversation_id, title=one_line(text, TITLE_CHARS) or "Untitled")
-            self.conversations.note_message(conversation_id, text, unread=False)
+        conversation = self._conversations.get(conversation_id)
+        with self._store.write():  # one commit for the message and the list row it updates
+            message = self._messages.add(conversation_id, "user", text)
+            if conversation.title == "New conversation" and self._messages.count(conversation_id) == 1:
+                self._conversations.update(conversation_id, title=one_line(text, TITLE_CHARS) or "Untitled")
+            self._conversations.note_message(conversation_id, text, unread=False)
         yield UserMessageSaved(message)
         async for event in self._reply(conversation_id):
             yield event
 
     async def retry(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
         """Answer the conversation as it stands; a failed reply stays where it was."""
-        turns = self.messages.for_conversation(conversation_id, limit=1)
+        turns = self._messages.for_conversation(conversation_id, limit=1)
         if not turns:
             raise StudioError("There is nothing to retry in this conversation yet.")
         async for event in self._reply(conversation_id):
@@ -244,10 +345,10 @@ class Studio:
     async def _reply(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
         settings = self.settings
         mode = settings.chat
-        request = self._fit(catalog.PROMPT_ENGINEER, self.messages.context_turns(conversation_id), mode.max_tokens)
-        with self.store.write():  # the reservation and the reply's row commit (or roll back) together
+        request = self._fit(catalog.PROMPT_ENGINEER, self._messages.context_turns(conversation_id), mode.max_tokens)
+        with self._store.write():  # the reservation and the reply's row commit (or roll back) together
             reservation = self._reserve(request, mode.max_tokens)
-            reply = self.messages.start_reply(conversation_id, settings.model)
+            reply = self._messages.start_reply(conversation_id, settings.model)
         yield ReplyStarted(reply)
         outcome = _Stream()
         last_flush = time.monotonic()
@@ -255,7 +356,7 @@ class Studio:
             async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
                 yield ReplyDelta(reply.id, text, outcome.rough_tokens)
                 if time.monotonic() - last_flush >= FLUSH_SECONDS:
-                    self.messages.save_partial(reply.id, outcome.text)
+                    self._messages.save_partial(reply.id, outcome.text)
                     last_flush = time.monotonic()
         finally:
             final = self._settle_reply(conversation_id, reply.id, request, outcome, reservation)
@@ -277,8 +378,8 @@ class Studio:
             if outcome.finish_reason == "length":
                 error = "The reply reached the max_tokens limit and was cut short."
         spend = self._spend(request, outcome)
-        with self.store.write():
-            self.messages.finish(
+        with self._store.write():
+            self._messages.finish(
                 reply_id,
                 content=outcome.text,
                 state=state,
@@ -289,10 +390,10 @@ class Studio:
             )
             self._record(spend, "conversation", reservation, conversation_id)
             if outcome.text:
-                self.conversations.note_message(
-                    conversation_id, outcome.text, unread=self.open_conversation_id not in (None, conversation_id)
+                self._conversations.note_message(
+                    conversation_id, outcome.text, unread=self._open_id not in (None, conversation_id)
                 )
-        return self.messages.get(reply_id)
+        return self._messages.get(reply_id)
 
     def _spend(self, request: list[dict[str, str]], outcome: _Stream) -> _Spend:
         prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
@@ -304,7 +405,7 @@ class Studio:
     ) -> None:
         """Usage row (when tokens were spent) and release of the reservation; joins the caller's transaction."""
         if spend.prompt_tokens or spend.completion_tokens:
-            self.quota.usage.record(
+            self._quota.usage.record(
                 request_type,
                 prompt_tokens=spend.prompt_tokens,
                 completion_tokens=spend.completion_tokens,
@@ -313,7 +414,7 @@ class Studio:
                 conversation_id=conversation_id,
                 prompt_id=prompt_id,
             )
-        self.quota.release(reservation)
+        self._quota.release(reservation)
 
     def _usage_numbers(self, request: list[dict[str, str]], outcome: _Stream) -> tuple[int, int]:
         """The server's numbers when it sent them; else our own exact count.
@@ -339,7 +440,7 @@ class Studio:
             )
         needed = tokens.count_chat(request, self.settings.model) + max_tokens
         try:
-            return self.quota.reserve(self.settings.plan, self.settings.limits, needed)
+            return self._quota.reserve(self.settings.plan, self.settings.limits, needed)
         except QuotaExceeded as exc:
             raise StudioError(str(exc)) from None
 
@@ -369,8 +470,8 @@ class Studio:
 
     async def generate(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
         """Turn the whole conversation into a prompt; saved as soon as it is complete."""
-        conversation = self.conversations.get(conversation_id)
-        turns = self.messages.context_turns(conversation_id)
+        conversation = self._conversations.get(conversation_id)
+        turns = self._messages.context_turns(conversation_id)
         if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
             raise StudioError("Have at least one exchange with the assistant first, then press ctrl+g.")
         mode = self.settings.generate
@@ -401,10 +502,10 @@ class Studio:
         """Keep the prompt only when it arrived whole; usage is recorded either way."""
         spend = self._spend(request, outcome)
         text = outcome.text.strip()
-        with self.store.write():
+        with self._store.write():
             prompt = None
             if outcome.whole and text:
-                prompt = self.prompts.add(
+                prompt = self._prompts.add(
                     title=conversation.title,
                     content=text,
                     conversation_id=conversation.id,
@@ -419,6 +520,31 @@ class Studio:
 
     # -- prompts --------------------------------------------------------------
 
+    def prompts_for(self, conversation_id: str | None, limit: int = 200) -> list[Prompt]:
+        """Newest first; `None` lists the prompts of every conversation."""
+        return self._prompts.list(conversation_id=conversation_id, limit=limit)
+
+    def latest_prompt(self, conversation_id: str) -> Prompt | None:
+        newest = self._prompts.list(conversation_id=conversation_id, limit=1)
+        return newest[0] if newest else None
+
+    def prompt(self, prompt_id: str) -> Prompt:
+        return self._prompts.get(prompt_id)
+
+    def find_prompt(self, id_or_prefix: str) -> Prompt:
+        try:
+            return self._prompts.find(id_or_prefix)
+        except KeyError:
+            raise StudioError(
+                f"No single prompt matches {id_or_prefix!r}; list them with `promptstudio prompts list`."
+            ) from None
+
+    def favourite_prompt(self, prompt_id: str, favourite: bool) -> Prompt:
+        return self._prompts.update(prompt_id, is_favorite=favourite)
+
+    def delete_prompt(self, prompt_id: str) -> None:
+        self._prompts.delete(prompt_id)
+
     def save_prompt(self, prompt_id: str, *, title: str, category: str, tags: list[str]) -> Prompt:
         """The user's edit of a generated prompt; tracked, never counted against limits."""
         title = one_line(title, 200)
@@ -427,9 +553,9 @@ class Studio:
         if category not in catalog.CATEGORIES:
             raise StudioError(f"Unknown category {category!r}; choose one of: {', '.join(catalog.CATEGORIES)}.")
         clean_tags = sorted({one_line(t, 40) for t in tags if t.strip()})
-        with self.store.write():
-            prompt = self.prompts.update(prompt_id, title=title, category=category, tags=clean_tags)
-            self.quota.usage.record("prompt_save", prompt_id=prompt_id, conversation_id=prompt.conversation_id)
+        with self._store.write():
+            prompt = self._prompts.update(prompt_id, title=title, category=category, tags=clean_tags)
+            self._quota.usage.record("prompt_save", prompt_id=prompt_id, conversation_id=prompt.conversation_id)
         return prompt
 
     def export_prompt(self, prompt: Prompt, fmt: str) -> str:
@@ -473,12 +599,12 @@ class Studio:
 
     def quota_status(self, now: datetime | None = None) -> QuotaStatus:
         """`now` picks the month (a UI with a frozen clock shows a stable window)."""
-        return self.quota.status(self.settings.plan, self.settings.limits, now)
+        return self._quota.status(self.settings.plan, self.settings.limits, now)
 
     def usage_report(self) -> UsageReport:
         status = self.quota_status()
         window = status.window
-        usage = self.quota.usage
+        usage = self._quota.usage
         return UsageReport(
             quota=status,
             days=usage.days(window.first_day, window.last_day),

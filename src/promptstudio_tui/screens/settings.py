@@ -16,7 +16,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from promptstudio_tui import credentials
 from promptstudio_tui.config import PLAN_NAMES, ModeSettings
 from promptstudio_tui.errors import describe
 from promptstudio_tui.sanitize import one_line
@@ -215,8 +214,8 @@ class SettingsScreen(ModalScreen[bool]):
         if key.value is None:
             text = "No API key stored. Local servers (Ollama, LM Studio, vLLM) do not need one."
         else:
-            text = f"Current key {credentials.mask(key.value)} from the {key.source}."
-            if key.source == credentials.ENV_SOURCE:
+            text = f"Current key {key.masked} from the {key.source}."
+            if key.from_environment:
                 text += " It takes precedence over a key saved here."
         self.query_one("#key-source", Static).update(Text(prefix + text))
 
@@ -305,7 +304,7 @@ class SettingsScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#clear-key")
     def _clear_key(self) -> None:
         try:
-            removed = credentials.clear(self.studio.paths.config_dir)
+            removed = self.studio.keys.clear()
         except Exception as exc:  # a locked keyring must not crash the screen
             self._show_error(f"Could not clear the key: {describe(exc) or type(exc).__name__}")
             return
@@ -359,7 +358,7 @@ class SettingsScreen(ModalScreen[bool]):
         # The key first: a refused key (spaces, locked keyring) leaves everything as it was.
         try:
             if key.strip():
-                stored_in = credentials.store(key, self.studio.paths.config_dir)
+                stored_in = self.studio.keys.save(key)
         except Exception as exc:
             self._show_error(f"The API key was not saved, nor anything else: {describe(exc) or type(exc).__name__}")
             return
