@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from clitools import PROMPTSTUDIO, cli_env, closed_port, error_line, run_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
-
 from promptstudio_tui import tokens
 from promptstudio_tui.studio import ReplyDelta, ReplyDone, ReplyStarted, Studio, StudioError, UserMessageSaved
+from repos import repos
 
 REPLY = "The first part. The second part. The third part."
 BIG = "0123456789abcdef" * 65_536  # 1 MiB
@@ -204,7 +205,7 @@ async def test_generate_under_endpoint_fault_saves_nothing_half_done(
     with pytest.raises(StudioError) as info:
         [e async for e in studio.generate(conv.id)]
     assert_one_clear_sentence(str(info.value), r"^No prompt was generated: .*" + pattern)
-    assert studio.prompts.list() == []  # a cut-off prompt is never saved as if it were whole
+    assert repos(studio).prompts.list() == []  # a cut-off prompt is never saved as if it were whole
     assert studio.quota_status().reserved_requests == 0
     endpoint.default = Scenario(reply="You write release notes.")
     assert [e async for e in studio.generate(conv.id)][-1].prompt.content == "You write release notes."
@@ -240,13 +241,13 @@ def test_cli_send_under_endpoint_fault(name: str, home: Path, endpoint: Loopback
     assert TEST_KEY not in result.stdout
     studio = Studio.open()
     try:
-        [conv] = studio.conversations.page("all", "recent", "", 0, 10)
+        [conv] = repos(studio).conversations.page("all", "recent", "", 0, 10)
         user, reply = studio.history(conv.id)
         assert user.content == "Help me write a prompt"
         assert (reply.state, reply.content) == (state, partial)
         assert studio.quota_status().reserved_requests == 0
     finally:
-        studio.store.close()
+        studio.close()
 
 
 def test_cli_models_fault_is_one_line(home: Path, endpoint: LoopbackServer) -> None:
@@ -282,11 +283,11 @@ def test_cli_ctrl_c_while_the_endpoint_never_answers(home: Path, endpoint: Loopb
     assert endpoint.requests[-1].disconnected.wait(5)
     studio = Studio.open()
     try:
-        [conv] = studio.conversations.page("all", "recent", "", 0, 10)
+        [conv] = repos(studio).conversations.page("all", "recent", "", 0, 10)
         assert [(m.role, m.state, m.content) for m in studio.history(conv.id)] == [
             ("user", "complete", "are you there?"),
             ("assistant", "interrupted", ""),
         ]
         assert studio.quota_status().reserved_requests == 0
     finally:
-        studio.store.close()
+        studio.close()

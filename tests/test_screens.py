@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEST_KEY
-from loopback import LoopbackServer, run_server
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -21,6 +19,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, OptionList, RadioButton, Select, Static
 
+from conftest import TEST_KEY
+from loopback import LoopbackServer, run_server
 from promptstudio_tui import credentials
 from promptstudio_tui.config import DEFAULT_PLANS
 from promptstudio_tui.quota import QuotaStatus, month_window
@@ -36,6 +36,7 @@ from promptstudio_tui.screens.settings import OTHER_MODEL, SettingsScreen
 from promptstudio_tui.screens.usage import UsageScreen
 from promptstudio_tui.store.records import BreakdownRow, DayUsage, Prompt, UsageTotals
 from promptstudio_tui.studio import Studio, UsageReport
+from repos import repos
 
 SIZE = (100, 30)
 PROMPT = Prompt(
@@ -264,7 +265,7 @@ async def test_settings_stores_the_key_privately_and_never_shows_it(studio: Stud
 
 
 async def test_usage_shows_what_was_recorded(studio: Studio) -> None:
-    usage = studio.quota.usage
+    usage = repos(studio).usage
     usage.record("conversation", prompt_tokens=1200, completion_tokens=300, cost=2500, model="gpt-4o-mini")
     usage.record("prompt_optimization", prompt_tokens=900, completion_tokens=600, cost=4000, model="gpt-4o-mini")
     usage.record("conversation", prompt_tokens=100, completion_tokens=50, model="house-model")

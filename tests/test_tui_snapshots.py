@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
-from tui_fixtures import frozen_clock, screen
 
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.messages import OpenConversation
 from promptstudio_tui.studio import Studio
+from repos import repos
+from tui_fixtures import frozen_clock, screen
 
 MODEL = "gpt-4o-mini"
 
@@ -76,7 +77,7 @@ def studio(utc: None) -> Iterator[Studio]:
     """An empty studio on the test's private home (the app closes it on exit)."""
     opened = Studio.open()
     yield opened
-    opened.store.close()  # closing twice is harmless; this covers a test that failed before the app ran
+    opened.close()  # closing twice is harmless; this covers a test that failed before the app ran
 
 
 def seed(studio: Studio) -> str:
@@ -85,7 +86,7 @@ def seed(studio: Studio) -> str:
     Returns the id of the conversation to open.
     """
     conversations, messages, prompts = studio.conversations, studio.messages, studio.prompts
-    store = studio.store
+    store = repos(studio).store
 
     current = conversations.create("Release notes for v2.4", category="Content Creation")
     turns = [
@@ -131,7 +132,7 @@ def seed(studio: Studio) -> str:
         ("prompt_optimization", 980, 356, 212),
         ("conversation", 700, 260, 198),
     ):
-        studio.quota.usage.record(kind, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, cost=cost, model=MODEL)
+        repos(studio).usage.record(kind, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, cost=cost, model=MODEL)
 
     # Ids and timestamps were made from the real clock: pin every time the screen shows.
     with store.write() as db:
