@@ -521,6 +521,7 @@ def _mounted(screen, message_id: str) -> bool:
 async def _pilot_long_run(ctx: Ctx):
     from promptstudio_tui.app import PromptStudioApp
     from promptstudio_tui.messages import OpenConversation
+    from promptstudio_tui.store import open_store
 
     profiler = None
     if ctx.args.profile is not None:
@@ -535,7 +536,8 @@ async def _pilot_long_run(ctx: Ctx):
             if app.screen.query("#conversation-list"):
                 break
         oldest = app.studio.history(long_id, limit=1, before=None)  # newest; the oldest comes from the store:
-        oldest_id = app.studio.store.query("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT 1", (long_id,))[0][0]
+        with contextlib.closing(open_store(app.studio.paths.database)) as store:
+            oldest_id = store.query("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT 1", (long_id,))[0][0]
         newest_id = oldest[-1].id
         screen = app.screen
         if profiler:
@@ -849,18 +851,21 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
 
     from loopback import remote_requests, remote_script
     from promptstudio_tui.llm import LLMClient
+    from promptstudio_tui.store import open_store
     from promptstudio_tui.studio import Studio
 
     studio = Studio.open({"base_url": base_url, "model": "gpt-4o-mini", "plan": "enterprise"})
+    store = open_store(studio.paths.database)  # the bench picks its conversations beside the studio
     picks = [
         r[0]
-        for r in studio.store.query(
+        for r in store.query(
             "SELECT c.id FROM conversations c WHERE c.status = 'active' AND"
             " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) BETWEEN 18 AND 22 LIMIT ?",
             (runs + 10,),
         )
     ]
-    long_id = studio.store.query("SELECT id FROM conversations WHERE title LIKE 'Bench: long%'")[0][0]
+    long_id = store.query("SELECT id FROM conversations WHERE title LIKE 'Bench: long%'")[0][0]
+    store.close()
     raw = openai.AsyncOpenAI(base_url=base_url, api_key=BENCH_KEY, max_retries=2)
     llm = LLMClient(base_url, BENCH_KEY)
     cpu: dict[str, list[float]] = {"raw": [], "llm": [], "studio": []}
