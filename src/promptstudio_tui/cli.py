@@ -21,7 +21,9 @@ Run with no command to open the studio. Settings come from config.toml
 
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--base-url", default=default, help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    parser.add_argument(
+        "--base-url", default=default, help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1"
+    )
     parser.add_argument("--model", default=default, help="model name, e.g. gpt-4o-mini")
     parser.add_argument("--plan", default=default, choices=("free", "pro", "enterprise"), help="plan tier for quota")
 
@@ -119,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("promptstudio: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
+    except Exception as exc:
         from promptstudio_tui.errors import describe
 
         message = describe(exc)
@@ -188,7 +190,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 elif isinstance(event, PromptReady):
                     prompt = event.prompt
                     if args.title:
-                        prompt = studio.save_prompt(prompt.id, title=args.title, category=prompt.category, tags=prompt.tags)
+                        prompt = studio.save_prompt(
+                            prompt.id, title=args.title, category=prompt.category, tags=prompt.tags
+                        )
                     _out("\n")
                     print(f"saved prompt {prompt.id} ({prompt.tokens_used} tokens)", file=sys.stderr)
             return 0
@@ -208,7 +212,9 @@ def _cmd_conversations(args: argparse.Namespace) -> int:
     else:
         for c in rows:
             star = "*" if c.is_starred else " "
-            print(f"{c.id}  {star} {c.last_message_at[:16].replace('T', ' ')}  {c.category:<16}  {one_line(c.title, 60)}")
+            print(
+                f"{c.id}  {star} {c.last_message_at[:16].replace('T', ' ')}  {c.category:<16}  {one_line(c.title, 60)}"
+            )
     return 0
 
 
@@ -236,7 +242,9 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
             _json_out([json.loads(studio.export_prompt(p, "json")) for p in prompts])
         for p in prompts if not args.json else []:
             fav = "*" if p.is_favorite else " "
-            print(f"{p.id}  {fav} {p.created_at[:16].replace('T', ' ')}  {p.tokens_used:>6} tok  {one_line(p.title, 60)}")
+            print(
+                f"{p.id}  {fav} {p.created_at[:16].replace('T', ' ')}  {p.tokens_used:>6} tok  {one_line(p.title, 60)}"
+            )
         return 0
     if not args.id:
         raise StudioError(f"`prompts {args.action}` needs a prompt ID (see `promptstudio prompts list`).")
@@ -300,10 +308,7 @@ def _cmd_key(args: argparse.Namespace) -> int:
     paths.ensure_private()
     keys = ApiKeys(paths.config_dir)
     if args.action == "set":
-        if sys.stdin.isatty():
-            key = getpass.getpass("API key (input hidden): ")
-        else:
-            key = sys.stdin.readline()
+        key = getpass.getpass("API key (input hidden): ") if sys.stdin.isatty() else sys.stdin.readline()
         where = keys.save(key)
         print(f"API key saved in {where}.")
     elif args.action == "clear":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,15 +115,14 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
     except UnicodeDecodeError as exc:  # name the line, like every other config error
         line = exc.object[: exc.start].count(b"\n") + 1
         raise ConfigError(path, f"is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", line) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(path, f"cannot be read ({exc.__class__.__name__}: {exc})") from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise ConfigError(path, f"is not valid TOML: {reason}", line) from None
+        raise ConfigError(path, f"is not valid TOML: {reason}", int(match.group(1)) if match else None) from None
 
 
 def _line_of(text: str, key: str, table: str | None = None) -> int | None:
@@ -160,7 +161,9 @@ def _known_keys(values: dict[str, Any], known: tuple[str, ...], table: str, path
     """A typo inside a table (`token_limit`) must not be silently ignored."""
     for key in values:
         if key not in known:
-            raise ConfigError(path, f"unknown setting {key!r} in [{table}] (known: {', '.join(known)})", _line_of(text, key, table))
+            raise ConfigError(
+                path, f"unknown setting {key!r} in [{table}] (known: {', '.join(known)})", _line_of(text, key, table)
+            )
 
 
 def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) -> Settings:
@@ -188,7 +191,11 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
     plans = dict(settings.plans)
     for name, limits in _table(raw, "plans", path, text).items():
         if name not in PLAN_NAMES:
-            raise ConfigError(path, f"unknown plan [plans.{name}]; plans are {', '.join(PLAN_NAMES)}", _line_of(text, f"[plans.{name}"))
+            raise ConfigError(
+                path,
+                f"unknown plan [plans.{name}]; plans are {', '.join(PLAN_NAMES)}",
+                _line_of(text, f"[plans.{name}"),
+            )
         table = f"plans.{name}"
         if not isinstance(limits, dict):  # `pro = 5` under [plans] was silently ignored
             raise ConfigError(path, f"[plans] {name} must be a table like [{table}]", _line_of(text, name, "plans"))
@@ -203,13 +210,36 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
         values["prices"] = parse_price_table(_table(raw, "prices", path, text))
     except ValueError as exc:
         raise ConfigError(path, str(exc), _line_of(text, "[prices")) from None
-    keymap = _table(raw, "keymap", path, text)
-    for binding_id, keys in keymap.items():
-        if not isinstance(keys, str):
-            raise ConfigError(path, f"[keymap] {binding_id} must be a string of keys like \"ctrl+g\"", _line_of(text, binding_id))
-    values["keymap"] = keymap
+    values["keymap"] = _keymap(_table(raw, "keymap", path, text), path, text)
     values["sources"] = sources
     return settings.with_values(**values)
+
+
+def _keymap(table: dict[str, Any], path: Path, text: str) -> dict[str, str]:
+    """Action id -> "key,key", checked against the action registry."""
+    from promptstudio_tui.actions import clashes, remappable, split_keys
+
+    valid = remappable()
+    keymap: dict[str, str] = {}
+    for action_id, keys in table.items():
+        line = _line_of(text, action_id, "keymap")
+        if action_id not in valid:
+            close = difflib.get_close_matches(action_id, valid, n=1, cutoff=0.5)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(
+                path, f"[keymap] {action_id} is not an action{guess}; the actions are {', '.join(valid)}", line
+            )
+        if not isinstance(keys, str) or not split_keys(keys):
+            raise ConfigError(path, f'[keymap] {action_id} must be a string of keys like "ctrl+g" or "f5,ctrl+r"', line)
+        keymap[action_id] = ",".join(split_keys(keys))  # Textual reads "f5, ctrl+r" as the key " ctrl+r"
+    # A clash is an error, not a warning: Textual would keep one of the two and silently
+    # drop the other action's key, and the user, who has just edited this table, fixes it
+    # fastest with the line in front of them (every other mistake in this file stops too).
+    for key, first, second in clashes(keymap):
+        remapped = second if second in keymap else first
+        message = f"[keymap] {key} is bound to both {first} and {second}; give one of them another key"
+        raise ConfigError(path, message, _line_of(text, remapped, "keymap"))
+    return keymap
 
 
 def _table(raw: dict[str, Any], name: str, path: Path, text: str) -> dict[str, Any]:

@@ -68,9 +68,9 @@ def resolve(config_dir: Path) -> ApiKey:
     # Read even when a keyring exists: a key saved on this box before a keyring
     # appeared must keep working (and keeps being reported as a file).
     path = config_dir / KEY_FILE
-    value = _read_key_file(path)
-    if value:
-        return ApiKey(value, _file_source(path))
+    from_file = _read_key_file(path)
+    if from_file:
+        return ApiKey(from_file, _file_source(path))
     return ApiKey(None, NO_SOURCE)
 
 
@@ -133,17 +133,16 @@ def _file_source(path: Path) -> str:
 
 def _read_key_file(path: Path) -> str | None:
     try:
-        handle = open(path, "rb")
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            # Only trust a regular file we own: anyone else could plant a key there.
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                return None
+            if stat.S_IMODE(st.st_mode) & 0o077:
+                os.fchmod(handle.fileno(), _FILE_MODE)
+            return handle.read().decode("utf-8", errors="replace").strip() or None
     except FileNotFoundError:
         return None
-    with handle:
-        st = os.fstat(handle.fileno())
-        # Only trust a regular file we own: anyone else could plant a key there.
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
-            return None
-        if stat.S_IMODE(st.st_mode) & 0o077:
-            os.fchmod(handle.fileno(), _FILE_MODE)
-        return handle.read().decode("utf-8", errors="replace").strip() or None
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from promptstudio_tui import catalog, context, credentials, pricing, tokens
+from promptstudio_tui import catalog, context, credentials, exports, pricing, tokens
 from promptstudio_tui.config import Settings, load_settings, save_top_level
 from promptstudio_tui.llm import Finished, LLMClient, LLMError, TextDelta, Usage
 from promptstudio_tui.paths import Paths
@@ -30,6 +29,7 @@ from promptstudio_tui.store.plans import Plans
 from promptstudio_tui.store.preferences import Preferences
 from promptstudio_tui.store.prompts import Prompts
 from promptstudio_tui.store.records import BreakdownRow, Conversation, DayUsage, Message, Prompt
+from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.tokens import TokenCount
 
 Tab = Literal["all", "starred", "archived"]
@@ -89,51 +89,6 @@ class UsageReport:
     days: list[DayUsage]
     by_type: list[BreakdownRow]
     by_model: list[BreakdownRow]
-
-
-@dataclass
-class _Stream:
-    """What one streamed request produced, whatever way it ended."""
-
-    # The reply arrives in many small deltas: keep the pieces and join on demand.
-    # `outcome.text += delta` copied the whole reply on every delta (quadratic: a 1 MB
-    # reply in 64-character deltas stalled the event loop for ~7 s).
-    parts: list[str] = field(default_factory=list)
-    chars: int = 0
-    usage: Usage | None = None
-    finish_reason: str | None = None
-    error: LLMError | None = None
-    cancelled: bool = False
-
-    def append(self, delta: str) -> None:
-        self.parts.append(delta)
-        self.chars += len(delta)
-
-    @property
-    def text(self) -> str:
-        if len(self.parts) > 1:
-            self.parts[:] = ["".join(self.parts)]
-        return self.parts[0] if self.parts else ""
-
-    @property
-    def whole(self) -> bool:
-        """The server finished the reply and nothing stopped us reading it."""
-        return self.error is None and not self.cancelled and self.finish_reason is not None
-
-    @property
-    def rough_tokens(self) -> int:
-        """tokens.rough_estimate(self.text), without joining the text on every delta."""
-        return (self.chars + 3) // 4
-
-
-@dataclass(frozen=True)
-class _Spend:
-    """What one request cost: tokens (server-reported or counted) and micro-dollars."""
-
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    cost: int | None
 
 
 class ApiKeys:
@@ -321,7 +276,7 @@ class Studio:
 
     # -- chat -----------------------------------------------------------------
 
-    async def send(self, conversation_id: str, text: str) -> AsyncIterator[StudioEvent]:
+    async def send(self, conversation_id: str, text: str) -> AsyncGenerator[StudioEvent, None]:
         if not text.strip():
             raise StudioError("Type a message first.")
         conversation = self._conversations.get(conversation_id)
@@ -334,7 +289,7 @@ class Studio:
         async for event in self._reply(conversation_id):
             yield event
 
-    async def retry(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
+    async def retry(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
         """Answer the conversation as it stands; a failed reply stays where it was."""
         turns = self._messages.for_conversation(conversation_id, limit=1)
         if not turns:
@@ -342,7 +297,7 @@ class Studio:
         async for event in self._reply(conversation_id):
             yield event
 
-    async def _reply(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
+    async def _reply(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
         settings = self.settings
         mode = settings.chat
         request = self._fit(catalog.PROMPT_ENGINEER, self._messages.context_turns(conversation_id), mode.max_tokens)
@@ -350,7 +305,7 @@ class Studio:
             reservation = self._reserve(request, mode.max_tokens)
             reply = self._messages.start_reply(conversation_id, settings.model)
         yield ReplyStarted(reply)
-        outcome = _Stream()
+        outcome = Streamed()
         last_flush = time.monotonic()
         try:
             async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
@@ -363,7 +318,7 @@ class Studio:
         yield ReplyDone(final)
 
     def _settle_reply(
-        self, conversation_id: str, reply_id: str, request: list[dict[str, str]], outcome: _Stream, reservation: str
+        self, conversation_id: str, reply_id: str, request: list[dict[str, str]], outcome: Streamed, reservation: str
     ) -> Message:
         """Final state, usage and quota in one transaction, whatever way the stream ended."""
         if outcome.error is not None and outcome.error.kind != "cut_off":
@@ -395,13 +350,13 @@ class Studio:
                 )
         return self._messages.get(reply_id)
 
-    def _spend(self, request: list[dict[str, str]], outcome: _Stream) -> _Spend:
+    def _spend(self, request: list[dict[str, str]], outcome: Streamed) -> Spend:
         prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
         cost = pricing.cost_micros(self.settings.model, prompt_tokens, completion_tokens, self.settings.prices)
-        return _Spend(self.settings.model, prompt_tokens, completion_tokens, cost)
+        return Spend(self.settings.model, prompt_tokens, completion_tokens, cost)
 
     def _record(
-        self, spend: _Spend, request_type: str, reservation: str, conversation_id: str, prompt_id: str | None = None
+        self, spend: Spend, request_type: str, reservation: str, conversation_id: str, prompt_id: str | None = None
     ) -> None:
         """Usage row (when tokens were spent) and release of the reservation; joins the caller's transaction."""
         if spend.prompt_tokens or spend.completion_tokens:
@@ -416,7 +371,7 @@ class Studio:
             )
         self._quota.release(reservation)
 
-    def _usage_numbers(self, request: list[dict[str, str]], outcome: _Stream) -> tuple[int, int]:
+    def _usage_numbers(self, request: list[dict[str, str]], outcome: Streamed) -> tuple[int, int]:
         """The server's numbers when it sent them; else our own exact count.
 
         A request that failed before any output used nothing we can know of.
@@ -445,10 +400,12 @@ class Studio:
             raise StudioError(str(exc)) from None
 
     async def _stream(
-        self, request: list[dict[str, str]], temperature: float, max_tokens: int, outcome: _Stream
-    ) -> AsyncIterator[str]:
+        self, request: list[dict[str, str]], temperature: float, max_tokens: int, outcome: Streamed
+    ) -> AsyncGenerator[str, None]:
         """Yield text as it arrives, recording everything about the ending in `outcome`."""
-        events = self.client().stream_chat(request, model=self.settings.model, temperature=temperature, max_tokens=max_tokens)
+        events = self.client().stream_chat(
+            request, model=self.settings.model, temperature=temperature, max_tokens=max_tokens
+        )
         try:
             # aclosing: the HTTP stream closes at once however this generator is left.
             async with contextlib.aclosing(events):
@@ -468,7 +425,7 @@ class Studio:
 
     # -- prompt generation ----------------------------------------------------
 
-    async def generate(self, conversation_id: str) -> AsyncIterator[StudioEvent]:
+    async def generate(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
         """Turn the whole conversation into a prompt; saved as soon as it is complete."""
         conversation = self._conversations.get(conversation_id)
         turns = self._messages.context_turns(conversation_id)
@@ -477,7 +434,7 @@ class Studio:
         mode = self.settings.generate
         request = self._generator_request(conversation, turns, mode.max_tokens)
         reservation = self._reserve(request, mode.max_tokens)
-        outcome = _Stream()
+        outcome = Streamed()
         try:
             async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
                 yield PromptDelta(text, outcome.rough_tokens)
@@ -488,7 +445,9 @@ class Studio:
             raise StudioError(f"No prompt was generated: {detail}")
         yield PromptReady(prompt)
 
-    def _generator_request(self, conversation: Conversation, turns: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
+    def _generator_request(
+        self, conversation: Conversation, turns: list[dict[str, str]], max_tokens: int
+    ) -> list[dict[str, str]]:
         """The transcript as one user message, dropping the oldest turns if it cannot fit."""
         # The extra 200 leave room for the request's framing around the transcript.
         kept = self._fit(catalog.PROMPT_GENERATOR, turns, max_tokens + 200)[1:]
@@ -497,7 +456,7 @@ class Studio:
         return [{"role": "system", "content": catalog.PROMPT_GENERATOR}, {"role": "user", "content": body}]
 
     def _settle_prompt(
-        self, conversation: Conversation, request: list[dict[str, str]], outcome: _Stream, reservation: str
+        self, conversation: Conversation, request: list[dict[str, str]], outcome: Streamed, reservation: str
     ) -> Prompt | None:
         """Keep the prompt only when it arrived whole; usage is recorded either way."""
         spend = self._spend(request, outcome)
@@ -559,39 +518,17 @@ class Studio:
         return prompt
 
     def export_prompt(self, prompt: Prompt, fmt: str) -> str:
-        if fmt == "md":
-            meta = [f"- Category: {prompt.category}", f"- Created: {prompt.created_at}"]
-            if prompt.tags:
-                meta.append(f"- Tags: {', '.join(prompt.tags)}")
-            if prompt.model:
-                meta.append(f"- Model: {prompt.model}")
-            return f"# {prompt.title}\n\n" + "\n".join(meta) + f"\n\n---\n\n{prompt.content}\n"
-        if fmt == "json":
-            data = {
-                "id": prompt.id,
-                "title": prompt.title,
-                "category": prompt.category,
-                "tags": prompt.tags,
-                "model": prompt.model,
-                "tokens": prompt.tokens_used,
-                "created_at": prompt.created_at,
-                "updated_at": prompt.updated_at,
-                "conversation_id": prompt.conversation_id,
-                "content": prompt.content,
-            }
-            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-        raise StudioError(f"Unknown export format {fmt!r}; use md or json.")
+        try:
+            return exports.prompt_text(prompt, fmt)
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
 
     def write_export(self, prompt: Prompt, fmt: str, path: Path) -> Path:
-        """Write atomically so a full disk never leaves half a file behind."""
         text = self.export_prompt(prompt, fmt)
         target = path.expanduser()
-        tmp = target.with_name(f".{target.name}.partial")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
+            exports.write_atomically(target, text)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StudioError(f"Could not write {target}: {exc.strerror or exc}.") from None
         return target
 

@@ -32,7 +32,9 @@ _WALKABLE = frozenset({"recent", "title"})
 _TITLE_MATCH = "c.rowid IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH :match)"
 _MESSAGE_ROWIDS = "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match)"
 # Cost grows with the matches: each matching message's (wide) row is read for its conversation.
-_BY_LOOKUP = f"({_TITLE_MATCH} OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN {_MESSAGE_ROWIDS}))"
+_BY_LOOKUP = (
+    f"({_TITLE_MATCH} OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN {_MESSAGE_ROWIDS}))"
+)
 # Cost grows with the conversations tested: each one's message rowids come from the narrow
 # (conversation_id, created_at) index and are checked against the matches. Only the walked
 # conversations' messages can count, so the matches are taken from the oldest of those on
@@ -53,7 +55,7 @@ PREVIEW_CHARS = 120
 
 class Conversations(Repository[Conversation]):
     table = "conversations"
-    record = Conversation.from_row
+    record = staticmethod(Conversation.from_row)
     updatable = frozenset({"title", "category", "is_starred", "status", "tags", "metadata"})
 
     def create(self, title: str, category: str = "General", tags: list[str] | None = None) -> Conversation:
@@ -116,7 +118,8 @@ class Conversations(Repository[Conversation]):
         hit = _BY_EXISTS_AMONG.format(walked=f"SELECT c.id {walk}")
         found, walked = [], 0
         with self.store.rows(f"SELECT c.*, {hit} AS hit {walk}", {"match": match, "budget": budget}) as rows:
-            for walked, row in enumerate(rows, 1):
+            for row in rows:
+                walked += 1
                 if row["hit"]:
                     found.append(Conversation.from_row(row))
                     if len(found) == wanted:
@@ -140,4 +143,6 @@ class Conversations(Repository[Conversation]):
 
     def mark_read(self, conversation_id: str) -> None:
         with self.store.write() as db:
-            db.execute("UPDATE conversations SET unread_count = 0 WHERE id = ? AND unread_count > 0", (conversation_id,))
+            db.execute(
+                "UPDATE conversations SET unread_count = 0 WHERE id = ? AND unread_count > 0", (conversation_id,)
+            )

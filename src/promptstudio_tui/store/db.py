@@ -7,7 +7,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,7 +69,7 @@ class Store:
                 raise
             conn.execute("COMMIT")
 
-    def insert(self, table: str, row: dict[str, object]) -> None:
+    def insert(self, table: str, row: Mapping[str, object]) -> None:
         """One row by plain SQL (sqlite-utils' insert introspects the table on every call:
         ~1 ms per message sent). Joins the caller's transaction; names are ours, not input."""
         sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"

@@ -13,7 +13,7 @@ from promptstudio_tui.store.repository import Repository
 
 class Messages(Repository[Message]):
     table = "messages"
-    record = Message.from_row
+    record = staticmethod(Message.from_row)
 
     def add(
         self,
@@ -57,9 +57,13 @@ class Messages(Repository[Message]):
     def start_reply(self, conversation_id: str, model: str) -> Message:
         """An empty assistant row marked streaming and owned by this process, so a
         crash leaves a row that the next start can mark interrupted."""
-        return self.add(conversation_id, "assistant", "", state="streaming", model=model, metadata={"owner": this_process()})
+        return self.add(
+            conversation_id, "assistant", "", state="streaming", model=model, metadata={"owner": this_process()}
+        )
 
-    def for_conversation(self, conversation_id: str, *, limit: int | None = None, before: str | None = None) -> list[Message]:
+    def for_conversation(
+        self, conversation_id: str, *, limit: int | None = None, before: str | None = None
+    ) -> list[Message]:
         """Oldest first. With `limit`, the newest `limit` messages (older ones on demand via `before`)."""
         sql = "SELECT * FROM messages WHERE conversation_id = ?"
         params: list[Any] = [conversation_id]
@@ -131,4 +135,3 @@ class Messages(Repository[Message]):
                     ("The app stopped while this reply was streaming.", utc_now(), message_id),
                 )
         return len(orphaned)
-

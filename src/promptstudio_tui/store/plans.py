@@ -19,7 +19,7 @@ class Plans:
             return
         with self.store.write() as db:
             db.execute("UPDATE user_plans SET is_active = 0 WHERE is_active = 1")
-            db["user_plans"].insert(
+            db.table("user_plans").insert(
                 {
                     "plan_name": plan,
                     "tokens_limit": limits.tokens_limit,

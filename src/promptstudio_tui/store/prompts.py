@@ -13,7 +13,7 @@ from promptstudio_tui.store.search import fts_query
 
 class Prompts(Repository[Prompt]):
     table = "prompts"
-    record = Prompt.from_row
+    record = staticmethod(Prompt.from_row)
     updatable = frozenset({"title", "category", "tags", "is_favorite", "content", "metadata"})
 
     def add(
@@ -30,8 +30,9 @@ class Prompts(Repository[Prompt]):
         metadata: dict[str, Any] | None = None,
     ) -> Prompt:
         now = utc_now()
+        prompt_id = new_id()
         row = {
-            "id": new_id(),
+            "id": prompt_id,
             "conversation_id": conversation_id,
             "title": title,
             "content": content,
@@ -45,10 +46,16 @@ class Prompts(Repository[Prompt]):
             "updated_at": now,
         }
         self.store.insert("prompts", row)
-        return self.get(row["id"])
+        return self.get(prompt_id)
 
     def list(
-        self, *, conversation_id: str | None = None, favorites_only: bool = False, query: str = "", limit: int = 200, offset: int = 0
+        self,
+        *,
+        conversation_id: str | None = None,
+        favorites_only: bool = False,
+        query: str = "",
+        limit: int = 200,
+        offset: int = 0,
     ) -> list[Prompt]:
         where, params = ["1"], []
         if conversation_id is not None:

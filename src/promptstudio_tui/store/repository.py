@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, ClassVar, Generic, TypeVar
+import sqlite3
+from abc import ABC, abstractmethod
+from typing import ClassVar, Generic, TypeVar
 
 from promptstudio_tui.ids import utc_now
 from promptstudio_tui.store.db import Store
@@ -12,19 +14,23 @@ R = TypeVar("R")
 JSON_COLUMNS = ("tags", "metadata")
 
 
-class Repository(Generic[R]):
+class Repository(ABC, Generic[R]):
     table: ClassVar[str]
-    record: ClassVar[Callable[[Any], Any]]  # the record class's from_row
     updatable: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, store: Store):
         self.store = store
 
+    @staticmethod
+    @abstractmethod
+    def record(row: sqlite3.Row) -> R:
+        """The plain dataclass for one row of `table`."""
+
     def get(self, row_id: str) -> R:
         rows = self.store.query(f"SELECT * FROM {self.table} WHERE id = ?", (row_id,))
         if not rows:
             raise KeyError(row_id)
-        return type(self).record(rows[0])
+        return self.record(rows[0])
 
     def find(self, id_or_prefix: str) -> R:
         """Accept a unique id prefix, as people copy short ids from listings."""
@@ -34,7 +40,7 @@ class Repository(Generic[R]):
         )
         if len(rows) != 1:
             raise KeyError(id_or_prefix)
-        return type(self).record(rows[0])
+        return self.record(rows[0])
 
     def update(self, row_id: str, **fields: object) -> R:
         """Change the named columns of one row in one transaction; stamps updated_at."""

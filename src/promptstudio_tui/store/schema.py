@@ -133,9 +133,13 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
 @migrations()
 def m002_full_text_search(db: sqlite_utils.Database) -> None:
     # External-content FTS5 tables kept in sync by triggers (no copy of the text).
-    db["conversations"].enable_fts(["title", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
-    db["messages"].enable_fts(["content"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
-    db["prompts"].enable_fts(["title", "content", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
+    db.table("conversations").enable_fts(
+        ["title", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
+    )
+    db.table("messages").enable_fts(["content"], fts_version="FTS5", create_triggers=True, tokenize="unicode61")
+    db.table("prompts").enable_fts(
+        ["title", "content", "tags"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
+    )
 
 
 @migrations()

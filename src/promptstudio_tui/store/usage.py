@@ -52,7 +52,17 @@ class Usage:
             db.execute(
                 "INSERT INTO usage_tracking (id, request_type, prompt_tokens, completion_tokens, cost, model,"
                 " conversation_id, prompt_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row_id, request_type, prompt_tokens, completion_tokens, cost, model, conversation_id, prompt_id, created_at),
+                (
+                    row_id,
+                    request_type,
+                    prompt_tokens,
+                    completion_tokens,
+                    cost,
+                    model,
+                    conversation_id,
+                    prompt_id,
+                    created_at,
+                ),
             )
             db.execute(
                 f"""INSERT INTO usage_summaries (summary_date, total_tokens, total_requests, total_cost,
