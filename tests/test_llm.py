@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from loopback import LoopbackServer, Scenario, count_tokens, default_reply, run_server
 
-from promptstudio_tui.llm import Event, Finished, LLMClient, LLMError, TextDelta, Usage
+from loopback import LoopbackServer, Scenario, count_tokens, default_reply, run_server
+from promptstudio_tui.llm import MAX_RETRY_WAIT, Event, Finished, LLMClient, LLMError, TextDelta, Usage
 
 KEY = "sk-loopback-SECRET-7f3a9c2e5b1d"
 MESSAGES = [
@@ -23,6 +23,13 @@ MESSAGES = [
 ]
 
 MakeClient = Callable[..., LLMClient]
+
+
+class Waits(list[float]):
+    """Stands in for the pause between attempts: notes how long it would be, and returns."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
 
 
 @pytest.fixture
@@ -35,7 +42,7 @@ def server() -> Iterator[LoopbackServer]:
 async def make_client() -> AsyncIterator[MakeClient]:
     clients: list[LLMClient] = []
 
-    def make(base_url: str, api_key: str | None = KEY, **options: float) -> LLMClient:
+    def make(base_url: str, api_key: str | None = KEY, **options: object) -> LLMClient:
         options.setdefault("max_retries", 0)  # tests opt in to retries explicitly
         options.setdefault("timeout", 5.0)
         client = LLMClient(base_url, api_key, **options)  # type: ignore[arg-type]
@@ -76,7 +83,9 @@ def chat_requests(server: LoopbackServer) -> int:
 # -- streaming -----------------------------------------------------------------------------
 
 
-async def test_stream_yields_deltas_then_usage_then_one_finished(server: LoopbackServer, make_client: MakeClient) -> None:
+async def test_stream_yields_deltas_then_usage_then_one_finished(
+    server: LoopbackServer, make_client: MakeClient
+) -> None:
     events, error = await collect(make_client(server.base_url))
 
     assert error is None
@@ -282,29 +291,73 @@ async def test_out_of_quota_is_not_told_to_wait(server: LoopbackServer, make_cli
 
 async def test_429_with_retry_after_is_retried_then_succeeds(server: LoopbackServer, make_client: MakeClient) -> None:
     server.script(Scenario(status=429, retry_after=0.2, fail_times=1, reply="Made it."))
-    started = time.monotonic()
-    events, error = await collect(make_client(server.base_url, max_retries=2))
+    waits = Waits()
+    events, error = await collect(make_client(server.base_url, max_retries=2, sleep=waits))
 
     assert error is None and text_of(events) == "Made it."
     assert chat_requests(server) == 2
-    assert time.monotonic() - started >= 0.2  # Retry-After was honoured
+    assert waits == [0.2]  # Retry-After was honoured
+
+
+async def test_a_long_retry_after_fails_at_once_instead_of_waiting(
+    server: LoopbackServer, make_client: MakeClient
+) -> None:
+    server.script(Scenario(status=429, retry_after=MAX_RETRY_WAIT + 1, fail_times=10))
+    waits = Waits()
+    _, error = await collect(make_client(server.base_url, max_retries=2, sleep=waits))
+
+    assert error is not None and error.kind == "rate_limited"
+    assert f"try again in {MAX_RETRY_WAIT + 1:g} s" in error.message
+    assert (chat_requests(server), waits) == (1, [])
 
 
 async def test_500_is_retried_then_succeeds(server: LoopbackServer, make_client: MakeClient) -> None:
     server.script(Scenario(status=500, retry_after=0.01, fail_times=2, reply="Third time lucky."))
-    events, error = await collect(make_client(server.base_url, max_retries=2))
+    waits = Waits()
+    events, error = await collect(make_client(server.base_url, max_retries=2, sleep=waits))
 
     assert error is None and text_of(events) == "Third time lucky."
-    assert chat_requests(server) == 3
+    assert (chat_requests(server), waits) == (3, [0.01, 0.01])
 
 
-async def test_503_exhausting_retries_names_the_attempts(server: LoopbackServer, make_client: MakeClient) -> None:
-    server.script(Scenario(status=503, retry_after=0.01, fail_times=10))
-    _, error = await collect(make_client(server.base_url, max_retries=2))
+async def test_503_exhausting_retries_backs_off_and_names_the_attempts(
+    server: LoopbackServer, make_client: MakeClient
+) -> None:
+    server.script(Scenario(status=503, fail_times=10))  # no Retry-After: our own backoff
+    waits = Waits()
+    _, error = await collect(make_client(server.base_url, max_retries=2, sleep=waits))
 
     assert error is not None and (error.kind, error.status) == ("server", 503)
     assert "after 3 attempts" in error.message
     assert chat_requests(server) == 3
+    first, second = waits  # 0.5 s then 1 s, each less up to a quarter
+    assert 0.375 <= first <= 0.5 and 0.75 <= second <= 1.0
+
+
+async def test_requests_that_cannot_succeed_are_not_retried(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.script(Scenario(status=400), Scenario(status=429, error_code="insufficient_quota"))
+    waits = Waits()
+    client = make_client(server.base_url, max_retries=2, sleep=waits)
+    errors = [(await collect(client))[1] for _ in range(2)]
+
+    assert [e.status for e in errors if e is not None] == [400, 429]
+    assert (chat_requests(server), waits) == (2, [])
+
+
+async def test_an_endpoint_that_cannot_be_reached_is_tried_again(make_client: MakeClient) -> None:
+    waits = Waits()
+    _, error = await collect(make_client(f"http://127.0.0.1:{closed_port()}/v1", max_retries=2, sleep=waits))
+
+    assert error is not None and error.kind == "connection"
+    assert len(waits) == 2
+
+
+async def test_the_model_list_is_tried_again_too(make_client: MakeClient) -> None:
+    waits = Waits()
+    with pytest.raises(LLMError) as info:
+        await make_client(f"http://127.0.0.1:{closed_port()}/v1", max_retries=2, sleep=waits).list_models()
+
+    assert info.value.kind == "connection" and len(waits) == 2
 
 
 async def test_no_answer_times_out(server: LoopbackServer, make_client: MakeClient) -> None:

@@ -6,8 +6,12 @@ the whole burst to the app at once, as a terminal read delivers it.
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
 from textual import events
 from textual.widgets import Input
+from terminal import terminal  # noqa: F401 - the fixture
 from tui_fixtures import SIZE, make_app, make_studio, screen, wait_for  # noqa: F401
 
 from promptstudio_tui.screens.help import HelpScreen
@@ -68,3 +72,16 @@ async def test_escape_in_settings_then_typing_goes_to_the_composer(make_app, end
         await wait_for(pilot, lambda: screen(pilot)._composer.text == "hello")
         assert not any(isinstance(s, SettingsScreen) for s in app.screen_stack)
         assert app.studio.settings.base_url == url
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_alt_enter_in_tmux_adds_a_line_and_enter_sends_both(terminal, endpoint):
+    """tmux sends alt+enter as ESC CR; read as a bare Enter, it would send the first line alone."""
+    terminal.start()
+    terminal.wait_for("Welcome to Prompt Studio")
+    terminal.keys("first line", "M-Enter", "second line")
+    terminal.wait_for("second line")
+    terminal.keys("Enter")
+    terminal.wait_for("You asked about: first line second line.")
+    [chat] = [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
+    assert chat.body["messages"][-1] == {"role": "user", "content": "first line\nsecond line"}

@@ -6,7 +6,8 @@ has bubbled up to the screen or the app. Keys that arrived in the same burst —
 ahead over SSH, pasted, sent by tmux — are by then already queued to the old focus and
 land in the field being left, or overtake a priority binding. `OrderedKeys` lets a key
 (or a paste) go only when the one before it has finished its trip up the DOM. It also
-notes when the user last gave any input (`last_input`): background warm-up waits for a pause.
+notes when the user last gave any input (`last_input`): background warm-up waits for a pause,
+and teaches the input parser the ESC CR that tmux and SSH send for alt+enter.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from functools import partial
 
 from textual import events
 from textual.app import App
-from textual.message_pump import MessagePump
+from textual.dom import DOMNode
+
+from promptstudio_tui import compat
 
 # Keys held back behind a key whose handler is still waiting go after this many seconds.
 STALE_AFTER = 1.0
@@ -28,6 +31,7 @@ class OrderedKeys(App):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        compat.teach_legacy_alt_enter()
         self.last_input = time.monotonic()  # of the last key, paste or mouse event
         self._in_flight: events.Event | None = None
         self._held: deque[events.Event] = deque()
@@ -56,15 +60,14 @@ class OrderedKeys(App):
             else:  # taken by a priority binding, or dropped: its effect has happened
                 self._in_flight = None
 
-    def _follow(self, event: events.Event, node: MessagePump) -> None:
+    def _follow(self, event: events.Event, node: DOMNode) -> None:
         """Run after `event` in `node`'s queue; then it has been handled there, or passed up."""
         if not node.call_later(self._hop_done, event, node):  # the node is closing
             self._release(event)
 
-    def _hop_done(self, event: events.Event, node: MessagePump) -> None:
-        parent = node._parent
-        passed_up = event.bubble and parent is not None and (not event._stop_propagation or event._sender is parent)
-        if passed_up:
+    def _hop_done(self, event: events.Event, node: DOMNode) -> None:
+        parent = node.parent
+        if parent is not None and compat.bubbled_to(event, parent):
             self._follow(event, parent)
         else:
             self._release(event)

@@ -1,22 +1,26 @@
 """OpenAI-compatible chat client: a stream of small events and one-sentence errors.
 
 The `openai` SDK is imported lazily (it costs ~0.7 s) because this module sits on the
-UI import path. Retries (429 and 5xx, honouring Retry-After; also timeouts and
-connection failures) are the SDK's own, bounded by `max_retries`.
+UI import path. Failed requests (408, 409, 429 and 5xx, timeouts, connection failures)
+are retried here rather than by the SDK (`max_retries=0` there): we count the attempts
+we name in errors, and never sleep on a long Retry-After.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import openai
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI, AsyncStream
+    from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 # Sent when the user has no key: local servers (Ollama, LM Studio, vLLM) ignore it, and
 # it is plainly not a secret if it shows up in their logs.
@@ -26,10 +30,16 @@ SETTINGS_HINT = "`promptstudio key set` or in Settings (F2)"
 # Key-shaped tokens in server-provided text are masked even when they are not ours.
 _KEYLIKE = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}")
 
-# The SDK sleeps whatever Retry-After says (up to 120 s) before each retry: with a
-# long one the user would watch nothing for minutes. Longer waits fail at once with
-# "try again in N s" instead; shorter ones are still retried silently.
+# A Retry-After longer than this fails at once with "try again in N s": the user would
+# otherwise watch nothing for that long. Shorter ones are waited out silently.
 MAX_RETRY_WAIT = 5.0
+# Without a Retry-After: 0.5 s, 1 s, 2 s... up to 8 s, less up to a quarter (the SDK's backoff).
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+RETRY_STATUSES = frozenset({408, 409, 429})  # and every 5xx
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,15 @@ class LLMClient:
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`sleep`: waits between attempts (tests pass one that records instead of sleeping)."""
         self._base_url = base_url
         self._api_key = api_key or None
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._max_retries = max_retries
+        self._sleep = sleep
         self._client: AsyncOpenAI | None = None
         # Shown in messages: host and URL without user-info/query, which could hold secrets.
         parts = urlsplit(base_url)
@@ -101,15 +114,33 @@ class LLMClient:
 
     def _sdk(self) -> AsyncOpenAI:
         if self._client is None:
-            import httpx2
+            import openai
 
-            self._client = _client_class()(
+            self._client = openai.AsyncOpenAI(
                 base_url=self._base_url,
                 api_key=self._api_key or PLACEHOLDER_KEY,
-                timeout=httpx2.Timeout(self._timeout, connect=self._connect_timeout),
-                max_retries=self._max_retries,
+                timeout=openai.Timeout(self._timeout, connect=self._connect_timeout),
+                max_retries=0,  # ours: see _attempts
             )
         return self._client
+
+    async def _attempts(self, request: Callable[[], Awaitable[T]], *, model: str | None) -> T:
+        """`request()`, tried again after a failure worth retrying, at most `max_retries` times.
+
+        Raises LLMError naming how many attempts were made.
+        """
+        import openai
+
+        attempt = 1
+        while True:
+            try:
+                return await request()
+            except openai.OpenAIError as err:
+                wait = _retry_wait(err, attempt) if attempt <= self._max_retries else None
+                if wait is None:
+                    raise self._error(err, model=model, attempts=attempt) from None
+            await self._sleep(wait)
+            attempt += 1
 
     async def stream_chat(
         self,
@@ -128,21 +159,17 @@ class LLMClient:
         """
         import openai
 
-        options: dict[str, object] = {}
-        if temperature is not None:
-            options["temperature"] = temperature
-        if max_tokens is not None:
-            options["max_tokens"] = max_tokens
-        try:
-            stream = await self._sdk().chat.completions.create(
+        async def request() -> AsyncStream[ChatCompletionChunk]:
+            return await self._sdk().chat.completions.create(
                 model=model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast("list[ChatCompletionMessageParam]", messages),  # same dicts, typed
                 stream=True,
                 stream_options={"include_usage": True},
-                **options,  # type: ignore[arg-type]
+                temperature=openai.omit if temperature is None else temperature,
+                max_tokens=openai.omit if max_tokens is None else max_tokens,
             )
-        except openai.OpenAIError as err:
-            raise self._error(err, model=model) from None
+
+        stream = await self._attempts(request, model=model)
 
         finish: str | None = None
         usage: Usage | None = None
@@ -177,10 +204,11 @@ class LLMClient:
         import openai
 
         try:
-            return sorted({model.id async for model in self._sdk().models.list()})
+            page = await self._attempts(lambda: self._sdk().models.list(), model=None)
+            return sorted({model.id async for model in page})
         except (AttributeError, TypeError):  # the SDK fails this way building a page from non-JSON
             raise self._malformed() from None
-        except (openai.OpenAIError, ValueError) as err:
+        except (openai.OpenAIError, ValueError) as err:  # a later page, or a non-JSON body
             raise self._error(err, model=None) from None
 
     async def aclose(self) -> None:
@@ -190,7 +218,7 @@ class LLMClient:
 
     # -- errors -----------------------------------------------------------------------
 
-    def _error(self, err: Exception, *, model: str | None, streaming: bool = False) -> LLMError:
+    def _error(self, err: Exception, *, model: str | None, streaming: bool = False, attempts: int = 1) -> LLMError:
         import openai
 
         if isinstance(err, openai.APITimeoutError):
@@ -208,15 +236,19 @@ class LLMClient:
                 text = f"Cannot reach {self._url} — check that the server is running and the base URL is right (Settings, F2)."
             return LLMError("connection", text)
         if isinstance(err, openai.APIStatusError):
-            return self._status_error(err, model)
+            return self._status_error(err, model, attempts)
         if isinstance(err, openai.APIError):  # an {"error": ...} event inside a 200 stream
             detail = self._server_detail(err.message) or "no details"
-            return LLMError("server", f"The endpoint at {self._host} reported an error mid-reply ({detail}) — try again.")
+            return LLMError(
+                "server", f"The endpoint at {self._host} reported an error mid-reply ({detail}) — try again."
+            )
         if isinstance(err, ValueError):
             return self._malformed()
-        return LLMError("server", f"The request to {self._host} failed unexpectedly ({type(err).__name__}) — try again.")
+        return LLMError(
+            "server", f"The request to {self._host} failed unexpectedly ({type(err).__name__}) — try again."
+        )
 
-    def _status_error(self, err: openai.APIStatusError, model: str | None) -> LLMError:
+    def _status_error(self, err: openai.APIStatusError, model: str | None, attempts: int) -> LLMError:
         status = err.status_code
         headers = err.response.headers
         if status == 401 and self._api_key is None:
@@ -225,25 +257,45 @@ class LLMClient:
             kind, text = "auth", f"The endpoint rejected the API key (401) — check it with {SETTINGS_HINT}."
         elif status == 403:
             what = f"model '{model}'" if model else "this endpoint"
-            kind, text = "forbidden", f"The API key has no access to {what} (403) — pick another model or key with {SETTINGS_HINT}."
+            kind, text = (
+                "forbidden",
+                f"The API key has no access to {what} (403) — pick another model or key with {SETTINGS_HINT}.",
+            )
         elif status == 404 and model is None:
-            kind, text = "not_found", f"The endpoint at {self._host} offers no model list (404 on /models) — check the base URL ends in /v1, or type the model name in Settings (F2)."
+            kind, text = (
+                "not_found",
+                f"The endpoint at {self._host} offers no model list (404 on /models) — check the base URL ends in /v1, or type the model name in Settings (F2).",
+            )
         elif status == 404:
-            kind, text = "not_found", f"The endpoint at {self._host} has no model '{model}' (404) — pick one with `promptstudio models` or in Settings (F2), and check the base URL."
+            kind, text = (
+                "not_found",
+                f"The endpoint at {self._host} has no model '{model}' (404) — pick one with `promptstudio models` or in Settings (F2), and check the base URL.",
+            )
         elif status == 429 and err.code == "insufficient_quota":
-            kind, text = "rate_limited", f"The account behind this API key is out of quota (429 at {self._host}) — check its billing or use another key with {SETTINGS_HINT}."
+            kind, text = (
+                "rate_limited",
+                f"The account behind this API key is out of quota (429 at {self._host}) — check its billing or use another key with {SETTINGS_HINT}.",
+            )
         elif status == 429:
             wait = _retry_after(headers)
             when = f"in {max(1, round(wait))} s" if wait is not None else "in a minute"
-            kind, text = "rate_limited", f"The endpoint at {self._host} is rate-limiting requests (429) — try again {when}."
+            kind, text = (
+                "rate_limited",
+                f"The endpoint at {self._host} is rate-limiting requests (429) — try again {when}.",
+            )
         elif status >= 500:
-            attempts = int(err.request.headers.get("x-stainless-retry-count", "0")) + 1
             tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-            kind, text = "server", f"The endpoint at {self._host} had a server error ({status}) after {tries} — try again shortly."
+            kind, text = (
+                "server",
+                f"The endpoint at {self._host} had a server error ({status}) after {tries} — try again shortly.",
+            )
         else:
             detail = self._server_detail(_body_message(err.body))
             said = f"{status}: {detail}" if detail else str(status)
-            kind, text = "bad_request", f"The endpoint at {self._host} rejected the request ({said}) — check the model and settings in Settings (F2)."
+            kind, text = (
+                "bad_request",
+                f"The endpoint at {self._host} rejected the request ({said}) — check the model and settings in Settings (F2).",
+            )
         return LLMError(kind, text, status=status, retry_after=_retry_after(headers))
 
     def _cut_off(self) -> LLMError:
@@ -273,25 +325,23 @@ class LLMClient:
         return _KEYLIKE.sub("***", text)
 
 
-_CLIENT_CLASS: type[AsyncOpenAI] | None = None
+def _retry_wait(err: openai.OpenAIError, attempt: int) -> float | None:
+    """Seconds to wait before trying again after `attempt` failed, or None: do not retry."""
+    import openai
 
-
-def _client_class() -> type[AsyncOpenAI]:
-    """AsyncOpenAI whose retries never wait longer than MAX_RETRY_WAIT (built lazily: the
-    SDK import is slow). `_should_retry` is the SDK's own hook for this decision."""
-    global _CLIENT_CLASS
-    if _CLIENT_CLASS is None:
-        from openai import AsyncOpenAI
-
-        class BoundedWaitOpenAI(AsyncOpenAI):
-            def _should_retry(self, response):  # type: ignore[no-untyped-def]
-                wait = _retry_after(response.headers)
-                if wait is not None and wait > MAX_RETRY_WAIT:
-                    return False
-                return super()._should_retry(response)
-
-        _CLIENT_CLASS = BoundedWaitOpenAI
-    return _CLIENT_CLASS
+    if isinstance(err, openai.APIStatusError):
+        status, headers = err.status_code, err.response.headers
+        if status == 429 and err.code == "insufficient_quota":
+            return None  # no wait will help: the account needs money
+        should = headers.get("x-should-retry")  # a server may say so; the SDK obeys it too
+        if should == "false" or (should != "true" and status not in RETRY_STATUSES and status < 500):
+            return None
+        wait = _retry_after(headers)
+        if wait is not None:
+            return wait if wait <= MAX_RETRY_WAIT else None
+    elif not isinstance(err, (openai.APITimeoutError, openai.APIConnectionError)):
+        return None
+    return min(FIRST_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF) * (1 - 0.25 * random.random())
 
 
 def _is_dns_failure(err: BaseException) -> bool:

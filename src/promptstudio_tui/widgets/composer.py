@@ -1,35 +1,39 @@
-"""The message composer: multi-line, Enter sends, a live size and token estimate."""
+"""The message composer: multi-line, Enter sends, a live size and token count."""
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable
+from typing import Protocol
 
 from textual import events, work
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
-from promptstudio_tui import tokens
 from promptstudio_tui.messages import SendRequested
-from promptstudio_tui.tokens import rough_estimate
 
 # TextArea re-wraps and re-renders a soft-wrapped line for every visible row on each key:
 # a pasted 1 MB line made each key wait ~2.5 s. Longer lines scroll sideways instead.
 WRAP_LIMIT = 10_000
-COUNT_DELAY = 0.25  # seconds of quiet typing before the exact token count (tiktoken, off the UI thread)
+COUNT_DELAY = 0.25  # seconds of quiet typing before the exact token count (off the UI thread)
 
 
-class _LegacyKey(str, Enum):
-    ALT_ENTER = "alt+enter"
+class Counted(Protocol):
+    @property
+    def tokens(self) -> int: ...
+    @property
+    def exact(self) -> bool: ...  # False: an estimate (a model whose tokenizer is unknown)
 
 
-# Terminals without the kitty keyboard protocol (tmux, most SSH sessions) send
-# alt+enter as ESC CR, which Textual reads as a bare "enter" — the key meant to
-# add a line would send the message instead. Teach the parser the sequence.
-ANSI_SEQUENCES_KEYS.setdefault("\x1b\r", (_LegacyKey.ALT_ENTER,))
+# (text, model or None for the configured one) -> its tokens; may take a while on a long text.
+TokenCounter = Callable[[str, str | None], Counted]
+
+
+def rough_tokens(text: str) -> int:
+    """~4 characters a token: shown at once, until the exact count arrives."""
+    return (len(text) + 3) // 4
 
 
 class ComposerInput(TextArea):
@@ -48,18 +52,17 @@ class ComposerInput(TextArea):
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Keys bound here (after the user's keymap) run their action right here,
         # in order with the typing around them; TextArea would otherwise make
         # Enter a newline. Neither priority bindings (they run before typing
         # still queued) nor bubbling (typing after them gets ahead) keep order.
+        # Other keys go on to TextArea's own handler, which runs after this one.
         active = self.screen.active_bindings.get(event.key)
         if active is not None and active.node is self:
             event.stop()
             event.prevent_default()
             await self.run_action(active.binding.action)
-            return
-        await super()._on_key(event)
 
     def action_send(self) -> None:
         self.post_message(SendRequested(self.text))
@@ -69,12 +72,13 @@ class ComposerInput(TextArea):
 
 
 class Composer(Vertical):
-    """The input plus a status line with the character count and token estimate."""
+    """The input plus a status line with the character count and token count."""
 
-    def __init__(self, hint: str, **kwargs) -> None:
+    def __init__(self, hint: str, *, count_tokens: TokenCounter, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hint = hint
-        self.model = "gpt-4o"  # whose tokenizer counts; the screen sets the configured one
+        self._count_tokens = count_tokens
+        self.model: str | None = None  # whose tokenizer counts; None: the configured model
         self._edits = 0
         self._count_timer: Timer | None = None
 
@@ -108,7 +112,7 @@ class Composer(Vertical):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._show_counts()
 
-    def set_model(self, model: str) -> None:
+    def set_model(self, model: str | None) -> None:
         if model != self.model:
             self.model = model
             self._show_counts()
@@ -117,7 +121,7 @@ class Composer(Vertical):
         text = self.input.text
         self.input.soft_wrap = max(map(len, self.input.document.lines), default=0) <= WRAP_LIMIT
         self._edits += 1
-        self._show_status(f"{len(text):,} chars · ~{rough_estimate(text):,} tokens")
+        self._show_status(f"{len(text):,} chars · ~{rough_tokens(text):,} tokens")
         if self._count_timer is not None:
             self._count_timer.stop()
         self._count_timer = self.set_timer(COUNT_DELAY, self._count) if text else None
@@ -129,10 +133,10 @@ class Composer(Vertical):
         self._count_exactly(self.input.text, self.model, self._edits)
 
     @work(thread=True, exclusive=True, group="composer-count", exit_on_error=False)
-    def _count_exactly(self, text: str, model: str, edits: int) -> None:
-        count = tokens.count(text, model)
+    def _count_exactly(self, text: str, model: str | None, edits: int) -> None:
+        count = self._count_tokens(text, model)
         self.app.call_from_thread(self._show_exact, count, len(text), edits)
 
-    def _show_exact(self, count: tokens.TokenCount, chars: int, edits: int) -> None:
+    def _show_exact(self, count: Counted, chars: int, edits: int) -> None:
         if edits == self._edits:  # not typed on since
             self._show_status(f"{chars:,} chars · {'' if count.exact else '~'}{count.tokens:,} tokens")

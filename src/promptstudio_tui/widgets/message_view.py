@@ -19,7 +19,6 @@ from datetime import datetime
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
-from rich.markdown import UnknownElement
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
@@ -27,10 +26,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from promptstudio_tui import compat
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Message
-from promptstudio_tui.tokens import rough_estimate
+from promptstudio_tui.widgets.composer import rough_tokens
 from promptstudio_tui.widgets.formatting import clock_time, plural
 
 FAILED = ("interrupted", "error")
@@ -53,7 +53,7 @@ def meta_line(message: Message, now: datetime) -> Text:
     who = "You" if message.role == "user" else f"Assistant · {one_line(message.model or '', 40) or 'model'}"
     parts = [clock_time(message.created_at, now)]
     if message.role == "user":
-        parts.append(f"~{plural(rough_estimate(message.content), 'token')}")
+        parts.append(f"~{plural(rough_tokens(message.content), 'token')}")
     elif message.state != "streaming":
         parts.append(plural(message.completion_tokens, "token"))
         parts.append(format_usd(message.cost))
@@ -101,7 +101,9 @@ class RenderedOnce:
 class MessageView(Static):
     """A settled message: meta line, text (markdown for replies) and any failure, in one widget."""
 
-    def __init__(self, message: Message, now: datetime, *, dark: bool = True, body: list[RenderableType] | None = None) -> None:
+    def __init__(
+        self, message: Message, now: datetime, *, dark: bool = True, body: list[RenderableType] | None = None
+    ) -> None:
         """`body`: the text already rendered in pieces (a reply that just streamed)."""
         if body is None:
             body = [Text(inert(message.content)) if message.role == "user" else reply_markdown(message.content, dark)]
@@ -115,36 +117,19 @@ class MessageView(Static):
 class _Blocks:
     """Top-level blocks of a reply rendered on their own exactly as inside the whole reply.
 
-    Rich's renderer writes a blank line before the first element it renders when the
-    element closed before it asks for one (any block but a horizontal rule); here the
-    closing element is the last block of the part before, which is rendered separately.
+    Rich writes a blank line before an element when the element that closed before it asks
+    for one; here that element is the last block of the part before, rendered separately.
     """
 
     def __init__(self, markdown: RichMarkdown, after_new_line: bool) -> None:
         self._markdown = markdown
-        self._blank_before = after_new_line and _renders_before_any_close(markdown.parsed)
-        blocks = [token for token in markdown.parsed if token.level == 0 and token.map]
-        last = markdown.elements.get(blocks[-1].type, UnknownElement) if blocks else None
-        self.new_line_after = after_new_line if last is None else last.new_line
+        self._blank_before = after_new_line and compat.markdown_blank_line_first(markdown)
+        self.new_line_after = compat.markdown_new_line_after(markdown, after_new_line)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         if self._blank_before:
             yield Segment.line()
         yield from console.render(self._markdown, options)
-
-
-def _renders_before_any_close(tokens: list) -> bool:
-    """Does Rich render something (and so maybe a blank line) before its first element
-    closes and decides the next blank line? True for a block at the top level, or an
-    image (drawn on its own, even inside a list or quote); a nested block's close is not
-    rendered (its list or quote renders it later)."""
-    for token in tokens:
-        if token.type == "inline":
-            if any(child.type == "image" for child in token.children or ()):
-                return True
-        elif token.nesting != 1:
-            return token.level == 0
-    return False
 
 
 def last_block_start(text: str, markdown: RichMarkdown) -> int:
