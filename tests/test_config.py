@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from promptstudio_tui.actions import remappable
 from promptstudio_tui.config import ConfigError, load_settings, save_top_level
 
 
@@ -42,7 +43,7 @@ input = 0.5
 output = 1.5
 
 [keymap]
-generate_prompt = "ctrl+o"
+"studio.generate_prompt" = "f5, ctrl+y"
 """,
     )
     s = load_settings(cfg)
@@ -51,7 +52,7 @@ generate_prompt = "ctrl+o"
     assert (s.generate.temperature, s.generate.max_tokens) == (0.3, 2000)
     assert (s.limits.tokens_limit, s.limits.requests_limit) == (5000, 2000)
     assert str(s.prices["llama3.1"].output_per_mtok) == "1.5"
-    assert s.keymap == {"generate_prompt": "ctrl+o"}
+    assert s.keymap == {"studio.generate_prompt": "f5,ctrl+y"}  # as Textual reads it: no spaces
     assert s.sources["model"] == str(cfg)
 
 
@@ -71,10 +72,22 @@ def test_environment_then_flags_override(tmp_path: Path, monkeypatch: pytest.Mon
         ('model = "a"\nplan = "pro\n', 2, "not valid TOML"),
         ('model = "a"\n\ncolour = "red"\n', 3, "unknown setting 'colour'"),
         ('model = "a"\ntemperature = "hot"\n', 2, "temperature must be a number"),
-        ('max_tokens = 1.5\n', 1, "max_tokens must be a whole number"),
+        ("max_tokens = 1.5\n", 1, "max_tokens must be a whole number"),
         ('model = "a"\n[plans.gold]\ntokens_limit = 1\n', 2, "unknown plan [plans.gold]"),
-        ('[keymap]\nsend = 5\n', 2, "[keymap] send must be a string"),
-        ('timeout = -1\n', 1, "must not be negative"),
+        ('[keymap]\n"composer.send" = 5\n', 2, "[keymap] composer.send must be a string of keys"),
+        ('[keymap]\n"composer.send" = " , "\n', 2, "[keymap] composer.send must be a string of keys"),
+        (
+            '[keymap]\n"app.help" = "f1"\nsend = "f2"\n',
+            3,
+            "[keymap] send is not an action (did you mean composer.send?)",
+        ),
+        ('[keymap]\n"studio.load_earlier" = "f6"\n', 2, "[keymap] studio.load_earlier is not an action"),
+        (
+            '[keymap]\n"studio.search" = "ctrl+g"\n',
+            2,
+            "ctrl+g is bound to both studio.generate_prompt and studio.search",
+        ),
+        ("timeout = -1\n", 1, "must not be negative"),
     ],
 )
 def test_bad_files_name_file_and_line(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -85,6 +98,20 @@ def test_bad_files_name_file_and_line(tmp_path: Path, text: str, line: int, frag
     assert message.startswith(f"{cfg}, line {line}: ")
     assert fragment in message
     assert "\n" not in message
+
+
+def test_an_unknown_keymap_id_lists_every_valid_one(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "config.toml", '[keymap]\n"studio.genrate" = "f5"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    for valid in remappable():
+        assert valid in str(info.value)
+
+
+def test_keymap_may_swap_keys_and_reuse_a_key_in_another_pane(tmp_path: Path) -> None:
+    text = '[keymap]\n"studio.new_conversation" = "ctrl+g"\n"studio.generate_prompt" = "ctrl+n"\n"prompts.copy" = "y"\n"conversations.star" = "y"\n'
+    keymap = load_settings(write(tmp_path / "config.toml", text)).keymap
+    assert keymap["studio.generate_prompt"] == "ctrl+n" and keymap["prompts.copy"] == "y"
 
 
 def test_unknown_plan_flag_names_the_choices(tmp_path: Path) -> None:

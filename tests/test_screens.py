@@ -12,19 +12,18 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, OptionList, RadioButton, Select, Static
 
 from conftest import TEST_KEY
 from loopback import LoopbackServer, run_server
 from promptstudio_tui import credentials
+from promptstudio_tui.actions import remappable
 from promptstudio_tui.config import DEFAULT_PLANS
 from promptstudio_tui.quota import QuotaStatus, month_window
-from promptstudio_tui.screens.help import HelpScreen, binding_groups
+from promptstudio_tui.screens.help import HelpScreen
 from promptstudio_tui.screens.modals import (
     CategoryModal,
     ConfirmModal,
@@ -58,26 +57,13 @@ PROMPT = Prompt(
 class Host(App[None]):
     """Pushes one screen on mount and keeps what it dismissed with."""
 
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("ctrl+g", "generate", "Generate prompt", id="app.generate"),
-    ]
-
-    def __init__(
-        self,
-        make: Callable[[], Screen[Any]],
-        *,
-        below: Callable[[], Screen[Any]] | None = None,
-        keymap: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, make: Callable[[], Screen[Any]], keymap: dict[str, str] | None = None) -> None:
         super().__init__()
-        self.make, self.below, self.keymap = make, below, keymap or {}
+        self.make, self.keymap = make, keymap or {}
         self.results: list[Any] = []
 
     def on_mount(self) -> None:
-        self.set_keymap(self.keymap)
-        if self.below is not None:
-            self.push_screen(self.below())
+        self.set_keymap(self.keymap)  # as the studio applies config.toml's [keymap]
         self.push_screen(self.make(), self.results.append)
 
     def freeze(self) -> None:
@@ -146,7 +132,11 @@ async def test_settings_lists_models_and_saves_and_applies(studio: Studio) -> No
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert app.results == [True]
-    assert (studio.settings.model, studio.settings.plan, studio.settings.chat.temperature) == ("loopback-small", "pro", 1.2)
+    assert (studio.settings.model, studio.settings.plan, studio.settings.chat.temperature) == (
+        "loopback-small",
+        "pro",
+        1.2,
+    )
     assert studio.settings.chat.max_tokens == 800  # untouched
     config = studio.paths.config_file.read_text()
     assert 'model = "loopback-small"' in config and 'plan = "pro"' in config and "temperature = 1.2" in config
@@ -283,7 +273,9 @@ async def test_usage_shows_what_was_recorded(studio: Studio) -> None:
             ["Prompt generation", "1", "1,500", "$0.0040"],
         ]
         by_model = screen.query_one("#by-model", DataTable)
-        rows = {str(row[0]): [str(cell) for cell in row[1:]] for row in map(by_model.get_row_at, range(by_model.row_count))}
+        rows = {
+            str(row[0]): [str(cell) for cell in row[1:]] for row in map(by_model.get_row_at, range(by_model.row_count))
+        }
         assert rows == {"gpt-4o-mini": ["2", "3,000", "$0.0065"], "house-model": ["1", "150", "unknown"]}
         chart = screen.query_one("#chart")
         today = datetime.now().day
@@ -297,39 +289,52 @@ async def test_usage_shows_what_was_recorded(studio: Studio) -> None:
 # -- help ---------------------------------------------------------------------------------
 
 
-class Pane(Widget, can_focus=True):
-    BINDINGS = [Binding("s", "star", "Star", id="list.star"), Binding("delete", "remove", "Delete")]
-
-
-class MainScreen(Screen[None]):
-    BINDINGS = [Binding("ctrl+b", "toggle_left", "Toggle conversations", id="studio.toggle_left")]
-
-    def compose(self) -> ComposeResult:
-        yield Pane()
-        yield Input()  # Textual's own editing keys are not listed one by one
+# A user who moved "Generate prompt" and gave Help a second key.
+KEYMAP = {"studio.generate_prompt": "f5", "app.help": "f1,ctrl+h"}
 
 
 def help_host() -> Host:
-    return Host(HelpScreen, below=MainScreen, keymap={"app.generate": "ctrl+r"})
+    return Host(lambda: HelpScreen(KEYMAP), KEYMAP)
 
 
-async def test_help_lists_every_binding_with_ids_after_the_keymap() -> None:
+async def test_help_lists_every_key_where_it_works_after_the_keymap() -> None:
     app = help_host()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        groups = {g.name: {(r.keys, r.description, r.binding_id) for r in g.rows} for g in app.screen.groups}
-        assert ("^r", "Generate prompt", "app.generate") in groups["Everywhere"]
-        assert ("f1", "Help", "app.help") in groups["Everywhere"]
-        assert ("^b", "Toggle conversations", "studio.toggle_left") in groups["Main screen"]
-        assert groups["Pane"] == {("s", "Star", "list.star"), ("del", "Delete", None)}
-        assert "Input" not in groups
-        assert groups == {g.name: {(r.keys, r.description, r.binding_id) for r in g.rows} for g in binding_groups(app, app.screen_stack[-2])}
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        groups = {g.name: {r.binding_id: (r.keys, r.description) for r in g.rows} for g in help_screen.groups}
+        assert list(groups)[:5] == ["Everywhere", "Main screen", "Composer", "Conversation list", "Prompt pane"]
+        assert groups["Main screen"]["studio.generate_prompt"] == ("f5", "Generate prompt")
+        assert groups["Everywhere"]["app.help"] == ("f1 / ^h", "Help: keys")
+        assert groups["Conversation list"]["conversations.delete"] == ("del / d", "Delete conversation")
+        # A key that only some terminals report says so.
+        assert groups["Composer"]["composer.newline"] == (
+            "shift+⏎ / alt+⏎ / ^j",
+            "New line (shift+enter where the terminal reports it)",
+        )
+        listed = [row.binding_id for group in help_screen.groups for row in group.rows]
+        assert sorted(listed) == sorted(remappable())  # every id [keymap] takes, once
         console = Console(width=SIZE[0], file=io.StringIO(), record=True)
-        console.print(app.screen.query_one("#table", Static).content)
+        console.print(help_screen.query_one("#table", Static).content)
         shown = console.export_text()
-        for needle in ("app.generate", "studio.toggle_left", "list.star", "alt+enter", "OSC 52"):
+        for needle in ("studio.generate_prompt", "conversations.star", "OSC 52", "set-clipboard"):
             assert needle in shown
         await pilot.press("q")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_help_closes_with_a_remapped_key_and_says_so() -> None:
+    keymap = {"help.close": "escape,f10"}
+    app = Host(lambda: HelpScreen(keymap), keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "esc or f10 closes" in text_of(app.screen)
+        await pilot.press("q")  # no longer bound
+        await pilot.pause()
+        assert app.results == []
+        await pilot.press("f10")
         await pilot.pause()
     assert app.results == [None]
 
@@ -337,7 +342,9 @@ async def test_help_lists_every_binding_with_ids_after_the_keymap() -> None:
 # -- modals ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("keys", "expected"), [(("enter",), True), (("y",), True), (("escape",), False), (("n",), False)])
+@pytest.mark.parametrize(
+    ("keys", "expected"), [(("enter",), True), (("y",), True), (("escape",), False), (("n",), False)]
+)
 async def test_confirm_modal(keys: tuple[str, ...], expected: bool) -> None:
     app = Host(lambda: ConfirmModal("Delete “[b]x[/b]”?"))
     async with app.run_test(size=SIZE) as pilot:
@@ -467,7 +474,10 @@ def test_settings_snapshot(snap_compare: Any, offline_studio: Studio) -> None:
 def test_usage_snapshot(snap_compare: Any, offline_studio: Studio) -> None:
     window = month_window(datetime(2026, 2, 15, 12, 0))
     used = UsageTotals(tokens=6_420, requests=23, cost=18_250, unpriced_requests=2)
-    days = [DayUsage(f"2026-02-{d:02d}", tokens, tokens // 300, tokens * 3) for d, tokens in ((2, 900), (3, 1500), (9, 420), (14, 2600), (15, 1000))]
+    days = [
+        DayUsage(f"2026-02-{d:02d}", tokens, tokens // 300, tokens * 3)
+        for d, tokens in ((2, 900), (3, 1500), (9, 420), (14, 2600), (15, 1000))
+    ]
     report = UsageReport(
         quota=QuotaStatus("free", DEFAULT_PLANS["free"], window, used, reserved_tokens=1_200, reserved_requests=1),
         days=days,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from promptstudio_tui.actions import NO_KEYMAP, fill
 
 CATEGORIES = (
     "General",
@@ -76,9 +79,15 @@ class Template:
 
 TEMPLATES = (
     Template("Content Creation", "Blog post brief", "I need a prompt that writes blog posts for my company's blog. "),
-    Template("Code Generation", "Code reviewer", "I want a prompt that reviews pull requests in our Python codebase and "),
+    Template(
+        "Code Generation", "Code reviewer", "I want a prompt that reviews pull requests in our Python codebase and "
+    ),
     Template("Analysis", "Data summary", "I need a prompt that summarises a CSV export of customer feedback into "),
-    Template("Creative Writing", "Story co-writer", "Help me build a prompt for a co-writer that drafts short stories in the style of "),
+    Template(
+        "Creative Writing",
+        "Story co-writer",
+        "Help me build a prompt for a co-writer that drafts short stories in the style of ",
+    ),
     Template("Research", "Literature scan", "I want a prompt that reads research abstracts and tells me "),
     Template("Marketing", "Product launch copy", "I need a prompt that writes launch announcements for "),
     Template("Education", "Lesson planner", "I want a prompt that turns a topic into a 45-minute lesson plan for "),
@@ -86,9 +95,18 @@ TEMPLATES = (
     Template("Other", "Start from scratch", ""),
 )
 
-TIPS = (
+# Hints with keys in braces, filled in after the user's [keymap] (see actions.fill).
+TIP_TEXTS = (
     "Describe what you want the final prompt to do; the assistant asks one question at a time.",
-    "Enter sends; alt+enter or ctrl+j adds a new line (shift+enter where the terminal reports it).",
-    "Press ctrl+g once the assistant has what it needs: the prompt appears on the right.",
-    "Esc stops a reply that is streaming; the text so far is kept.",
+    "{composer.send} sends; {composer.newline} adds a new line{composer.newline:caveat}.",
+    "Press {studio.generate_prompt} once the assistant has what it needs: the prompt appears on the right.",
+    "{studio.stop} stops a reply that is streaming; the text so far is kept.",
 )
+
+
+def tips(keymap: Mapping[str, str] = NO_KEYMAP) -> tuple[str, ...]:
+    """The tips, naming the keys the user has."""
+    return tuple(fill(text, keymap) for text in TIP_TEXTS)
+
+
+TIPS = tips()  # with the default keys, for views that are not handed the keymap

@@ -224,8 +224,10 @@ def _keymap(table: dict[str, Any], path: Path, text: str) -> dict[str, str]:
     for action_id, keys in table.items():
         line = _line_of(text, action_id, "keymap")
         if action_id not in valid:
-            close = difflib.get_close_matches(action_id, valid, n=1, cutoff=0.5)
-            guess = f" (did you mean {close[0]}?)" if close else ""
+            # "generate_prompt" or "send": the README once showed ids without their place.
+            tail = action_id.rpartition(".")[2]
+            close = [v for v in valid if v.endswith(f".{tail}")] or difflib.get_close_matches(action_id, valid, n=1)
+            guess = f" (did you mean {' or '.join(close)}?)" if close else ""
             raise ConfigError(
                 path, f"[keymap] {action_id} is not an action{guess}; the actions are {', '.join(valid)}", line
             )

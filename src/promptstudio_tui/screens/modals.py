@@ -13,32 +13,24 @@ from typing import Any, TypeVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Select, Static
 from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.catalog import CATEGORIES
 from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.screens.dialog import Dialog
 from promptstudio_tui.store.records import Prompt
 
 EXPORT_FORMATS = ("md", "json")
 ResultType = TypeVar("ResultType")
 
 MODAL_CSS = """
-Modal {
-    align: center middle;
-}
-Modal > Vertical {
+Modal > #dialog {
     width: 64;
-    max-width: 100%;
-    height: auto;
-    max-height: 100%;
     padding: 1 2;
-    border: thick $primary 60%;
-    background: $surface;
 }
 Modal .title {
     text-style: bold;
@@ -89,11 +81,11 @@ def slug(title: str, limit: int = 60) -> str:
     return "-".join(words)[:limit].rstrip("-") or "prompt"
 
 
-class Modal(ModalScreen[ResultType]):
+class Modal(Dialog[ResultType]):
     """Shared look and the Esc key; subclasses say what "cancelled" means."""
 
     DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+    BINDINGS = bindings("dialog")
     CANCEL_VALUE: Any = None
 
     @on(Button.Pressed, "#cancel")
@@ -113,10 +105,7 @@ class ConfirmModal(Modal[bool]):
 
     AUTO_FOCUS = "#confirm"
 
-    BINDINGS = [
-        Binding("y", "confirm", "Yes", id="modal.confirm"),
-        Binding("n", "cancel", "No", id="modal.deny"),
-    ]
+    BINDINGS = bindings("confirm")
     CANCEL_VALUE = False
 
     def __init__(self, question: str, confirm_label: str = "Delete") -> None:
@@ -125,7 +114,7 @@ class ConfirmModal(Modal[bool]):
         self.confirm_label = confirm_label
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="dialog"):
             yield Static(Text(self.question), classes="title")
             yield _buttons(self.confirm_label, "error")
 
@@ -144,7 +133,7 @@ class TextInputModal(Modal[str | None]):
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="dialog"):
             yield Static(Text(self.heading), classes="title")
             yield Input(self.initial, placeholder=self.placeholder, id="text")
             yield Static(classes="error")
@@ -170,7 +159,7 @@ class CategoryModal(Modal[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="dialog"):
             yield Static("Category", classes="title")
             yield OptionList(*(Option(name, id=name) for name in CATEGORIES), id="categories")
             yield Static("Enter chooses · Esc cancels", classes="hint")
@@ -195,7 +184,7 @@ class SavePromptModal(Modal[tuple[str, str, list[str]] | None]):
     def compose(self) -> ComposeResult:
         prompt = self.prompt
         category = prompt.category if prompt.category in CATEGORIES else CATEGORIES[0]
-        with Vertical():
+        with Vertical(id="dialog"):
             yield Static("Save prompt", classes="title")
             yield Label("Title", classes="field-label")
             yield Input(one_line(prompt.title), id="title")
@@ -231,7 +220,7 @@ class ExportModal(Modal[tuple[str, Path] | None]):
 
     def compose(self) -> ComposeResult:
         path = self.default_dir / f"{slug(self.prompt.title)}.{EXPORT_FORMATS[0]}"
-        with Vertical():
+        with Vertical(id="dialog"):
             yield Static(Text(f"Export “{one_line(self.prompt.title, 50)}”"), classes="title")
             yield Label("Format", classes="field-label")
             with RadioSet(id="format"):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.screens.dialog import Dialog
 from promptstudio_tui.store.records import BreakdownRow, DayUsage
 from promptstudio_tui.studio import Studio, UsageReport
 from promptstudio_tui.widgets.formatting import compact, plural
@@ -39,7 +40,7 @@ def month_days(first_day: str, last_day: str, days: list[DayUsage]) -> list[DayU
 class DayChart(Widget):
     """Tokens per day as vertical bars, scaled to the busiest day."""
 
-    COMPONENT_CLASSES = {"day-chart--bar", "day-chart--axis"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"day-chart--bar", "day-chart--axis"}
     DEFAULT_CSS = """
     DayChart {
         height: 9;
@@ -100,22 +101,14 @@ def cost_cell(cost: int, tokens: int, requests: int, unpriced: int) -> str:
     return f"≥ {format_usd(cost)}" if unpriced else format_usd(cost)
 
 
-class UsageScreen(ModalScreen[None]):
+class UsageScreen(Dialog[None]):
     """This month's usage; pass `report` to show a fixed one (snapshots). Esc, q or F3 closes."""
 
     AUTO_FOCUS = "#by-type"
 
     DEFAULT_CSS = """
-    UsageScreen {
-        align: center middle;
-    }
-    UsageScreen #dialog {
+    UsageScreen > #dialog {
         width: 110;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary 60%;
-        background: $surface;
         padding: 0 1;
     }
     UsageScreen .heading {
@@ -162,7 +155,7 @@ class UsageScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [Binding("escape,q,f3", "close", "Close", id="usage.close")]
+    BINDINGS = bindings("usage")
 
     def __init__(self, studio: Studio, report: UsageReport | None = None) -> None:
         super().__init__()

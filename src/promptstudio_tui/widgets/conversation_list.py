@@ -11,10 +11,10 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import OptionList
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.errors import describe
 from promptstudio_tui.messages import ConversationsLoaded, OpenConversation
 from promptstudio_tui.sanitize import one_line
@@ -45,14 +45,7 @@ def row(conversation: Conversation, now: datetime, width: int) -> Text:
 
 
 class ConversationList(RowList):
-    BINDINGS = [
-        Binding("r", "screen.rename_conversation", "Rename", id="conversations.rename"),
-        Binding("c", "screen.categorize_conversation", "Category", id="conversations.category"),
-        Binding("s", "screen.star_conversation", "Star", id="conversations.star"),
-        Binding("a", "screen.archive_conversation", "Archive", id="conversations.archive"),
-        Binding("delete,d", "screen.delete_conversation", "Delete", id="conversations.delete"),
-        Binding("o", "screen.cycle_sort", "Sort", id="conversations.sort"),
-    ]
+    BINDINGS = bindings("conversations")
 
     total: reactive[int] = reactive(0)  # rows matching, of which `rows` are loaded
 

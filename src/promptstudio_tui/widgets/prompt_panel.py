@@ -8,11 +8,11 @@ from datetime import datetime
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownStream
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
@@ -39,14 +39,7 @@ class PromptList(RowList):
 
 
 class PromptPanel(Vertical):
-    BINDINGS = [
-        Binding("c", "screen.copy_prompt", "Copy", id="prompts.copy"),
-        Binding("s", "screen.save_prompt", "Save", id="prompts.save"),
-        Binding("e", "screen.export_prompt", "Export", id="prompts.export"),
-        Binding("f", "screen.favourite_prompt", "Favourite", id="prompts.favourite"),
-        Binding("delete,d", "screen.delete_prompt", "Delete", id="prompts.delete"),
-        Binding("a", "screen.toggle_prompt_scope", "This/all", id="prompts.scope"),
-    ]
+    BINDINGS = bindings("prompts")
 
     def __init__(self, clock: Callable[[], datetime], generate_key: str, **kwargs) -> None:
         super().__init__(**kwargs)
