@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run  # noqa: E402 - bench/run.py: seeded store, loopback process, the streamed reply
+import run
 
 
 def _profile_out(profiler: cProfile.Profile | None, path: str | None) -> None:
@@ -65,12 +65,14 @@ async def _open(args, info: dict) -> None:
         if profiler:
             profiler.disable()
         _profile_out(profiler, args.profile)
-        print(f"open: newest mounted and refreshed {1000 * (t1 - t0):.0f} ms (CPU {1000 * (c1 - c0):.0f} ms); settled {1000 * (t2 - t0 - 0.5):.0f} ms")
+        print(
+            f"open: newest mounted and refreshed {1000 * (t1 - t0):.0f} ms (CPU {1000 * (c1 - c0):.0f} ms); settled {1000 * (t2 - t0 - 0.5):.0f} ms"
+        )
 
 
 async def _stream(args, loopback) -> None:
     from promptstudio_tui.app import PromptStudioApp
-    from promptstudio_tui.screens.studio import StudioScreen
+    from promptstudio_tui.screens.main import StudioScreen
 
     app = PromptStudioApp()
     async with app.run_test(size=(run.COLS, run.ROWS)) as pilot:
@@ -87,15 +89,15 @@ async def _stream(args, loopback) -> None:
                 lags.append(time.perf_counter() - t - 0.01)
 
         profiler = cProfile.Profile() if args.profile else None
-        screen._composer.set_text("Write release notes for the bench")
+        screen.composer.set_text("Write release notes for the bench")
         c0 = time.process_time()
         if profiler:
             profiler.enable()
-        screen._composer.input.action_send()
-        while screen._replying is None:
+        screen.composer.input.action_send()
+        while screen.session.flight() is None:
             await asyncio.sleep(0.005)
         task = asyncio.create_task(probe())
-        while screen._replying is not None:
+        while screen.session.flight() is not None:
             await asyncio.sleep(0.002)
         await pilot.pause()
         t_done = time.monotonic()

@@ -36,8 +36,8 @@ def nolastchild(_arg: str | None) -> None:
 
 
 def history(arg: str | None) -> None:
-    """screens/studio.py: HISTORY_PAGE (messages rendered when a conversation opens)."""
-    import promptstudio_tui.screens.studio as screen
+    """screens/conversation_actions.py: HISTORY_PAGE (messages rendered when a conversation opens)."""
+    import promptstudio_tui.screens.conversation_actions as screen
 
     screen.HISTORY_PAGE = int(arg or 8)
 
@@ -90,16 +90,16 @@ def textrows(_arg: str | None) -> None:
 
 
 def coalesce(arg: str | None) -> None:
-    """screens/studio.py: hand the UI at most one ReplyDelta per `arg` ms (default 33,
+    """session.py: hand the UI at most one ReplyDelta per `arg` ms (default 33,
     two frames) instead of one per SSE chunk. A real fix would flush on a timer too;
     here a pause in the stream holds the pending text until the next chunk or the end."""
     import time
 
-    import promptstudio_tui.screens.studio as screen
+    import promptstudio_tui.session as session
     from promptstudio_tui.studio import ReplyDelta
 
     window = int(arg or 33) / 1000
-    original = screen.StudioScreen._start_reply
+    original = session.Session._start
 
     async def merged(events):  # type: ignore[no-untyped-def]
         pending, started = None, 0.0
@@ -123,10 +123,10 @@ def coalesce(arg: str | None) -> None:
         finally:
             await events.aclose()
 
-    def _start_reply(self, conversation_id, events):  # type: ignore[no-untyped-def]
-        return original(self, conversation_id, merged(events))
+    def _start(self, conversation_id, kind, events):  # type: ignore[no-untyped-def]
+        return original(self, conversation_id, kind, merged(events))
 
-    screen.StudioScreen._start_reply = _start_reply
+    session.Session._start = _start  # type: ignore[method-assign]
 
 
 def keyorder(_arg: str | None) -> None:
@@ -140,13 +140,13 @@ def keyorder(_arg: str | None) -> None:
 
 
 def nowarm(_arg: str | None) -> None:
-    """studio.py / screens/studio.py: no warm-up after the first frame (tokenizer, openai
+    """studio.py / screens/warm_up.py: no warm-up after the first frame (tokenizer, openai
     and Pygments load on first use), to see what the warm-up costs whatever runs meanwhile."""
-    import promptstudio_tui.screens.studio as screen
+    import promptstudio_tui.screens.warm_up as warm_up
     from promptstudio_tui.studio import Studio
 
     Studio.warm_up = lambda self: None  # type: ignore[method-assign]
-    screen.WARM_LANGUAGES = ()
+    warm_up.WARM_LANGUAGES = ()
 
 
 PATCHES = {

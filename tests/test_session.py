@@ -13,7 +13,7 @@ import pytest
 
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
-from promptstudio_tui.session import GENERATION_STOPPED, Busy, FlightEnded, Refused, Session, SessionEvent
+from promptstudio_tui.session import GENERATION_STOPPED, Busy, Flight, FlightEnded, Refused, Session, SessionEvent
 from promptstudio_tui.studio import PromptReady, ReplyDelta, ReplyDone, Studio, UserMessageSaved
 
 GUARD = 20  # seconds before a wait counts as a hang
@@ -26,8 +26,8 @@ class Recorder:
         self.events: list[tuple[str, SessionEvent]] = []
         self._changed = asyncio.Event()
 
-    def __call__(self, conversation_id: str, event: SessionEvent) -> None:
-        self.events.append((conversation_id, event))
+    def __call__(self, flight: Flight, event: SessionEvent) -> None:
+        self.events.append((flight.conversation_id, event))
         self._changed.set()
 
     async def until(self, condition: Callable[[], object]) -> None:
@@ -156,7 +156,7 @@ async def test_a_refused_send_gives_the_draft_back(
     session.send(conversation.id, "my carefully typed message")
     await session.settled()
     ended = recorder.ended(conversation.id)
-    assert ended is not None and ended.reply_id is None and ended.error
+    assert ended is not None and ended.reply_id is None and ended.error and ended.unsent
     assert not recorder.of(conversation.id, UserMessageSaved)
     assert session.take_draft(conversation.id) == "my carefully typed message"
     assert session.take_draft(conversation.id) is None  # given back once
@@ -172,7 +172,7 @@ async def test_a_quota_refusal_keeps_the_message_saved(recorder: Recorder, confi
     await session.settled()
     ended = recorder.ended(conversation.id)
     assert ended is not None and "monthly tokens are left" in (ended.error or "")
-    assert recorder.of(conversation.id, UserMessageSaved)  # saved: nothing to give back
+    assert recorder.of(conversation.id, UserMessageSaved) and not ended.unsent  # saved: nothing to give back
     assert session.take_draft(conversation.id) is None
     assert not [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
     studio.close()

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input, Static
-from tui_fixtures import SIZE, frozen_clock, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
 
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.commands import COMMANDS, StudioCommands
+from promptstudio_tui.screens import warm_up
 from promptstudio_tui.screens.help import HelpScreen
+from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.screens.startup import StartupErrorScreen
-from promptstudio_tui.screens.studio import StudioScreen
 from promptstudio_tui.screens.usage import UsageScreen
+from repos import repos
+from tui_fixtures import SIZE, frozen_clock, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
 
 
 async def test_a_broken_config_is_one_sentence_offers_no_move_and_q_quits(config_file: Path):
@@ -66,7 +68,7 @@ async def test_a_corrupt_database_can_be_moved_aside_from_the_start_screen(home:
         assert moved.read_bytes() == damaged  # renamed, every byte kept
         assert any(f"Moved the unusable database to {moved}" in text for text in notifications(pilot))
         await send(pilot, "Works again")  # the new database takes messages
-        [(state,)] = app.studio.store.query("SELECT state FROM messages WHERE role = 'assistant'")
+        [(state,)] = repos(app.studio).store.query("SELECT state FROM messages WHERE role = 'assistant'")
         assert state == "complete"
     assert (home / "promptstudio.db").read_bytes()[:16] == b"SQLite format 3\x00"
 
@@ -74,7 +76,9 @@ async def test_a_corrupt_database_can_be_moved_aside_from_the_start_screen(home:
 async def test_moving_aside_that_fails_says_why_and_stays(home: Path, monkeypatch):
     home.mkdir(parents=True, exist_ok=True)
     (home / "promptstudio.db").write_bytes(b"garbage" * 100)
-    monkeypatch.setattr(Path, "rename", lambda self, target: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    monkeypatch.setattr(
+        Path, "rename", lambda self, target: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+    )
     app = PromptStudioApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -125,21 +129,25 @@ async def test_pane_tab_sort_theme_and_scope_survive_a_restart(make_studio, endp
         studio_screen = screen(pilot)
         assert app.theme == "nord"
         assert studio_screen.query_one("#left").display and not studio_screen.query_one("#right").display
-        assert (studio_screen._list.tab, studio_screen._list.sort) == ("starred", "title")
+        assert (studio_screen.conversation_list.tab, studio_screen.conversation_list.sort) == ("starred", "title")
 
 
 async def test_keymap_in_config_remaps_bindings(make_app, endpoint):
-    app = make_app('[keymap]\n"studio.generate_prompt" = "f9"\n"composer.send" = "ctrl+j"\n"composer.newline" = "enter"\n')
+    app = make_app(
+        '[keymap]\n"studio.generate_prompt" = "f9"\n"composer.send" = "ctrl+j"\n"composer.newline" = "enter"\n'
+    )
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await pilot.press("h", "enter", "i")
-        assert studio_screen._composer.text == "h\ni" and studio_screen.conversation is None
+        assert studio_screen.composer.text == "h\ni" and studio_screen.session.conversation is None
         assert "ctrl+j send · enter new line" in str(studio_screen.query_one("#composer-status").render())
         await pilot.press("ctrl+j")
-        await wait_for(pilot, lambda: studio_screen.conversation is not None and studio_screen._replying is None)
+        await wait_for(
+            pilot, lambda: studio_screen.session.conversation is not None and not studio_screen.session.flights()
+        )
         await pilot.pause()
         await pilot.press("f9")
-        await wait_for(pilot, lambda: studio_screen._panel.current is not None)
+        await wait_for(pilot, lambda: studio_screen.panel.current is not None)
 
 
 async def test_palette_offers_every_command_with_its_key(make_app, endpoint):
@@ -156,7 +164,7 @@ async def test_palette_offers_every_command_with_its_key(make_app, endpoint):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"new conversation", "enter")
-        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+        await wait_for(pilot, lambda: studio_screen.session.conversation is not None)
 
 
 async def test_f1_f2_f3_open_help_settings_and_usage(make_app, endpoint):
@@ -177,7 +185,7 @@ async def test_f1_f2_f3_open_help_settings_and_usage(make_app, endpoint):
         assert sum(isinstance(s, SettingsScreen) for s in app.screen_stack) == 1
         app.screen.query_one("#model", Input).value = "loopback-small"
         await app.screen.run_action("save")
-        await wait_for(pilot, lambda: screen(pilot)._header.model == "loopback-small")
+        await wait_for(pilot, lambda: screen(pilot).header.model == "loopback-small")
         assert not isinstance(app.screen, SettingsScreen)
 
 
@@ -192,7 +200,6 @@ async def test_start_up_notices_are_shown(make_studio, endpoint):
 
 async def test_quitting_mid_reply_keeps_it_interrupted(make_app, endpoint):
     from loopback import Scenario
-
     from promptstudio_tui.store import open_store
     from promptstudio_tui.store.messages import Messages
 
@@ -200,10 +207,10 @@ async def test_quitting_mid_reply_keeps_it_interrupted(make_app, endpoint):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("go")
-        studio_screen._composer.input.action_send()
-        await wait_for(pilot, lambda: any(studio_screen._live.values()))
-        conversation_id = studio_screen.conversation.id
+        studio_screen.composer.set_text("go")
+        studio_screen.composer.input.action_send()
+        await wait_for(pilot, lambda: any(f.text for f in studio_screen.session.flights()))
+        conversation_id = studio_screen.session.conversation.id
         database = app.studio.paths.database
     store = open_store(database)  # the app closed its own on the way out
     reply = Messages(store).for_conversation(conversation_id)[-1]
@@ -217,55 +224,88 @@ async def test_send_then_restart_finds_everything(make_studio, endpoint):
         await send(pilot, "Remember me")
     app = PromptStudioApp(studio=make_studio(), clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
-        conversation_list = screen(pilot)._list
+        conversation_list = screen(pilot).conversation_list
         await wait_for(pilot, lambda: [c.title for c in conversation_list.rows] == ["Remember me"])
+
+
+class Pauses:
+    """The user's pauses on the test's command: each wait for one ends when the test grants it."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[float, float]] = []  # (quiet, at_most) of each wait
+        self._granted = threading.Semaphore(0)
+
+    def __call__(self, quiet: float, at_most: float, cancelled) -> bool:
+        self.asked.append((quiet, at_most))
+        while not self._granted.acquire(timeout=0.05):
+            if cancelled():
+                return False
+        return True
+
+    def grant(self) -> None:
+        self._granted.release()
 
 
 async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoint, monkeypatch):
     """Loading code in a thread halves the UI's speed while it runs: lexers load in the
     user's pauses; the tokenizer and SDK only once a message is being typed."""
-    import promptstudio_tui.screens.studio as studio_module
     from rich.syntax import Syntax
 
-    monkeypatch.setattr(studio_module, "WARM_LANGUAGES", ("python",))
-    monkeypatch.setattr(studio_module, "WARM_QUIET", 1.0)
-    monkeypatch.setattr(studio_module, "WARM_WAIT", 60.0)
-    monkeypatch.setattr(studio_module, "SDK_QUIET", 60.0)
-    lexers: list[float] = []
-    monkeypatch.setattr(Syntax, "highlight", lambda self, code: lexers.append(time.monotonic()))
+    monkeypatch.setattr(warm_up, "WARM_LANGUAGES", ("python",))
+    loaded: list[str] = []
+    monkeypatch.setattr(Syntax, "highlight", lambda self, code: loaded.append("lexer"))
     studio = make_studio()
-    sdk: list[float] = []
-    monkeypatch.setattr(studio, "warm_up", lambda: sdk.append(time.monotonic()))
-    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    monkeypatch.setattr(studio, "warm_up", lambda: loaded.append("sdk"))
+    pauses = Pauses()
+    app = PromptStudioApp(studio=studio, clock=frozen_clock, pause=pauses)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+l")  # browsing the list: no message typed yet
-        for _ in range(10):
-            await pilot.press("down")
-            await pilot.pause(0.1)
-        assert lexers == [] and sdk == []  # never more than 1 s between keys so far
-        await wait_for(pilot, lambda: lexers)
-        assert lexers[0] - app.last_input >= 1.0  # loaded in the first pause long enough
-        assert sdk == []
+        await pilot.press("ctrl+l", "down", "down")  # browsing the list: no message typed yet
+        await wait_for(pilot, lambda: pauses.asked)
+        assert loaded == [] and pauses.asked == [(warm_up.WARM_QUIET, warm_up.WARM_WAIT)]
+        pauses.grant()  # the user pauses: the lexer loads, then the SDK waits for a longer pause
+        await wait_for(pilot, lambda: len(pauses.asked) == 2)
+        assert loaded == ["lexer"] and pauses.asked[1] == (warm_up.SDK_QUIET, float("inf"))
         screen(pilot).query_one("#composer-input").focus()
-        await pilot.press(*"hello")
-        await wait_for(pilot, lambda: sdk)
-        await pilot.pause(0.2)
-        assert len(sdk) == 1 and screen(pilot)._composer.text == "hello"
+        await pilot.press(*"hello")  # a message is being typed: the SDK loads now, in time for its send
+        await wait_for(pilot, lambda: loaded == ["lexer", "sdk"])
+        pauses.grant()  # and a long pause afterwards does not load it again
+        await app.workers.wait_for_complete()
+        assert loaded == ["lexer", "sdk"] and screen(pilot).composer.text == "hello"
 
 
 async def test_the_sdk_loads_in_a_long_pause_when_nothing_is_typed(make_studio, endpoint, monkeypatch):
-    import promptstudio_tui.screens.studio as studio_module
-
-    monkeypatch.setattr(studio_module, "WARM_LANGUAGES", ())
-    monkeypatch.setattr(studio_module, "SDK_QUIET", 1.0)
+    monkeypatch.setattr(warm_up, "WARM_LANGUAGES", ())
     studio = make_studio()
-    sdk: list[float] = []
-    monkeypatch.setattr(studio, "warm_up", lambda: sdk.append(time.monotonic()))
-    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    sdk: list[str] = []
+    monkeypatch.setattr(studio, "warm_up", lambda: sdk.append("sdk"))
+    pauses = Pauses()
+    app = PromptStudioApp(studio=studio, clock=frozen_clock, pause=pauses)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+l", "down")
-        await wait_for(pilot, lambda: sdk)
-        assert sdk[0] - app.last_input >= 1.0
+        await wait_for(pilot, lambda: pauses.asked)
+        assert pauses.asked == [(warm_up.SDK_QUIET, float("inf"))] and sdk == []
+        pauses.grant()
+        await app.workers.wait_for_complete()
+        assert sdk == ["sdk"]
         await pilot.press(*"hi")  # typing afterwards does not load it again
-        await pilot.pause(0.2)
-        assert len(sdk) == 1
+        await app.workers.wait_for_complete()
+        assert sdk == ["sdk"]
+
+
+def test_a_pause_is_quiet_time_since_the_last_input_or_the_longest_wait():
+    clock = {"now": 0.0, "last_input": 0.0}
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += seconds
+        if clock["now"] < 0.5:
+            clock["last_input"] = clock["now"]  # typing until 0.5 s
+
+    pauses = warm_up.InputPauses(lambda: clock["last_input"], clock=lambda: clock["now"], sleep=sleep)
+    assert pauses(1.0, 60.0, lambda: False)
+    assert clock["now"] - clock["last_input"] == pytest.approx(1.0, abs=warm_up.STEP)
+
+    clock.update(now=10.0)
+    busy = warm_up.InputPauses(lambda: clock["now"], clock=lambda: clock["now"], sleep=sleep)  # input all the time
+    assert busy(1.0, 2.0, lambda: False)
+    assert clock["now"] == pytest.approx(12.0, abs=warm_up.STEP)  # went ahead after at_most
+    assert not busy(1.0, float("inf"), lambda: True)  # the worker was cancelled

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-from loopback import Scenario
 from textual.widgets import Static
+
+from loopback import Scenario
+from promptstudio_tui.catalog import TEMPLATES
+from promptstudio_tui.widgets.message_view import MessageView
+from repos import repos
 from tui_fixtures import (  # noqa: F401 - fixtures
     NOW,
     SIZE,
@@ -19,9 +23,6 @@ from tui_fixtures import (  # noqa: F401 - fixtures
     wait_for,
 )
 
-from promptstudio_tui.catalog import TEMPLATES
-from promptstudio_tui.widgets.message_view import MessageView
-
 
 async def test_send_streams_and_persists_the_reply(make_app, endpoint):
     endpoint.script(Scenario(reply="Who will **read** the summaries?", chunk_size=4))
@@ -29,7 +30,7 @@ async def test_send_streams_and_persists_the_reply(make_app, endpoint):
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await send(pilot, "I need a prompt for summarising emails")
-        conversation = studio_screen.conversation
+        conversation = studio_screen.session.conversation
         assert conversation is not None and conversation.title == "I need a prompt for summarising emails"
         user, reply = app.studio.history(conversation.id)
         assert (user.role, user.content) == ("user", "I need a prompt for summarising emails")
@@ -39,9 +40,14 @@ async def test_send_streams_and_persists_the_reply(make_app, endpoint):
         assert [v.message.role for v in views] == ["user", "assistant"]
         assert "Who will read the summaries?" in rendered(views[1])  # markdown, rendered
         assert "$0.0" in rendered(views[1]) and "tokens" in rendered(views[1])
-        assert studio_screen._composer.text == ""
-        assert studio_screen._header.state == "idle"
-        await wait_for(pilot, lambda: studio_screen._list.rows and studio_screen._list.rows[0].id == conversation.id)
+        assert studio_screen.composer.text == ""
+        assert studio_screen.header.state == "idle"
+        await wait_for(
+            pilot,
+            lambda: (
+                studio_screen.conversation_list.rows and studio_screen.conversation_list.rows[0].id == conversation.id
+            ),
+        )
         assert endpoint.requests[-1].body["messages"][-1]["content"] == "I need a prompt for summarising emails"
 
 
@@ -50,14 +56,13 @@ async def test_the_header_counts_the_wait_for_a_slow_first_token(make_app, endpo
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("Are you there?")
-        studio_screen._composer.input.action_send()
-        header = studio_screen._header
+        studio_screen.composer.set_text("Are you there?")
+        studio_screen.composer.input.action_send()
+        header = studio_screen.header
         await wait_for(pilot, lambda: header.detail.endswith(" stops"))
         assert header.state == "waiting" and re.fullmatch(r"\d+ s · esc stops", header.detail)
         await idle(pilot)
         assert (header.state, header.detail) == ("idle", "")
-        assert studio_screen._wait_ticker is None
 
 
 async def test_escape_stops_a_streaming_reply_and_keeps_the_text(make_app, endpoint):
@@ -65,13 +70,13 @@ async def test_escape_stops_a_streaming_reply_and_keeps_the_text(make_app, endpo
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("Tell me everything")
-        studio_screen._composer.input.action_send()
-        await wait_for(pilot, lambda: any(len(text) > 20 for text in studio_screen._live.values()))
-        assert studio_screen._header.state == "streaming"
+        studio_screen.composer.set_text("Tell me everything")
+        studio_screen.composer.input.action_send()
+        await wait_for(pilot, lambda: any(len(f.text) > 20 for f in studio_screen.session.flights()))
+        assert studio_screen.header.state == "streaming"
         await pilot.press("escape")
         await idle(pilot)
-        reply = app.studio.history(studio_screen.conversation.id)[-1]
+        reply = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert reply.state == "interrupted"
         assert 20 < len(reply.content) < len("word " * 200)
         assert ("word " * 200).startswith(reply.content)
@@ -87,13 +92,13 @@ async def test_a_failed_reply_is_marked_and_retried(make_app, endpoint):
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await send(pilot, "Help me")
-        failed = app.studio.history(studio_screen.conversation.id)[-1]
+        failed = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert failed.state == "error" and "rejected the request" in failed.error
         assert any("rejected the request" in n for n in notifications(pilot))
         await pilot.click("Button.retry")
-        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.conversation.id)) == 3)
+        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.session.conversation.id)) == 3)
         await idle(pilot)
-        states = [(m.role, m.state) for m in app.studio.history(studio_screen.conversation.id)]
+        states = [(m.role, m.state) for m in app.studio.history(studio_screen.session.conversation.id)]
         assert states == [("user", "complete"), ("assistant", "error"), ("assistant", "complete")]
         # The failed reply stays marked, and no retry is offered once the newest reply is fine.
         assert "✖ failed" in rendered(studio_screen.query(MessageView)[1])
@@ -104,15 +109,15 @@ async def test_quota_refusal_is_shown_and_nothing_is_sent(make_app, endpoint):
     app = make_app("[plans.free]\ntokens_limit = 50\n")
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("Please help me write a prompt")
+        studio_screen.composer.set_text("Please help me write a prompt")
         await pilot.press("enter")
         await wait_for(pilot, lambda: studio_screen.query(".chat-notice"))
         notice = str(studio_screen.query_one(".chat-notice", Static).render())
         assert "monthly tokens are left" in notice and "Settings (F2)" in notice and "ctrl+r" in notice
         assert any("monthly tokens are left" in n for n in notifications(pilot))
-        assert [m.role for m in app.studio.history(studio_screen.conversation.id)] == ["user"]
+        assert [m.role for m in app.studio.history(studio_screen.session.conversation.id)] == ["user"]
         assert not [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
-        assert studio_screen._replying is None
+        assert not studio_screen.session.flights()
 
 
 async def test_unreachable_endpoint_says_what_to_do(make_studio, endpoint):
@@ -124,7 +129,7 @@ async def test_unreachable_endpoint_says_what_to_do(make_studio, endpoint):
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "Hello?")
-        reply = app.studio.history(screen(pilot).conversation.id)[-1]
+        reply = app.studio.history(screen(pilot).session.conversation.id)[-1]
         assert reply.state == "error" and "Cannot reach" in reply.error and "F2" in reply.error
 
 
@@ -133,8 +138,8 @@ async def test_enter_sends_while_alt_enter_and_ctrl_j_add_lines(make_app, endpoi
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await pilot.press("a", "alt+enter", "b", "ctrl+j", "c", "shift+enter", "d")
-        assert studio_screen._composer.text == "a\nb\nc\nd"
-        assert studio_screen.conversation is None
+        assert studio_screen.composer.text == "a\nb\nc\nd"
+        assert studio_screen.session.conversation is None
         status = studio_screen.query_one("#composer-status", Static)
         # At once a rough estimate; once typing pauses, tiktoken's count for the model.
         assert re.match(r"7 chars · (~2|7) tokens", str(status.render()))
@@ -151,15 +156,18 @@ async def test_fast_typing_keeps_its_order_around_enter_and_new_lines(make_app, 
         burst = [*"one", "alt+enter", *"two", "ctrl+j", *"three", "enter"]
         for key in burst:
             app.post_message(events.Key(key, key if len(key) == 1 else None))
-        await wait_for(pilot, lambda: studio_screen.conversation is not None and studio_screen._replying is None)
+        await wait_for(
+            pilot, lambda: studio_screen.session.conversation is not None and not studio_screen.session.flights()
+        )
         await pilot.pause()
-        assert app.studio.history(studio_screen.conversation.id)[0].content == "one\ntwo\nthree"
+        assert app.studio.history(studio_screen.session.conversation.id)[0].content == "one\ntwo\nthree"
 
 
 def test_legacy_alt_enter_is_not_read_as_enter():
     """tmux and SSH send alt+enter as ESC CR; it must not send the message."""
-    import promptstudio_tui.widgets.composer  # noqa: F401 - teaches the parser the sequence
     from textual._xterm_parser import XTermParser
+
+    import promptstudio_tui.widgets.composer  # noqa: F401 - teaches the parser the sequence
 
     keys = [event.key for event in XTermParser()._sequence_to_key_events("\x1b\r")]
     assert keys == ["alt+enter"]
@@ -183,37 +191,39 @@ async def test_template_opens_a_conversation_with_the_text_in_the_composer(make_
         templates = studio_screen.query_one("#templates")
         templates.focus()
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+        await wait_for(pilot, lambda: studio_screen.session.conversation is not None)
         template = TEMPLATES[1]
-        assert studio_screen.conversation.category == template.category
-        assert studio_screen._composer.text == template.text
+        assert studio_screen.session.conversation.category == template.category
+        assert studio_screen.composer.text == template.text
         assert studio_screen.focused.id == "composer-input"
         assert studio_screen.query(".chat-tips")  # an empty conversation shows short tips
 
 
 async def test_long_conversations_render_the_newest_messages_and_load_earlier(make_studio, endpoint):
     from promptstudio_tui.app import PromptStudioApp
-    from promptstudio_tui.screens.studio import HISTORY_PAGE
+    from promptstudio_tui.screens.conversation_actions import HISTORY_PAGE
     from tui_fixtures import frozen_clock
 
     studio = make_studio()
     conversation = studio.new_conversation(title="Long one")
     for index in range(50):
-        studio.messages.add(conversation.id, "user" if index % 2 == 0 else "assistant", f"message {index}")
+        repos(studio).messages.add(conversation.id, "user" if index % 2 == 0 else "assistant", f"message {index}")
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        await wait_for(pilot, lambda: studio_screen._list.rows)
-        studio_screen._list.focus()
+        await wait_for(pilot, lambda: studio_screen.conversation_list.rows)
+        studio_screen.conversation_list.focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+        await wait_for(pilot, lambda: studio_screen.session.conversation is not None)
         # The newest messages first, the rest of the page once they are drawn.
         await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == HISTORY_PAGE)
-        assert [v.message.content for v in studio_screen.query(MessageView)] == [f"message {i}" for i in range(50 - HISTORY_PAGE, 50)]
+        assert [v.message.content for v in studio_screen.query(MessageView)] == [
+            f"message {i}" for i in range(50 - HISTORY_PAGE, 50)
+        ]
         assert studio_screen.query(MessageView).first().message.content == f"message {50 - HISTORY_PAGE}"
         for shown in range(2 * HISTORY_PAGE, 50 + HISTORY_PAGE, HISTORY_PAGE):
             studio_screen.query_one("Button.chat-header").press()
-            await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == min(shown, 50))
+            await wait_for(pilot, lambda shown=shown: len(studio_screen.query(MessageView)) == min(shown, 50))
         assert studio_screen.query(MessageView).first().message.content == "message 0"
         assert not studio_screen.query("Button.chat-header")
 
@@ -223,21 +233,23 @@ async def test_a_reply_finishing_elsewhere_counts_as_unread(make_app, endpoint):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("first")
+        studio_screen.composer.set_text("first")
         # Not pilot.press: it waits for the app to go idle, i.e. for the whole stream.
-        studio_screen._composer.input.action_send()
-        await wait_for(pilot, lambda: studio_screen._live)
-        first = studio_screen.conversation
+        studio_screen.composer.input.action_send()
+        await wait_for(pilot, lambda: any(f.text for f in studio_screen.session.flights()))
+        first = studio_screen.session.conversation
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: studio_screen.conversation.id != first.id)
+        await wait_for(pilot, lambda: studio_screen.session.conversation.id != first.id)
         await idle(pilot)
-        assert app.studio.conversations.get(first.id).unread_count == 1
-        await wait_for(pilot, lambda: any(r.unread_count for r in studio_screen._list.rows))
-        studio_screen._list.focus()
-        studio_screen._list.highlighted = [r.id for r in studio_screen._list.rows].index(first.id)
+        assert repos(app.studio).conversations.get(first.id).unread_count == 1
+        await wait_for(pilot, lambda: any(r.unread_count for r in studio_screen.conversation_list.rows))
+        studio_screen.conversation_list.focus()
+        studio_screen.conversation_list.highlighted = [r.id for r in studio_screen.conversation_list.rows].index(
+            first.id
+        )
         await pilot.press("enter")
-        await wait_for(pilot, lambda: studio_screen.conversation.id == first.id)
-        assert app.studio.conversations.get(first.id).unread_count == 0
+        await wait_for(pilot, lambda: studio_screen.session.conversation.id == first.id)
+        assert repos(app.studio).conversations.get(first.id).unread_count == 0
         assert studio_screen.query(MessageView).last().message.state == "complete"
 
 
@@ -357,7 +369,9 @@ async def test_a_huge_last_block_or_a_reference_link_is_rendered_whole_when_it_s
     app = App()
     async with app.run_test(size=(100, 40)):
         for text in (fence, reference):
-            message = Message("r1", "c1", "assistant", text, "complete", None, "m", 1, 2, 3, "2026-03-14T14:48:10.000000+00:00")
+            message = Message(
+                "r1", "c1", "assistant", text, "complete", None, "m", 1, 2, 3, "2026-03-14T14:48:10.000000+00:00"
+            )
             live = LiveReply(message, NOW, "")
             await app.screen.mount(live)
             for start in range(0, len(text), 1000):
@@ -377,14 +391,50 @@ async def test_a_streamed_reply_keeps_every_chunk_in_order_and_settles_from_its_
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("Plan it")
-        studio_screen._composer.input.action_send()
+        studio_screen.composer.set_text("Plan it")
+        studio_screen.composer.input.action_send()
         await wait_for(pilot, lambda: studio_screen.query(LiveReply))
         live = studio_screen.query_one(LiveReply)
         await idle(pilot)
-        stored = app.studio.history(studio_screen.conversation.id)[-1]
+        stored = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert stored.content == reply
         assert live._text == stored.content
         assert live.settled_body(stored) is not None  # the settled view reused the streamed pieces
         assert not studio_screen.query(LiveReply)
         assert rendered(studio_screen.query(MessageView).last()).count("Final paragraph.") == 4
+
+
+async def test_escape_stops_only_the_conversation_on_screen(make_app, endpoint):
+    """Esc in B leaves A's reply streaming (B's header says idle, truthfully); B can send meanwhile."""
+    endpoint.script(Scenario(reply="slow " * 40, chunk_size=5, stall_after_chars=15), Scenario(reply="B answered."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        session = studio_screen.session
+        studio_screen.composer.set_text("in A")
+        studio_screen.composer.input.action_send()
+        await wait_for(pilot, lambda: any(f.text for f in session.flights()))
+        a = session.conversation
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: session.conversation.id != a.id)
+        assert studio_screen.header.state == "idle"
+        await pilot.press("escape")
+        assert session.flight(a.id) is not None  # A still streams
+        b = session.conversation
+        studio_screen.composer.set_text("in B")
+        await pilot.press("enter")  # A's reply streaming elsewhere does not refuse it
+        await wait_for(pilot, lambda: session.flight(b.id) is None and len(studio_screen.chat.message_ids()) == 2)
+        assert [m.content for m in app.studio.history(b.id)] == ["in B", "B answered."]
+        assert session.flight(a.id) is not None and session.flight(a.id).state == "streaming"
+
+        studio_screen.conversation_list.focus()
+        studio_screen.conversation_list.highlighted = [r.id for r in studio_screen.conversation_list.rows].index(a.id)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: session.conversation.id == a.id)
+        assert studio_screen.header.state == "streaming"
+        await pilot.press("escape")
+        await idle(pilot)
+        reply = app.studio.history(a.id)[-1]
+        assert (reply.state, reply.content) == ("interrupted", "slow slow slow ")
+        assert studio_screen.query(MessageView).last().message.state == "interrupted"
+        assert studio_screen.header.state == "idle"

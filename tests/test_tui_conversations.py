@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from textual.widgets import Input, Select, Tabs
-from tui_fixtures import SIZE, frozen_clock, make_studio, notifications, screen, wait_for  # noqa: F401
 
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.modals import CategoryModal, ConfirmModal, TextInputModal
 from promptstudio_tui.widgets.conversation_list import PAGE
+from repos import repos
+from tui_fixtures import SIZE, frozen_clock, make_studio, notifications, screen, wait_for  # noqa: F401
 
 
 def seeded(make_studio):
     studio = make_studio()
     alpha = studio.new_conversation(title="Alpha launch notes", category="Marketing")
-    studio.messages.add(alpha.id, "user", "Draft the press release about kangaroos")
+    repos(studio).messages.add(alpha.id, "user", "Draft the press release about kangaroos")
     beta = studio.new_conversation(title="Beta code review", category="Code Generation")
-    studio.messages.add(beta.id, "user", "Review this Python function")
+    repos(studio).messages.add(beta.id, "user", "Review this Python function")
     return studio, alpha, beta
 
 
 async def listed(pilot, titles: list[str]) -> None:
-    conversation_list = screen(pilot)._list
+    conversation_list = screen(pilot).conversation_list
     await wait_for(pilot, lambda: [c.title for c in conversation_list.rows] == titles)
 
 
 async def test_search_filters_by_title_and_message_text(make_studio, endpoint):
-    studio, alpha, beta = seeded(make_studio)
+    studio, _, _ = seeded(make_studio)
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         await listed(pilot, ["Beta code review", "Alpha launch notes"])
@@ -38,14 +39,14 @@ async def test_search_filters_by_title_and_message_text(make_studio, endpoint):
         await listed(pilot, ["Beta code review"])
         search.value = "nothing-like-this"
         await listed(pilot, [])
-        assert "No conversations match" in str(screen(pilot)._list.get_option_at_index(0).prompt)
+        assert "No conversations match" in str(screen(pilot).conversation_list.get_option_at_index(0).prompt)
 
 
 async def test_tabs_and_sort_filter_and_persist(make_studio, endpoint):
-    studio, alpha, beta = seeded(make_studio)
-    studio.conversations.update(alpha.id, is_starred=True)
+    studio, alpha, _ = seeded(make_studio)
+    repos(studio).conversations.update(alpha.id, is_starred=True)
     gamma = studio.new_conversation(title="Gamma archived")
-    studio.conversations.update(gamma.id, status="archived")
+    repos(studio).conversations.update(gamma.id, status="archived")
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
@@ -58,8 +59,8 @@ async def test_tabs_and_sort_filter_and_persist(make_studio, endpoint):
         await listed(pilot, ["Beta code review", "Alpha launch notes"])
         studio_screen.query_one("#sort", Select).value = "title"
         await listed(pilot, ["Alpha launch notes", "Beta code review"])
-        assert studio.preferences.get("ui.sort") == "title"
-        assert studio.preferences.get("ui.tab") == "all"
+        assert repos(studio).preferences.get("ui.sort") == "title"
+        assert repos(studio).preferences.get("ui.tab") == "all"
         assert "Conversations · 2" in str(studio_screen.query_one("#conversation-count").render())
 
 
@@ -69,28 +70,31 @@ async def test_rename_categorize_star_archive_and_delete_the_selected_row(make_s
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await listed(pilot, ["Beta code review", "Alpha launch notes"])
-        studio_screen._list.focus()
+        studio_screen.conversation_list.focus()
         await pilot.press("down")  # Alpha
 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, TextInputModal))
         app.screen.query_one(Input).value = "Alpha [b]renamed[/b]"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: studio.conversations.get(alpha.id).title == "Alpha [b]renamed[/b]")
+        await wait_for(pilot, lambda: repos(studio).conversations.get(alpha.id).title == "Alpha [b]renamed[/b]")
 
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CategoryModal))
         app.screen.query_one("OptionList").highlighted = 5  # Research
         await pilot.press("enter")
-        await wait_for(pilot, lambda: studio.conversations.get(alpha.id).category == "Research")
+        await wait_for(pilot, lambda: repos(studio).conversations.get(alpha.id).category == "Research")
 
-        await wait_for(pilot, lambda: studio_screen._list.current and studio_screen._list.current.id == alpha.id)
+        await wait_for(
+            pilot,
+            lambda: studio_screen.conversation_list.current and studio_screen.conversation_list.current.id == alpha.id,
+        )
         await pilot.press("s")
-        assert studio.conversations.get(alpha.id).is_starred
-        await wait_for(pilot, lambda: studio_screen._list.current.is_starred)
+        assert repos(studio).conversations.get(alpha.id).is_starred
+        await wait_for(pilot, lambda: studio_screen.conversation_list.current.is_starred)
 
         await pilot.press("a")
-        assert studio.conversations.get(alpha.id).status == "archived"
+        assert repos(studio).conversations.get(alpha.id).status == "archived"
         await listed(pilot, ["Beta code review"])
 
         await pilot.press("d")  # Beta, the only row left
@@ -98,7 +102,7 @@ async def test_rename_categorize_star_archive_and_delete_the_selected_row(make_s
         await pilot.press("y")
         await listed(pilot, [])
         try:
-            studio.conversations.get(beta.id)
+            repos(studio).conversations.get(beta.id)
             raise AssertionError("the conversation was not deleted")
         except KeyError:
             pass
@@ -107,24 +111,24 @@ async def test_rename_categorize_star_archive_and_delete_the_selected_row(make_s
 
 
 async def test_deleting_the_open_conversation_returns_to_the_welcome(make_studio, endpoint):
-    studio, alpha, beta = seeded(make_studio)
+    studio, _, _ = seeded(make_studio)
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await listed(pilot, ["Beta code review", "Alpha launch notes"])
-        studio_screen._list.focus()
+        studio_screen.conversation_list.focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: studio_screen.conversation is not None)
+        await wait_for(pilot, lambda: studio_screen.session.conversation is not None)
         await studio_screen.run_action("delete_conversation")  # the open one, as from the palette
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: studio_screen.conversation is None)
+        await wait_for(pilot, lambda: studio_screen.session.conversation is None)
         assert studio_screen.query_one("#chat-switcher").current == "welcome"
 
 
 async def test_thousands_of_rows_are_paged_in_as_the_user_scrolls(make_studio, endpoint):
     studio = make_studio()
-    with studio.store.write() as db:
+    with repos(studio).store.write() as db:
         db["conversations"].insert_all(
             {
                 "id": f"c{index:05d}",
@@ -137,7 +141,7 @@ async def test_thousands_of_rows_are_paged_in_as_the_user_scrolls(make_studio, e
         )
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
-        conversation_list = screen(pilot)._list
+        conversation_list = screen(pilot).conversation_list
         await wait_for(pilot, lambda: len(conversation_list.rows) == PAGE)
         assert conversation_list.total == 3000 and conversation_list.option_count == PAGE
         conversation_list.focus()

@@ -16,13 +16,19 @@ import time
 from dataclasses import replace
 
 import pytest
-from clitools import PROMPTSTUDIO, cli_env
-from conftest import TEST_KEY
-from loopback import LoopbackServer, Scenario
-from test_faults import FAULTS, REPLY, Fault, _base_url, assert_one_clear_sentence
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
+
+from clitools import PROMPTSTUDIO, cli_env
+from conftest import TEST_KEY
+from loopback import LoopbackServer, Scenario
+from promptstudio_tui import tokens
+from promptstudio_tui.app import PromptStudioApp
+from promptstudio_tui.screens.settings import SettingsScreen
+from promptstudio_tui.widgets.message_view import MessageView
+from repos import repos
+from test_faults import FAULTS, REPLY, Fault, _base_url, assert_one_clear_sentence
 from tui_fixtures import (  # noqa: F401 - fixtures
     SIZE,
     frozen_clock,
@@ -34,11 +40,6 @@ from tui_fixtures import (  # noqa: F401 - fixtures
     screen,
     wait_for,
 )
-
-from promptstudio_tui import tokens
-from promptstudio_tui.app import PromptStudioApp
-from promptstudio_tui.screens.settings import SettingsScreen
-from promptstudio_tui.widgets.message_view import MessageView
 
 MESSAGE = "Help me write a prompt"
 # Liveness, not speed (speed is measured by bench/): a key that waits longer than this
@@ -75,7 +76,7 @@ def flat(text: str) -> str:
 
 async def key_latency(pilot: Pilot, key: str = "x") -> float:
     """Seconds from a key arriving to the composer showing it."""
-    composer = screen(pilot)._composer.input
+    composer = screen(pilot).composer.input
     before = len(composer.text)
     started = time.monotonic()
     pilot.app.post_message(events.Key(key, key))  # not pilot.press: it waits for the app to go idle
@@ -86,16 +87,16 @@ async def key_latency(pilot: Pilot, key: str = "x") -> float:
 async def send_and_type(pilot: Pilot, text: str) -> list[float]:
     """Send `text`, then keep typing into the composer until the reply settles; the key latencies."""
     studio_screen = screen(pilot)
-    studio_screen._composer.set_text(text)
-    studio_screen._composer.input.action_send()
-    await wait_for(pilot, lambda: studio_screen._chat.message_ids())  # the message is saved and shown
+    studio_screen.composer.set_text(text)
+    studio_screen.composer.input.action_send()
+    await wait_for(pilot, lambda: studio_screen.chat.message_ids())  # the message is saved and shown
     latencies = []
-    while studio_screen._replying is not None:
+    while studio_screen.session.flights():
         latencies.append(await key_latency(pilot))
         await pilot.pause(0.05)
     await idle(pilot)
     latencies.append(await key_latency(pilot))  # and once it has settled
-    studio_screen._composer.set_text("")
+    studio_screen.composer.set_text("")
     return latencies
 
 
@@ -115,7 +116,7 @@ async def test_endpoint_fault_in_the_studio(name: str, make_studio, endpoint: Lo
         assert max(latencies) < bound, f"a key waited {max(latencies):.2f} s"
         assert sorted(latencies)[len(latencies) // 2] < KEY_BOUND
 
-        conversation = studio_screen.conversation
+        conversation = studio_screen.session.conversation
         user, reply = studio.history(conversation.id)
         assert (user.role, user.content, user.state) == ("user", MESSAGE, "complete")
         assert (reply.state, reply.content) == (fault.state, fault.content)
@@ -169,40 +170,56 @@ async def test_escape_stops_a_silent_endpoint_at_once(make_app, endpoint: Loopba
     app = make_app("timeout = 60\n")
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("are you there?")
-        studio_screen._composer.input.action_send()
+        studio_screen.composer.set_text("are you there?")
+        studio_screen.composer.input.action_send()
         await wait_for(pilot, lambda: endpoint.requests and endpoint.requests[-1].path.endswith("/chat/completions"))
-        await wait_for(pilot, lambda: list(studio_screen._live.values()) == [partial])
+        await wait_for(
+            pilot,
+            lambda: [(f.reply_id is not None, f.text) for f in studio_screen.session.flights()] == [(True, partial)],
+        )
         await pilot.pause(0.2)  # well inside the request, waiting on the network
-        assert studio_screen._replying is not None
+        assert studio_screen.session.flights()
 
         started = time.monotonic()
         app.post_message(events.Key("escape", None))
-        await wait_for(pilot, lambda: studio_screen._replying is None and studio_screen.query(MessageView).last().message.state != "streaming")
+        await wait_for(
+            pilot,
+            lambda: (
+                not studio_screen.session.flights()
+                and studio_screen.query(MessageView).last().message.state != "streaming"
+            ),
+        )
         stopped = time.monotonic() - started
-        print(f"\nEsc -> stopped and shown interrupted ({scenario.hang and 'never answers' or 'stalled'}): {stopped * 1000:.0f} ms")
+        print(
+            f"\nEsc -> stopped and shown interrupted ({(scenario.hang and 'never answers') or 'stalled'}): {stopped * 1000:.0f} ms"
+        )
         assert stopped < 3.0, f"Esc took {stopped:.2f} s"  # at once, with headroom for a loaded CI box
         assert endpoint.requests[-1].disconnected.wait(5), "the HTTP request was left open"
 
-        reply = app.studio.history(studio_screen.conversation.id)[-1]
-        assert (reply.state, reply.content, reply.error) == ("interrupted", partial, "Stopped before the reply finished.")
+        reply = app.studio.history(studio_screen.session.conversation.id)[-1]
+        assert (reply.state, reply.content, reply.error) == (
+            "interrupted",
+            partial,
+            "Stopped before the reply finished.",
+        )
         view = studio_screen.query(MessageView).last()
         assert "⚠ interrupted" in rendered(view) and "Stopped before the reply finished." in rendered(view)
         # The composer is usable again at once, and ctrl+r answers the same turn.
         await pilot.press("o", "k")
-        assert studio_screen._composer.text == "ok" and studio_screen.focused is studio_screen._composer.input
+        assert studio_screen.composer.text == "ok" and studio_screen.focused is studio_screen.composer.input
         endpoint.default = Scenario(reply="Here now.")
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.conversation.id)) == 3)
+        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.session.conversation.id)) == 3)
         await idle(pilot)
-        assert app.studio.history(studio_screen.conversation.id)[-1].content == "Here now."
-        assert studio_screen._composer.text == "ok"  # what was being typed is untouched
+        assert app.studio.history(studio_screen.session.conversation.id)[-1].content == "Here now."
+        assert studio_screen.composer.text == "ok"  # what was being typed is untouched
 
 
 # -- hostile and huge input -------------------------------------------------------------------
 
 LOG_LINES = "".join(
-    f"2026-03-14T15:09:{i % 60:02d}Z INFO request id={i:08x} took {i % 997}ms path=/api/v1/items/{i}\n" for i in range(13_000)
+    f"2026-03-14T15:09:{i % 60:02d}Z INFO request id={i:08x} took {i % 997}ms path=/api/v1/items/{i}\n"
+    for i in range(13_000)
 )
 PASTES = {
     "one-line": "0123456789abcdef" * 65_536,  # 1 MiB, one line: minified JSON, base64, a log without newlines
@@ -216,14 +233,16 @@ async def test_a_1mb_paste_keeps_the_composer_responsive_and_counts_it_right(mak
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        composer = studio_screen._composer.input
+        composer = studio_screen.composer.input
         composer.focus()
         started = time.monotonic()
         app.post_message(events.Paste(paste))  # as a terminal delivers a bracketed paste
         await wait_for(pilot, lambda: composer.text == paste, timeout=60)
         pasted = time.monotonic() - started
         latencies = [await key_latency(pilot, key) for key in "abc"]
-        print(f"\n1 MiB paste ({kind}): shown in {pasted:.2f} s; next keys {', '.join(f'{t * 1000:.0f}' for t in latencies)} ms")
+        print(
+            f"\n1 MiB paste ({kind}): shown in {pasted:.2f} s; next keys {', '.join(f'{t * 1000:.0f}' for t in latencies)} ms"
+        )
         assert max(latencies) < KEY_BOUND, f"a key after the paste waited {max(latencies):.2f} s"
         # Every key, not once: a soft-wrapped 1 MiB line made each key wait 2.5-3.8 s on an
         # idle box (now ~0.3 s), so the typical key gets a bound of its own.
@@ -262,7 +281,7 @@ async def test_hostile_markdown_in_a_reply_neither_crashes_nor_freezes(make_app,
         assert max(latencies) < KEY_BOUND, f"a key waited {max(latencies):.2f} s"
         assert elapsed < 10
         studio_screen = screen(pilot)
-        reply = app.studio.history(studio_screen.conversation.id)[-1]
+        reply = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert (reply.state, reply.content) == ("complete", HOSTILE[name])
         assert rendered(studio_screen.query(MessageView).last())  # the settled view renders
 
@@ -275,13 +294,13 @@ async def test_hostile_markdown_in_a_generated_prompt_does_not_freeze(make_app, 
         studio_screen = screen(pilot)
         await studio_screen.run_action("generate_prompt")
         latencies = []
-        while studio_screen._generating is not None:
+        while studio_screen.session.generating() is not None:
             latencies.append(await key_latency(pilot))
             await pilot.pause(0.05)
         await idle(pilot)
         latencies.append(await key_latency(pilot))
         assert max(latencies) < KEY_BOUND, f"a key waited {max(latencies):.2f} s"
-        [prompt] = app.studio.prompts.list()
+        [prompt] = repos(app.studio).prompts.list()
         assert prompt.content == HOSTILE["long-code-fence"]
 
 
@@ -293,14 +312,14 @@ async def test_no_api_key_for_openai_says_open_settings_with_f2(no_keyring, endp
     app = PromptStudioApp(clock=frozen_clock)  # the default endpoint: OpenAI, which needs a key
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        studio_screen._composer.set_text("Hello")
+        studio_screen.composer.set_text("Hello")
         await pilot.press("enter")
         await wait_for(pilot, lambda: studio_screen.query(".chat-notice"))
         notice = str(studio_screen.query_one(".chat-notice", Static).render())
         assert notice.startswith("⚠ No API key is set for OpenAI — open Settings with F2")
         assert "\n" not in notice and notice.endswith("Your message is saved; press ctrl+r to try again.")
         assert any(n.startswith("No API key is set for OpenAI") for n in notifications(pilot))
-        [message] = app.studio.history(studio_screen.conversation.id)
+        [message] = app.studio.history(studio_screen.session.conversation.id)
         assert message.content == "Hello" and not endpoint.requests  # kept; nothing was sent
 
         await pilot.press("f2")  # the next step it names
@@ -308,14 +327,14 @@ async def test_no_api_key_for_openai_says_open_settings_with_f2(no_keyring, endp
         await pilot.press("escape")
         assert app.screen is studio_screen
         await pilot.press("o", "k")
-        assert studio_screen._composer.text == "ok"
+        assert studio_screen.composer.text == "ok"
 
         # Once an endpoint is set up (here: the loopback one, which needs no key), ctrl+r answers.
         app.studio.settings = app.studio.settings.with_values(base_url=endpoint.base_url)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.conversation.id)) == 2)
+        await wait_for(pilot, lambda: len(app.studio.history(studio_screen.session.conversation.id)) == 2)
         await idle(pilot)
-        assert app.studio.history(studio_screen.conversation.id)[-1].state == "complete"
+        assert app.studio.history(studio_screen.session.conversation.id)[-1].state == "complete"
         assert not studio_screen.query(".chat-notice")
 
 
@@ -328,7 +347,9 @@ async def test_the_tui_and_cli_processes_write_at_once(make_app, endpoint: Loopb
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         procs = [
-            subprocess.Popen([PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             for i in range(3)
         ]
         sent = []
@@ -338,7 +359,7 @@ async def test_the_tui_and_cli_processes_write_at_once(make_app, endpoint: Loopb
                 await pilot.press("ctrl+n")
                 await send_and_type(pilot, text)
                 sent.append(text)
-                reply_row = app.studio.history(studio_screen.conversation.id)[-1]
+                reply_row = app.studio.history(studio_screen.session.conversation.id)[-1]
                 assert (reply_row.state, reply_row.content) == ("complete", reply), reply_row.error
                 assert len(sent) < 20, "the CLI processes never finished"
             results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
@@ -352,12 +373,12 @@ async def test_the_tui_and_cli_processes_write_at_once(make_app, endpoint: Loopb
         assert not re.search("locked|busy|database", shown, re.IGNORECASE)
 
         studio = app.studio
-        users = {row[0] for row in studio.store.query("SELECT content FROM messages WHERE role = 'user'")}
+        users = {row[0] for row in repos(studio).store.query("SELECT content FROM messages WHERE role = 'user'")}
         assert users == {f"cli {i}" for i in range(3)} | set(sent)
-        replies = studio.store.query("SELECT state, content FROM messages WHERE role = 'assistant'")
+        replies = repos(studio).store.query("SELECT state, content FROM messages WHERE role = 'assistant'")
         assert len(replies) == len(users) and all(tuple(r) == ("complete", reply) for r in replies)
         assert studio.quota_status().used.requests == len(users)
-        assert studio.store.query("PRAGMA integrity_check")[0][0] == "ok"
+        assert repos(studio).store.query("PRAGMA integrity_check")[0][0] == "ok"
         # The TUI's list shows the other processes' conversations too.
-        studio_screen._list.reload()
-        await wait_for(pilot, lambda: studio_screen._list.total == len(users))
+        studio_screen.conversation_list.reload()
+        await wait_for(pilot, lambda: studio_screen.conversation_list.total == len(users))

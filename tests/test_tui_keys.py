@@ -11,13 +11,14 @@ import shutil
 import pytest
 from textual import events
 from textual.widgets import Input
-from terminal import terminal  # noqa: F401 - the fixture
-from tui_fixtures import SIZE, make_app, make_studio, screen, wait_for  # noqa: F401
 
 from promptstudio_tui.screens.help import HelpScreen
+from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.screens.settings import SettingsScreen
-from promptstudio_tui.screens.studio import StudioScreen
 from promptstudio_tui.screens.usage import UsageScreen
+from repos import repos
+from terminal import terminal  # noqa: F401 - the fixture
+from tui_fixtures import SIZE, make_app, make_studio, screen, wait_for  # noqa: F401
 
 
 def burst(app, *keys: str | events.Event) -> None:
@@ -56,9 +57,11 @@ async def test_a_message_and_what_is_typed_after_enter_stay_apart(make_app, endp
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         burst(app, *"first", "enter", *"second")
-        await wait_for(pilot, lambda: studio_screen.conversation is not None and studio_screen._replying is None)
-        await wait_for(pilot, lambda: studio_screen._composer.text == "second")
-        [(content,)] = app.studio.store.query("SELECT content FROM messages WHERE role = 'user'")
+        await wait_for(
+            pilot, lambda: studio_screen.session.conversation is not None and not studio_screen.session.flights()
+        )
+        await wait_for(pilot, lambda: studio_screen.composer.text == "second")
+        [(content,)] = repos(app.studio).store.query("SELECT content FROM messages WHERE role = 'user'")
         assert content == "first"
 
 
@@ -69,7 +72,7 @@ async def test_escape_in_settings_then_typing_goes_to_the_composer(make_app, end
         await wait_for(pilot, lambda: isinstance(app.focused, Input))
         url = app.screen.query_one("#base-url", Input).value
         burst(app, "escape", *"hello")
-        await wait_for(pilot, lambda: screen(pilot)._composer.text == "hello")
+        await wait_for(pilot, lambda: screen(pilot).composer.text == "hello")
         assert not any(isinstance(s, SettingsScreen) for s in app.screen_stack)
         assert app.studio.settings.base_url == url
 

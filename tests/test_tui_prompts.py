@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from loopback import Scenario
 from textual.widgets import Input, Markdown
-from tui_fixtures import SIZE, idle, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
 
+from loopback import Scenario
 from promptstudio_tui.screens.modals import ConfirmModal, ExportModal, SavePromptModal
+from repos import repos
+from tui_fixtures import SIZE, idle, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
 
 PROMPT_TEXT = "You are a support analyst.\n\n# Steps\n1. Read the email.\n2. Summarise it in 3 bullets."
 
@@ -19,7 +20,7 @@ async def generated(pilot, endpoint) -> None:
     endpoint.script(Scenario(reply=PROMPT_TEXT, chunk_size=10))
     await pilot.press("ctrl+g")
     studio_screen = screen(pilot)
-    await wait_for(pilot, lambda: studio_screen._panel.current is not None)
+    await wait_for(pilot, lambda: studio_screen.panel.current is not None)
     await idle(pilot)
 
 
@@ -28,11 +29,11 @@ async def test_ctrl_g_generates_and_shows_the_prompt(make_app, endpoint):
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await generated(pilot, endpoint)
-        prompt = studio_screen._panel.current
+        prompt = studio_screen.panel.current
         assert prompt.content == PROMPT_TEXT and prompt.tokens_used > 0
         assert "Summarise it in 3 bullets" in studio_screen.query_one("#prompt-text", Markdown).source
         assert f"{prompt.tokens_used} tokens" in str(studio_screen.query_one("#prompt-meta").render())
-        assert app.studio.prompts.list(conversation_id=studio_screen.conversation.id)[0].id == prompt.id
+        assert repos(app.studio).prompts.list(conversation_id=studio_screen.session.conversation.id)[0].id == prompt.id
         generator_request = endpoint.requests[-1].body["messages"]
         assert "Summarise support emails" in generator_request[-1]["content"]
         assert any("Prompt ready" in n for n in notifications(pilot))
@@ -44,7 +45,7 @@ async def test_generate_needs_an_exchange_first(make_app, endpoint):
         await pilot.press("ctrl+n")
         await pilot.press("ctrl+g")
         studio_screen = screen(pilot)
-        await wait_for(pilot, lambda: studio_screen._generating is None and notifications(pilot))
+        await wait_for(pilot, lambda: studio_screen.session.generating() is None and notifications(pilot))
         assert any("at least one exchange" in n for n in notifications(pilot))
         status = str(studio_screen.query_one("#prompt-status").render())
         assert "at least one exchange" in status
@@ -56,7 +57,7 @@ async def test_generate_refused_by_quota_shows_why(make_app, endpoint):
         await send(pilot, "One request is all I have")
         await pilot.press("ctrl+g")
         studio_screen = screen(pilot)
-        await wait_for(pilot, lambda: studio_screen._generating is None and notifications(pilot))
+        await wait_for(pilot, lambda: studio_screen.session.generating() is None and notifications(pilot))
         assert "limit of 1 requests this month is reached" in str(studio_screen.query_one("#prompt-status").render())
 
 
@@ -73,7 +74,7 @@ async def test_save_prompt_with_title_category_and_tags(make_app, endpoint):
         modal.query_one("#title", Input).focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is studio_screen)
-        saved = app.studio.prompts.get(studio_screen._panel.current.id)
+        saved = repos(app.studio).prompts.get(studio_screen.panel.current.id)
         assert (saved.title, saved.tags) == ("Email summariser", ["email", "support"])
         assert "Email summariser" in str(studio_screen.query_one("#prompt-meta").render())
         assert any("Saved “Email summariser”" in n for n in notifications(pilot))
@@ -114,20 +115,20 @@ async def test_favourite_delete_and_scope(make_app, endpoint):
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         await generated(pilot, endpoint)
-        prompt_id = studio_screen._panel.current.id
+        prompt_id = studio_screen.panel.current.id
         studio_screen.query_one("#prompt-list").focus()
         await pilot.press("f")
-        assert app.studio.prompts.get(prompt_id).is_favorite
+        assert repos(app.studio).prompts.get(prompt_id).is_favorite
         await pilot.press("ctrl+n")  # a new conversation has no prompts of its own
-        assert studio_screen._panel.prompts == []
+        assert studio_screen.panel.prompts == []
         studio_screen.query_one("#prompt-list").focus()
         await pilot.press("a")
-        assert [p.id for p in studio_screen._panel.prompts] == [prompt_id]
-        assert app.studio.preferences.get("ui.prompt_scope") == "all"
+        assert [p.id for p in studio_screen.panel.prompts] == [prompt_id]
+        assert repos(app.studio).preferences.get("ui.prompt_scope") == "all"
         await pilot.press("enter")  # show it from the list
-        await wait_for(pilot, lambda: studio_screen._panel.current is not None)
+        await wait_for(pilot, lambda: studio_screen.panel.current is not None)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: studio_screen._panel.current is None)
-        assert app.studio.prompts.list() == []
+        await wait_for(pilot, lambda: studio_screen.panel.current is None)
+        assert repos(app.studio).prompts.list() == []

@@ -50,10 +50,38 @@ You are a **release-notes writer** for a developer tool.
 
 # (title, category, preview, last activity in UTC, starred, unread)
 OTHERS = (
-    ("Onboarding email sequence", "Marketing", "Welcome aboard! Here is what to expect in your first week.", "2026-03-14T11:30:00", True, 3),
-    ("SQL query explainer", "Code Generation", "The JOIN multiplies rows because orders has one row per item.", "2026-03-13T18:05:00", False, 0),
-    ("Interview question bank", "Business", "Ten behavioural questions for a senior support role.", "2026-03-10T09:12:00", False, 0),
-    ("Product naming ideas", "Creative Writing", "Short, pronounceable, and free as a .com domain.", "2026-02-02T16:40:00", False, 0),
+    (
+        "Onboarding email sequence",
+        "Marketing",
+        "Welcome aboard! Here is what to expect in your first week.",
+        "2026-03-14T11:30:00",
+        True,
+        3,
+    ),
+    (
+        "SQL query explainer",
+        "Code Generation",
+        "The JOIN multiplies rows because orders has one row per item.",
+        "2026-03-13T18:05:00",
+        False,
+        0,
+    ),
+    (
+        "Interview question bank",
+        "Business",
+        "Ten behavioural questions for a senior support role.",
+        "2026-03-10T09:12:00",
+        False,
+        0,
+    ),
+    (
+        "Product naming ideas",
+        "Creative Writing",
+        "Short, pronounceable, and free as a .com domain.",
+        "2026-02-02T16:40:00",
+        False,
+        0,
+    ),
 )
 
 
@@ -85,12 +113,14 @@ def seed(studio: Studio) -> str:
 
     Returns the id of the conversation to open.
     """
-    conversations, messages, prompts = studio.conversations, studio.messages, studio.prompts
-    store = repos(studio).store
+    beside = repos(studio)
+    conversations, messages, prompts, store = beside.conversations, beside.messages, beside.prompts, beside.store
 
     current = conversations.create("Release notes for v2.4", category="Content Creation")
     turns = [
-        messages.add(current.id, "user", "Help me write release notes for v2.4 of our CLI. The audience is developers."),
+        messages.add(
+            current.id, "user", "Help me write release notes for v2.4 of our CLI. The audience is developers."
+        ),
         messages.add(current.id, "assistant", "", state="streaming", model=MODEL),
         messages.add(current.id, "user", "Add a section on upgrading from v2.3."),
         messages.add(current.id, "assistant", "", state="streaming", model=MODEL),
@@ -115,11 +145,17 @@ def seed(studio: Studio) -> str:
         tokens_used=356,
         cost=212,
     )
-    older = prompts.add(title="Changelog summariser", content="Summarise a changelog.", conversation_id=current.id, model=MODEL, tokens_used=120)
+    older = prompts.add(
+        title="Changelog summariser",
+        content="Summarise a changelog.",
+        conversation_id=current.id,
+        model=MODEL,
+        tokens_used=120,
+    )
     prompts.update(older.id, is_favorite=True)
 
     others = []
-    for title, category, preview, _, starred, _ in OTHERS:
+    for title, category, _, _, starred, _ in OTHERS:
         made = conversations.create(title, category=category)
         if starred:
             conversations.update(made.id, is_starred=True)
@@ -132,23 +168,36 @@ def seed(studio: Studio) -> str:
         ("prompt_optimization", 980, 356, 212),
         ("conversation", 700, 260, 198),
     ):
-        repos(studio).usage.record(kind, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, cost=cost, model=MODEL)
+        repos(studio).usage.record(
+            kind, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, cost=cost, model=MODEL
+        )
 
     # Ids and timestamps were made from the real clock: pin every time the screen shows.
     with store.write() as db:
-        for message, stamp in zip(turns, ("14:48:10", "14:48:31", "14:52:02", "14:52:09")):
-            db.execute("UPDATE messages SET created_at = ?, updated_at = ? WHERE id = ?", (_at(f"2026-03-14T{stamp}"),) * 2 + (message.id,))
+        for message, stamp in zip(turns, ("14:48:10", "14:48:31", "14:52:02", "14:52:09"), strict=True):
+            db.execute(
+                "UPDATE messages SET created_at = ?, updated_at = ? WHERE id = ?",
+                (_at(f"2026-03-14T{stamp}"),) * 2 + (message.id,),
+            )
         db.execute(
             "UPDATE conversations SET preview = ?, created_at = ?, updated_at = ?, last_message_at = ? WHERE id = ?",
-            ("Most projects upgrade without changes. If you", _at("2026-03-14T14:40:00"), _at("2026-03-14T14:52:09"), _at("2026-03-14T14:52:09"), current.id),
+            (
+                "Most projects upgrade without changes. If you",
+                _at("2026-03-14T14:40:00"),
+                _at("2026-03-14T14:52:09"),
+                _at("2026-03-14T14:52:09"),
+                current.id,
+            ),
         )
-        for conversation_id, (_, _, preview, stamp, _, unread) in zip(others, OTHERS):
+        for conversation_id, (_, _, preview, stamp, _, unread) in zip(others, OTHERS, strict=True):
             db.execute(
                 "UPDATE conversations SET preview = ?, unread_count = ?, created_at = ?, updated_at = ?, last_message_at = ? WHERE id = ?",
                 (preview, unread, _at(stamp), _at(stamp), _at(stamp), conversation_id),
             )
         for prompt_id, stamp in ((generated.id, "2026-03-14T14:55:40"), (older.id, "2026-03-12T10:03:00")):
-            db.execute("UPDATE prompts SET created_at = ?, updated_at = ? WHERE id = ?", (_at(stamp), _at(stamp), prompt_id))
+            db.execute(
+                "UPDATE prompts SET created_at = ?, updated_at = ? WHERE id = ?", (_at(stamp), _at(stamp), prompt_id)
+            )
         # Usage counts in the frozen clock's month (March 2026), whatever today is.
         db.execute("UPDATE usage_tracking SET created_at = ?", (_at("2026-03-10T12:00:00"),))
         db.execute("UPDATE usage_summaries SET summary_date = '2026-03-10'")  # what the meter sums
@@ -168,7 +217,7 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         await pilot.wait_for_scheduled_animations()
     studio_screen = screen(pilot)
-    assert not studio_screen._list._loading
+    assert not studio_screen.conversation_list._loading
 
 
 def freeze(pilot: Pilot[Any]) -> None:
@@ -183,7 +232,7 @@ def open_conversation(conversation_id: str):
         studio_screen = screen(pilot)
         studio_screen.post_message(OpenConversation(conversation_id))
         deadline = time.monotonic() + 10
-        while len(studio_screen._chat.message_ids()) < 4 or studio_screen._panel.current is None:
+        while len(studio_screen.chat.message_ids()) < 4 or studio_screen.panel.current is None:
             assert time.monotonic() < deadline, "the conversation did not open"
             await pilot.pause(0.02)
         await settle(pilot)

@@ -9,14 +9,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY
-from loopback import LoopbackServer
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from conftest import TEST_KEY
+from loopback import LoopbackServer
 from promptstudio_tui.app import PromptStudioApp
-from promptstudio_tui.screens.studio import StudioScreen
+from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.studio import Studio
 
 SIZE = (160, 48)
@@ -72,20 +72,20 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
 async def idle(pilot: Pilot) -> None:
     """Until no reply or prompt is streaming and the list has settled."""
     studio_screen = screen(pilot)
-    await wait_for(pilot, lambda: studio_screen._replying is None and studio_screen._generating is None)
+    await wait_for(pilot, lambda: not studio_screen.session.flights())
     await pilot.pause()
 
 
 async def send(pilot: Pilot, text: str) -> None:
     """Type `text`, press Enter and wait for the reply to settle (complete or not)."""
     studio_screen = screen(pilot)
-    before = len(studio_screen._chat.message_ids()) if studio_screen.conversation else 0
+    before = len(studio_screen.chat.message_ids()) if studio_screen.session.conversation else 0
     studio_screen.query_one("#composer-input").focus()
-    studio_screen._composer.set_text(text)
+    studio_screen.composer.set_text(text)
     await pilot.press("enter")
 
     def answered() -> bool:
-        return len(studio_screen._chat.message_ids()) >= before + 2 and studio_screen._replying is None
+        return len(studio_screen.chat.message_ids()) >= before + 2 and not studio_screen.session.flights()
 
     await wait_for(pilot, answered)
     await pilot.pause()

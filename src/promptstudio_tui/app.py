@@ -10,7 +10,8 @@ from textual.binding import Binding
 from promptstudio_tui.commands import StudioCommands
 from promptstudio_tui.errors import describe
 from promptstudio_tui.keyorder import OrderedKeys
-from promptstudio_tui.screens.studio import StudioScreen
+from promptstudio_tui.screens.main import StudioScreen
+from promptstudio_tui.screens.warm_up import InputPauses, Pause
 from promptstudio_tui.studio import Studio
 
 THEME_PREFERENCE = "ui.theme"
@@ -34,12 +35,15 @@ class PromptStudioApp(OrderedKeys):
         studio: Studio | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        pause: Pause | None = None,
     ) -> None:
+        """`clock` and `pause` (a wait for a pause in the user's input) are for tests to pin."""
         super().__init__()
         self._overrides = overrides
         self.studio = studio
         # Relative dates and message times read this clock, so snapshots can freeze it.
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._pause = pause
 
     def on_mount(self) -> None:
         self._start()
@@ -49,7 +53,7 @@ class PromptStudioApp(OrderedKeys):
         if self.studio is None:
             try:
                 self.studio = Studio.open(self._overrides)
-            except Exception as exc:  # noqa: BLE001 - config and store failures become one screen
+            except Exception as exc:  # config and store failures become one screen
                 message = describe(exc)
                 if message is None:
                     raise
@@ -59,26 +63,30 @@ class PromptStudioApp(OrderedKeys):
                 self.push_screen(StartupErrorScreen(message, can_move_aside=corrupt), callback=self._start)
                 return
         self.set_keymap(self.studio.settings.keymap)
-        theme = self.studio.preferences.get(THEME_PREFERENCE)
+        theme = self.studio.preference(THEME_PREFERENCE)
         if theme in self.available_themes:
             self.theme = theme
-        self.push_screen(StudioScreen(self.studio))
+        pause = self._pause or InputPauses(lambda: self.last_input)
+        self.push_screen(StudioScreen(self.studio, self.clock, pause))
         for warning in self.studio.notices:
             self.notify(warning, severity="warning", markup=False, timeout=12)
         if notice:
             self.notify(notice, markup=False, timeout=12)
 
     def watch_theme(self, theme: str) -> None:
-        if self._studio_ready():
-            self.studio.preferences.set(THEME_PREFERENCE, theme)
+        studio = self._running_studio()
+        if studio is not None:
+            studio.set_preference(THEME_PREFERENCE, theme)
 
     async def on_unmount(self) -> None:
         if self.studio is not None:
             await self.studio.aclose()
 
-    def _studio_ready(self) -> bool:
-        """True once the studio screen runs (not on the startup-error screen)."""
-        return self.studio is not None and any(isinstance(screen, StudioScreen) for screen in self.screen_stack)
+    def _running_studio(self) -> Studio | None:
+        """The studio once the main screen runs (None on the startup-error screen)."""
+        if any(isinstance(screen, StudioScreen) for screen in self.screen_stack):
+            return self.studio
+        return None
 
     # The secondary screens are imported when first opened: they are not needed
     # for the first frame. (They are modal: these keys do not reach the app while one
@@ -92,11 +100,13 @@ class PromptStudioApp(OrderedKeys):
     def action_settings(self) -> None:
         from promptstudio_tui.screens.settings import SettingsScreen
 
-        if self._studio_ready():
-            self.push_screen(SettingsScreen(self.studio))
+        studio = self._running_studio()
+        if studio is not None:
+            self.push_screen(SettingsScreen(studio))
 
     def action_usage(self) -> None:
         from promptstudio_tui.screens.usage import UsageScreen
 
-        if self._studio_ready():
-            self.push_screen(UsageScreen(self.studio))
+        studio = self._running_studio()
+        if studio is not None:
+            self.push_screen(UsageScreen(studio))

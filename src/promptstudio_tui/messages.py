@@ -1,7 +1,7 @@
-"""Textual messages: how workers and widgets tell the studio screen what happened.
+"""Textual messages: how the session, workers and widgets tell the main screen what happened.
 
-Workers never touch widgets; they post one of these and the screen reacts in
-order on its own message queue.
+Nothing running in the background touches a widget; it posts one of these and
+the screen reacts in order on its own message queue.
 """
 
 from __future__ import annotations
@@ -11,40 +11,41 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from promptstudio_tui.catalog import Template
+from promptstudio_tui.session import Flight, FlightEnded
 from promptstudio_tui.store.records import Conversation
-from promptstudio_tui.studio import PromptDelta, PromptReady, ReplyDelta, ReplyDone, ReplyStarted, UserMessageSaved
+from promptstudio_tui.studio import PromptReady, ReplyDone, ReplyStarted, UserMessageSaved
+
+# -- from the session -------------------------------------------------------------
+
+
+@dataclass
+class FlightStep(Message):
+    """A step of a reply or a prompt generation (the session has applied it already)."""
+
+    flight: Flight
+    event: UserMessageSaved | ReplyStarted | ReplyDone | PromptReady
+
+
+@dataclass
+class FlightText(Message):
+    """More text arrived in a flight; the screen reads what is new from the flight itself.
+
+    Carrying no text, one of these can stand for any number in a row: while the screen
+    is busy drawing, the deltas that arrive meanwhile are drawn together.
+    """
+
+    flight: Flight
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FlightText) and message.flight is self.flight
+
+
+@dataclass
+class FlightOver(Message):
+    ended: FlightEnded
 
 
 # -- from workers -----------------------------------------------------------------
-
-
-@dataclass
-class ReplyUpdate(Message):
-    """One event of a send or retry stream."""
-
-    conversation_id: str
-    event: UserMessageSaved | ReplyStarted | ReplyDelta | ReplyDone
-
-
-@dataclass
-class ReplyEnded(Message):
-    """The reply worker stopped: finished, cancelled (reply_id set, no ReplyDone) or refused."""
-
-    conversation_id: str
-    reply_id: str | None = None
-    error: str | None = None
-
-
-@dataclass
-class PromptUpdate(Message):
-    conversation_id: str
-    event: PromptDelta | PromptReady
-
-
-@dataclass
-class PromptEnded(Message):
-    conversation_id: str
-    error: str | None = None
 
 
 @dataclass

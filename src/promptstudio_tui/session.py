@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal
@@ -59,10 +59,10 @@ class FlightEnded:
     kind: FlightKind
     reply_id: str | None
     error: str | None
+    unsent: bool = False  # the text sent was never saved: it waits in the drafts
 
 
 SessionEvent = StudioEvent | FlightEnded
-Listener = Callable[[str, SessionEvent], None]  # (conversation id, event)
 
 
 @dataclass
@@ -101,10 +101,13 @@ class Flight:
         return self.completion_tokens / (now - self.first_token_at)
 
 
+Listener = Callable[[Flight, SessionEvent], None]  # told after the session applied the event
+
+
 class Session:
     def __init__(self, studio: Studio, listener: Listener | None = None, clock: Callable[[], float] = time.monotonic):
         self.studio = studio
-        self.listener: Listener = listener or (lambda conversation_id, event: None)
+        self.listener: Listener = listener or (lambda flight, event: None)
         self._clock = clock
         self._conversation: Conversation | None = None
         self._flights: dict[str, Flight] = {}
@@ -187,10 +190,14 @@ class Session:
         return self._start(conversation_id, "reply", self.studio.retry(conversation_id))
 
     def generate(self, conversation_id: str) -> Flight:
+        self.check_generate(conversation_id)
+        return self._start(conversation_id, "prompt", self.studio.generate(conversation_id))
+
+    def check_generate(self, conversation_id: str) -> None:
+        """Busy or Refused if a generation cannot start here now (before the pane is made ready for it)."""
         if self.generating() is not None:
             raise Refused("A prompt is already being generated.")
         self._check_idle(conversation_id)
-        return self._start(conversation_id, "prompt", self.studio.generate(conversation_id))
 
     def stop(self, conversation_id: str | None = None) -> bool:
         """Cancel the request of a conversation (default: the one on screen); False if none."""
@@ -220,7 +227,7 @@ class Session:
         if conversation_id in self._flights:
             raise Busy(conversation_id)
 
-    def _start(self, conversation_id: str, kind: FlightKind, events: AsyncIterator[StudioEvent]) -> Flight:
+    def _start(self, conversation_id: str, kind: FlightKind, events: AsyncGenerator[StudioEvent, None]) -> Flight:
         state: FlightState = "waiting" if kind == "reply" else "generating"
         flight = Flight(conversation_id, kind, self._clock(), state)
         self._flights[conversation_id] = flight
@@ -230,14 +237,14 @@ class Session:
         task.add_done_callback(lambda done: self._land(flight, done))
         return flight
 
-    async def _run(self, flight: Flight, events: AsyncIterator[StudioEvent]) -> None:
+    async def _run(self, flight: Flight, events: AsyncGenerator[StudioEvent, None]) -> None:
         # Nothing here waits on the screen (the listener only posts): the stream is the
         # one thing this task awaits, so a cancel lands inside the studio's stream.
         try:
             async with aclosing(events) as stream:
                 async for event in stream:
                     self._apply(flight, event)
-                    self.listener(flight.conversation_id, event)
+                    self.listener(flight, event)
         except Exception as exc:  # noqa: BLE001 - shown to the user as one sentence
             flight.error = failure_text(exc)
 
@@ -265,5 +272,6 @@ class Session:
             elif flight.reply_id is not None and not flight.settled:
                 # The studio settled the row as the cancel passed through it, without
                 # a ReplyDone: report the final row like any other ending.
-                self.listener(conversation_id, ReplyDone(self.studio.message(flight.reply_id)))
-        self.listener(conversation_id, FlightEnded(conversation_id, flight.kind, flight.reply_id, flight.error))
+                self.listener(flight, ReplyDone(self.studio.message(flight.reply_id)))
+        unsent = conversation_id in self._drafts and flight.kind == "reply"
+        self.listener(flight, FlightEnded(conversation_id, flight.kind, flight.reply_id, flight.error, unsent))

@@ -43,7 +43,8 @@ class ChatLog(VerticalScroll):
         # The newest messages are what the reader sees: they are laid out and drawn
         # first, the rest of the page just after (each message is rendered at two
         # widths as the scrollbar appears, so this is most of the wait).
-        first, older = views[-FIRST_PAINT:], [*header, *views[:-FIRST_PAINT]]
+        first: list[Widget] = [*views[-FIRST_PAINT:]]
+        older: list[Widget] = [*header, *views[:-FIRST_PAINT]]
         if len(views) <= FIRST_PAINT:
             first, older = [*header, *views], []
         await self.mount_all(first)
@@ -76,6 +77,8 @@ class ChatLog(VerticalScroll):
             self.call_after_refresh(self.scroll_to_widget, first, animate=False, top=True)
 
     async def add(self, message: Message, now: datetime) -> None:
+        if message.id in self._views:  # already shown: the log was filled after it was saved
+            return
         await self.query(".chat-tips, .chat-notice").remove()
         view = self._view(message, now, {})
         self._views[message.id] = view
@@ -108,7 +111,9 @@ class ChatLog(VerticalScroll):
 
     def _header(self, has_earlier: bool, has_messages: bool) -> list[Widget]:
         if has_earlier:
-            return [Button("↑ Load earlier messages", action="screen.load_earlier", compact=True, classes="chat-header")]
+            return [
+                Button("↑ Load earlier messages", action="screen.load_earlier", compact=True, classes="chat-header")
+            ]
         if not has_messages:
             tips = "\n".join(f"• {tip}" for tip in TIPS)
             return [Static(Text(f"Start by describing what you need.\n\n{tips}"), classes="chat-tips chat-header")]
@@ -119,4 +124,6 @@ class ChatLog(VerticalScroll):
         await self.query(".retry").remove()
         last = next(reversed(self._views.values()), None)
         if last is not None and last.message.state in FAILED:
-            await self.mount(Button(self._retry_label, action="screen.retry", compact=True, classes="retry"), after=last)
+            await self.mount(
+                Button(self._retry_label, action="screen.retry", compact=True, classes="retry"), after=last
+            )

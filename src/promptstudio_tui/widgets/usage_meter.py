@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from promptstudio_tui.quota import QuotaStatus
 from promptstudio_tui.widgets.formatting import compact
 
 LABEL_WIDTH = 9  # "Requests "
@@ -21,23 +21,29 @@ def _bar(used: int, limit: int, width: int) -> Text:
     return Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"))
 
 
+@dataclass(frozen=True)
+class Meter:
+    """What the meter shows: this month's use of the plan."""
+
+    plan: str
+    tokens: tuple[int, int]  # used, limit
+    requests: tuple[int, int]
+    resets: date
+
+
 class UsageMeter(Widget):
-    status: reactive[QuotaStatus | None] = reactive(None, layout=True)
+    meter: reactive[Meter | None] = reactive(None, layout=True)
 
     def render(self) -> Text:
-        status = self.status
-        if status is None:
+        meter = self.meter
+        if meter is None:
             return Text("")
-        used, limits = status.used, status.limits
-        rows = (
-            ("Tokens", used.tokens, limits.tokens_limit),
-            ("Requests", used.requests, limits.requests_limit),
-        )
+        rows = (("Tokens", *meter.tokens), ("Requests", *meter.requests))
         numbers = [f" {compact(value)}/{compact(limit)}" for _, value, limit in rows]
         bar_width = max(4, self.content_size.width - LABEL_WIDTH - max(len(n) for n in numbers))
-        resets = date.fromisoformat(status.window.last_day) + timedelta(days=1)
-        text = Text.assemble((f"{status.plan.title()} plan", "bold"), (f" · resets {resets.day} {resets:%b}", "dim"))
-        for (label, value, limit), number in zip(rows, numbers):
+        resets = meter.resets
+        text = Text.assemble((f"{meter.plan.title()} plan", "bold"), (f" · resets {resets.day} {resets:%b}", "dim"))
+        for (label, value, limit), number in zip(rows, numbers, strict=True):
             text.append("\n")
             text.append(label.ljust(LABEL_WIDTH), "dim")
             text.append_text(_bar(value, limit, bar_width))

@@ -1,0 +1,350 @@
+"""The main three-pane screen: conversations, chat, prompts.
+
+This screen composes the panes, routes messages and actions, and lays the panes
+out for the width. What is open and in flight lives in the session (session.py);
+the controllers beside this module act on it: the reply flow, the conversation
+list's actions and the prompt pane's. Widgets render what they are handed and
+post messages; nothing running in the background touches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Markdown, TextArea
+from textual.worker import get_current_worker
+
+from promptstudio_tui.actions import bindings
+from promptstudio_tui.commands import keys_for
+from promptstudio_tui.messages import (
+    FlightOver,
+    FlightStep,
+    FlightText,
+    ListChanged,
+    OpenConversation,
+    SendRequested,
+    StartFromTemplate,
+)
+from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.screens.conversation_actions import ConversationActions
+from promptstudio_tui.screens.prompt_actions import PromptActions
+from promptstudio_tui.screens.reply_flow import ReplyFlow
+from promptstudio_tui.screens.warm_up import Pause, WarmUp, highlight
+from promptstudio_tui.session import Session
+from promptstudio_tui.studio import PromptReady, Studio
+from promptstudio_tui.widgets.chat_header import ChatHeader
+from promptstudio_tui.widgets.chat_log import ChatLog
+from promptstudio_tui.widgets.composer import Composer, ComposerInput
+from promptstudio_tui.widgets.conversation_list import ConversationList
+from promptstudio_tui.widgets.conversation_pane import ConversationPane
+from promptstudio_tui.widgets.prompt_panel import PromptPanel
+from promptstudio_tui.widgets.usage_meter import Meter, UsageMeter
+from promptstudio_tui.widgets.welcome import Welcome
+
+NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
+
+
+class StudioScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]
+    AUTO_FOCUS = "#composer-input"
+    BINDINGS = bindings("main")
+
+    def __init__(self, studio: Studio, clock: Callable[[], datetime], pause: Pause) -> None:
+        """`clock` dates messages and rows; `pause` waits for a pause in the user's input."""
+        self.show_left: bool = studio.preference("ui.left_pane", True)
+        self.show_right: bool = studio.preference("ui.right_pane", True)
+        self.overlay = ""  # "left" or "right" while a side pane floats over a narrow screen
+        # Classes given up front: each later class change restyles the whole screen.
+        super().__init__(classes=" ".join(name for name, on in self._pane_classes().items() if on))
+        self.studio = studio
+        self.clock = clock
+        self.session = Session(studio)
+        self.replies = ReplyFlow(self)
+        self.session.listener = self.replies.report
+        self.conversations = ConversationActions(self)
+        self.prompts = PromptActions(self)
+        self.warm = WarmUp(pause, highlight, studio.warm_up)
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        clock = self.clock
+        with Horizontal(id="body"):
+            yield ConversationPane(
+                self.conversations.fetch,
+                clock,
+                tab=self.studio.preference("ui.tab", "all"),
+                sort=self.studio.preference("ui.sort", "recent"),
+                id="left",
+            )
+            with Vertical(id="centre"):
+                yield ChatHeader(id="chat-header")
+                with ContentSwitcher(initial="welcome", id="chat-switcher"):
+                    yield Welcome(self.key_hint("studio.new_conversation"), id="welcome")
+                    yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", id="chat-log")
+                hint = f"{self.key_hint('composer.send')} send · {self.key_hint('composer.newline')} new line"
+                yield Composer(hint, count_tokens=self.studio.count_tokens, id="composer")
+            yield PromptPanel(clock, self.key_hint("studio.generate_prompt"), id="right")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_settings()
+        self.prompts.load()
+        self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        worker = get_current_worker()
+        self.warm.run(lambda: worker.is_cancelled)
+
+    @on(TextArea.Changed, "#composer-input")
+    def _composing(self) -> None:
+        if not self.warm.sdk_loaded:  # in time for the first send
+            self._warm_sdk()
+
+    @work(thread=True, exit_on_error=False, group="warm-up-sdk")
+    def _warm_sdk(self) -> None:
+        self.warm.sdk()
+
+    def on_screen_resume(self) -> None:
+        # Settings may have changed the model or plan while a dialog was open.
+        self.show_settings()
+
+    async def on_unmount(self) -> None:
+        """Settle streaming replies (kept, marked interrupted) before the store closes."""
+        await self.session.aclose()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width >= WIDE and self.overlay:
+            self.overlay = ""
+            self._apply_panes()
+        self.call_after_refresh(self._keep_focus_visible)
+
+    def _keep_focus_visible(self) -> None:
+        """A pane that collapsed must not keep the focus (its keys would act unseen)."""
+        focused = self.focused
+        if focused is not None and not all(node.display for node in focused.ancestors_with_self):
+            self.composer.focus_input()
+
+    def key_hint(self, binding_id: str) -> str:
+        owners = (type(self.app), type(self), ComposerInput, ConversationList, PromptPanel)
+        return keys_for(binding_id, self.studio.settings.keymap, owners)
+
+    @cached_property
+    def chat(self) -> ChatLog:
+        return self.query_one(ChatLog)
+
+    @cached_property
+    def header(self) -> ChatHeader:
+        return self.query_one(ChatHeader)
+
+    @cached_property
+    def conversation_list(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    @cached_property
+    def panel(self) -> PromptPanel:
+        return self.query_one(PromptPanel)
+
+    @cached_property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def show_settings(self) -> None:
+        """The model in the header and composer, this month's use in the meter."""
+        model = self.studio.settings.model
+        self.header.model = model
+        self.composer.set_model(model)
+        status = self.studio.quota_status(self.clock())
+        self.query_one(UsageMeter).meter = Meter(
+            plan=status.plan,
+            tokens=(status.used.tokens, status.limits.tokens_limit),
+            requests=(status.used.requests, status.limits.requests_limit),
+            resets=date.fromisoformat(status.window.last_day) + timedelta(days=1),
+        )
+
+    def restore_draft(self, conversation_id: str) -> None:
+        """Text sent in this conversation that was never saved goes back into an empty composer."""
+        draft = self.session.take_draft(conversation_id)
+        if draft is not None and not self.composer.text:
+            self.composer.set_text(draft)
+
+    # -- side panes -----------------------------------------------------------------
+
+    def _pane_classes(self) -> dict[str, bool]:
+        return {
+            "-left-open": self.show_left,
+            "-right-open": self.show_right,
+            "-overlay-left": self.overlay == "left",
+            "-overlay-right": self.overlay == "right",
+        }
+
+    def _apply_panes(self) -> None:
+        wanted = self._pane_classes()
+        add = [name for name, on in wanted.items() if on and not self.has_class(name)]
+        remove = [name for name, on in wanted.items() if not on and self.has_class(name)]
+        # One call each way: every class change restyles the whole screen.
+        if add:
+            self.add_class(*add)
+        if remove:
+            self.remove_class(*remove)
+
+    def _pane_visible(self, pane: str) -> bool:
+        return getattr(self, f"show_{pane}") if self.size.width >= WIDE else self.overlay == pane
+
+    def _set_pane(self, pane: str, visible: bool) -> None:
+        """Wide: show or hide in place, remembered. Narrow: float over the chat, or not."""
+        if self.size.width >= WIDE:
+            setattr(self, f"show_{pane}", visible)
+            self.studio.set_preference(f"ui.{pane}_pane", visible)
+        elif visible:
+            self.overlay = pane
+        elif self.overlay == pane:
+            self.overlay = ""
+        self._apply_panes()
+        if not visible:
+            self.composer.focus_input()
+
+    def reveal(self, pane: str) -> None:
+        if not self._pane_visible(pane):
+            self._set_pane(pane, True)
+
+    def _toggle(self, pane: str) -> bool:
+        """Show or hide a side pane; True when it is now visible."""
+        visible = not self._pane_visible(pane)
+        self._set_pane(pane, visible)
+        return visible
+
+    def action_toggle_conversations(self) -> None:
+        if self._toggle("left"):
+            self.conversation_list.focus()
+
+    def action_toggle_prompts(self) -> None:
+        if self._toggle("right"):
+            self.query_one("#prompt-list").focus()
+
+    def action_search(self) -> None:
+        self.reveal("left")
+        self.query_one(ConversationPane).focus_search()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.reveal("left")
+        self.query_one(ConversationPane).set_tab(tab)
+
+    def action_sort_by(self, sort: str) -> None:
+        self.reveal("left")
+        self.query_one(ConversationPane).set_sort(sort)
+
+    def action_cycle_sort(self) -> None:
+        self.query_one(ConversationPane).cycle_sort()
+
+    # -- messages -----------------------------------------------------------------
+
+    @on(ListChanged)
+    def _list_changed(self, message: ListChanged) -> None:
+        self.studio.set_preference("ui.tab", message.tab)
+        self.studio.set_preference("ui.sort", message.sort)
+
+    @on(OpenConversation)
+    async def _open_requested(self, message: OpenConversation) -> None:
+        if self.overlay == "left":
+            self._set_pane("left", False)
+        await self.conversations.open(message.conversation_id)
+
+    @on(StartFromTemplate)
+    async def _start_from_template(self, message: StartFromTemplate) -> None:
+        await self.conversations.open_new(message.template.category)
+        self.composer.set_text(message.template.text)
+
+    @on(SendRequested)
+    async def _send_requested(self, message: SendRequested) -> None:
+        await self.replies.send(message.text)
+
+    @on(FlightStep)
+    async def _flight_step(self, message: FlightStep) -> None:
+        if isinstance(message.event, PromptReady):
+            await self.prompts.ready(message.flight, message.event)
+        else:
+            await self.replies.step(message)
+
+    @on(FlightText)
+    async def _flight_text(self, message: FlightText) -> None:
+        if message.flight.kind == "prompt":
+            await self.prompts.text(message.flight)
+        else:
+            await self.replies.text(message.flight)
+
+    @on(FlightOver)
+    async def _flight_over(self, message: FlightOver) -> None:
+        if message.ended.kind == "prompt":
+            await self.prompts.over(message.ended)
+        else:
+            await self.replies.over(message.ended)
+
+    @on(Markdown.LinkClicked)
+    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+        # Links in model output are never opened for the user; they are shown to copy.
+        self.notify(f"Link: {one_line(event.href, 300)}", markup=False)
+
+    # -- actions (bound keys, buttons and the palette name these) -----------------------
+
+    def action_stop(self) -> None:
+        if not self.session.stop() and self.overlay:
+            self._set_pane(self.overlay, False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            # When there is nothing to stop, Esc is left to whatever else wants it.
+            return self.session.flight() is not None or bool(self.overlay)
+        return True
+
+    def action_retry(self) -> None:
+        self.replies.retry()
+
+    async def action_new_conversation(self) -> None:
+        await self.conversations.new()
+
+    async def action_load_earlier(self) -> None:
+        await self.conversations.load_earlier()
+
+    def action_rename_conversation(self) -> None:
+        self.conversations.rename()
+
+    def action_categorize_conversation(self) -> None:
+        self.conversations.categorize()
+
+    def action_star_conversation(self) -> None:
+        self.conversations.star()
+
+    def action_archive_conversation(self) -> None:
+        self.conversations.archive()
+
+    def action_delete_conversation(self) -> None:
+        self.conversations.delete()
+
+    async def action_generate_prompt(self) -> None:
+        await self.prompts.generate()
+
+    def action_toggle_prompt_scope(self) -> None:
+        self.prompts.toggle_scope()
+
+    def action_copy_prompt(self) -> None:
+        self.prompts.copy()
+
+    def action_save_prompt(self) -> None:
+        self.prompts.save()
+
+    def action_export_prompt(self) -> None:
+        self.prompts.export()
+
+    async def action_favourite_prompt(self) -> None:
+        await self.prompts.favourite()
+
+    def action_delete_prompt(self) -> None:
+        self.prompts.delete()

@@ -1,0 +1,173 @@
+"""The prompt pane's actions: generate (ctrl+g), show what streams in, and copy, save,
+export, favourite, delete and the list's scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from promptstudio_tui.sanitize import inert, one_line
+from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused
+from promptstudio_tui.store.records import Conversation, Prompt
+from promptstudio_tui.studio import PromptReady, StudioError
+
+if TYPE_CHECKING:
+    from promptstudio_tui.screens.main import StudioScreen
+
+PROMPT_LIST_LIMIT = 200
+
+
+class PromptActions:
+    def __init__(self, screen: StudioScreen) -> None:
+        self.screen = screen
+        self.session = screen.session
+        self.studio = screen.studio
+        self.scope: str = self.studio.preference("ui.prompt_scope", "conversation")
+        self._drawn = 0  # pieces of the generation's text in the pane
+
+    # -- generating -------------------------------------------------------------------
+
+    async def generate(self) -> None:
+        screen, conversation = self.screen, self.session.conversation
+        if conversation is None:
+            screen.notify("Open a conversation and talk it through first.", severity="warning")
+            return
+        try:
+            self.session.check_generate(conversation.id)
+        except Busy:
+            screen.replies.warn_busy()
+            return
+        except Refused as exc:
+            screen.notify(str(exc), severity="warning", markup=False)
+            return
+        screen.reveal("right")
+        self._drawn = 0
+        # Ready before the request starts: its report may be handled while this action still runs.
+        await screen.panel.start_generation()
+        self.session.generate(conversation.id)
+        screen.replies.started()
+
+    async def text(self, flight: Flight) -> None:
+        text, self._drawn = flight.text_since(self._drawn)
+        if text:
+            await self.screen.panel.append(text, flight.completion_tokens)
+
+    async def ready(self, flight: Flight, event: PromptReady) -> None:
+        await self.text(flight)
+        panel = self.screen.panel
+        await panel.end_generation(None)
+        await panel.show_prompt(event.prompt)
+        self.load()
+        self.screen.notify(f"Prompt ready: {event.prompt.tokens_used:,} tokens. Save, copy or export it on the right.")
+
+    async def over(self, ended: FlightEnded) -> None:
+        self.screen.refresh_bindings()
+        self.screen.replies.show_state()
+        if ended.error:
+            await self.screen.panel.end_generation(ended.error)
+            self.screen.notify(ended.error, severity="error", markup=False, timeout=10)
+        self.screen.show_settings()
+
+    async def conversation_opened(self, conversation: Conversation | None) -> None:
+        """Show its latest prompt; a generation in progress keeps the pane until it ends."""
+        if self.session.generating() is None:
+            await self.screen.panel.show_prompt(self.studio.latest_prompt(conversation.id) if conversation else None)
+        self.load()
+
+    # -- the list and the shown prompt ----------------------------------------------------
+
+    def load(self) -> None:
+        conversation = self.session.conversation
+        if self.scope == "conversation" and conversation is None:
+            prompts: list[Prompt] = []
+        else:
+            scope_id = conversation.id if self.scope == "conversation" and conversation else None
+            prompts = self.studio.prompts_for(scope_id, limit=PROMPT_LIST_LIMIT)
+        self.screen.panel.set_prompts(prompts, self.scope)
+
+    def toggle_scope(self) -> None:
+        self.scope = "all" if self.scope == "conversation" else "conversation"
+        self.studio.set_preference("ui.prompt_scope", self.scope)
+        self.load()
+
+    def _shown(self) -> Prompt | None:
+        prompt = self.screen.panel.current
+        if prompt is None:
+            self.screen.notify(
+                f"No prompt shown: press {self.screen.key_hint('studio.generate_prompt')} or pick one from the list.",
+                severity="warning",
+                markup=False,
+            )
+        return prompt
+
+    async def _changed(self, prompt: Prompt | None) -> None:
+        await self.screen.panel.show_prompt(prompt)
+        self.load()
+
+    def copy(self) -> None:
+        prompt = self._shown()
+        if prompt is not None:
+            text = inert(prompt.content)  # exactly what is shown: no control sequences
+            self.screen.app.copy_to_clipboard(text)
+            self.screen.notify(f"Copied {len(text):,} characters to the clipboard (OSC 52).")
+
+    def save(self) -> None:
+        from promptstudio_tui.screens.modals import SavePromptModal
+
+        prompt = self._shown()
+        if prompt is None:
+            return
+
+        async def save(result: tuple[str, str, list[str]] | None) -> None:
+            if result is None:
+                return
+            title, category, tags = result
+            try:
+                saved = self.studio.save_prompt(prompt.id, title=title, category=category, tags=tags)
+            except StudioError as exc:
+                self.screen.notify(str(exc), severity="error", markup=False)
+                return
+            await self._changed(saved)
+            self.screen.notify(f"Saved “{one_line(saved.title, 60)}”.", markup=False)
+
+        self.screen.app.push_screen(SavePromptModal(prompt), save)
+
+    def export(self) -> None:
+        from promptstudio_tui.screens.modals import ExportModal
+
+        prompt = self._shown()
+        if prompt is None:
+            return
+
+        def export(result: tuple[str, Path] | None) -> None:
+            if result is None:
+                return
+            fmt, path = result
+            try:
+                written = self.studio.write_export(prompt, fmt, Path(path))
+            except StudioError as exc:
+                self.screen.notify(str(exc), severity="error", markup=False)
+                return
+            self.screen.notify(f"Exported to {written}", markup=False)
+
+        self.screen.app.push_screen(ExportModal(prompt, Path.cwd()), export)
+
+    async def favourite(self) -> None:
+        prompt = self._shown()
+        if prompt is not None:
+            await self._changed(self.studio.favourite_prompt(prompt.id, not prompt.is_favorite))
+
+    def delete(self) -> None:
+        from promptstudio_tui.screens.modals import ConfirmModal
+
+        prompt = self._shown()
+        if prompt is None:
+            return
+
+        async def delete(confirmed: bool | None) -> None:
+            if confirmed:
+                self.studio.delete_prompt(prompt.id)
+                await self._changed(None)
+                self.screen.notify("Prompt deleted.")
+
+        self.screen.app.push_screen(ConfirmModal(f"Delete the prompt “{one_line(prompt.title, 60)}”?"), delete)

@@ -1,0 +1,78 @@
+"""Background loading in the user's pauses.
+
+Loading code in a thread holds the GIL about half the time, so whatever the user
+waits for meanwhile takes twice as long (opening a conversation right after start:
+~0.3 s became ~0.8 s). Pygments' lexers (~20-100 ms each on first use) load in the
+user's pauses after the first frame; the tokenizer and the SDK (~1.2 s) once a
+message is being typed, in time for its send, or in a longer pause.
+
+The clock and the sleep are injected: tests drive a pause without waiting for one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Code fences in replies are highlighted by Pygments, which compiles a language's
+# lexer on first use: done in pauses instead of in the first conversation opened.
+WARM_LANGUAGES = ("python", "bash", "sql", "json", "javascript", "typescript", "yaml", "text")
+WARM_QUIET = 0.6  # seconds without input before the next lexer may load ...
+WARM_WAIT = 2.0  # ... or after this long anyway
+SDK_QUIET = 2.0  # seconds without input before the tokenizer and SDK load, if no message is typed first
+STEP = 0.05  # seconds between looks at the clock while waiting
+
+# (quiet, at_most, cancelled) -> False if cancelled while waiting
+Pause = Callable[[float, float, Callable[[], bool]], bool]
+
+
+@dataclass
+class InputPauses:
+    """Waits (in a worker thread) for `quiet` seconds without input, or `at_most`."""
+
+    last_input: Callable[[], float]  # monotonic time of the user's last key, paste or click
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def __call__(self, quiet: float, at_most: float, cancelled: Callable[[], bool]) -> bool:
+        due = self.clock()
+        while self.clock() - self.last_input() < quiet and self.clock() - due < at_most:
+            if cancelled():
+                return False
+            self.sleep(STEP)
+        return True
+
+
+class WarmUp:
+    """What loads when; runs in one worker thread, and once more for the SDK on typing."""
+
+    def __init__(self, pause: Pause, highlight: Callable[[str], None], load_sdk: Callable[[], None]) -> None:
+        self._pause = pause
+        self._highlight = highlight
+        self._load_sdk = load_sdk
+        self._sdk_lock = threading.Lock()  # typing and a long pause may ask at once
+        self.sdk_loaded = False
+
+    def run(self, cancelled: Callable[[], bool]) -> None:
+        for language in WARM_LANGUAGES:
+            if not self._pause(WARM_QUIET, WARM_WAIT, cancelled):
+                return
+            self._highlight(language)
+        if self._pause(SDK_QUIET, float("inf"), cancelled):
+            self.sdk()
+
+    def sdk(self) -> None:
+        """Load the tokenizer and the SDK, once (a message is being typed, or a long pause came)."""
+        with self._sdk_lock:
+            if self.sdk_loaded:
+                return
+            self.sdk_loaded = True
+        self._load_sdk()
+
+
+def highlight(language: str) -> None:
+    from rich.syntax import Syntax
+
+    Syntax("x", language).highlight("x")
