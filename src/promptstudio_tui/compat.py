@@ -45,10 +45,10 @@ def teach_legacy_alt_enter() -> None:
 # OrderedKeys (keyorder.py) lets a key go only once the one before it has finished its trip
 # up the DOM, so it must know whether a message handled by a node went on to the node's
 # parent. Textual keeps that state private (`Message._stop_propagation`, `Message._sender`)
-# and decides in `MessagePump._dispatch_message`. The need goes away when Textual keeps
-# bindings in order with typing itself: https://github.com/Textualize/textual/issues/6605
-# (open; PR #6631 covers a widget's own bindings only). No upstream issue yet for a public
-# "is propagation stopped" property.
+# and decides in `MessagePump._dispatch_message`. No upstream issue yet for a public "is
+# propagation stopped" property, which would retire this touch. Textual's side of the
+# ordering problem is https://github.com/Textualize/textual/issues/6605 (open; PR #6631
+# orders a widget's own bindings with typing, not keys that move focus or close a dialog).
 
 
 def bubbled_to(message: Message, parent: object) -> bool:
