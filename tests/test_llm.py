@@ -287,6 +287,7 @@ async def test_out_of_quota_is_not_told_to_wait(server: LoopbackServer, make_cli
     _, error = await collect(make_client(server.base_url))
 
     assert error is not None and error.kind == "rate_limited" and "out of quota" in error.message
+    assert chat_requests(server) == 1  # waiting cannot help an empty account: told at once
 
 
 async def test_429_with_retry_after_is_retried_then_succeeds(server: LoopbackServer, make_client: MakeClient) -> None:
