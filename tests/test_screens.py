@@ -286,6 +286,19 @@ async def test_usage_shows_what_was_recorded(studio: Studio) -> None:
     assert app.results == [None]
 
 
+async def test_usage_names_the_keys_that_close_it_after_the_keymap(config_file: Path, server: LoopbackServer) -> None:
+    config_file.write_text('[keymap]\n"usage.close" = "escape,f4"\n', encoding="utf-8")
+    opened = Studio.open(overrides={"base_url": server.base_url})
+    app = Host(lambda: UsageScreen(opened), dict(opened.settings.keymap))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "esc or f4 closes" in text_of(app.screen)
+        await pilot.press("f4")
+        await pilot.pause()
+    await opened.aclose()
+    assert app.results == [None]
+
+
 # -- help ---------------------------------------------------------------------------------
 
 

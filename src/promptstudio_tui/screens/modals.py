@@ -97,7 +97,9 @@ class Modal(Dialog[ResultType]):
 
 
 def _buttons(confirm_label: str, variant: ButtonVariant = "primary") -> Horizontal:
-    return Horizontal(Button("Cancel", id="cancel"), Button(confirm_label, id="confirm", variant=variant), classes="buttons")
+    return Horizontal(
+        Button("Cancel", id="cancel"), Button(confirm_label, id="confirm", variant=variant), classes="buttons"
+    )
 
 
 class ConfirmModal(Modal[bool]):

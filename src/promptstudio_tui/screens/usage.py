@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from promptstudio_tui.actions import bindings
+from promptstudio_tui.actions import bindings, spoken
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.dialog import Dialog
@@ -82,7 +82,9 @@ class DayChart(Widget):
             if day == 1 or day % 5 == 0:
                 text = str(day)
                 start = index * column
-                if start + len(text) <= len(numbers) and all(c == " " for c in numbers[max(0, start - 1) : start + len(text)]):
+                if start + len(text) <= len(numbers) and all(
+                    c == " " for c in numbers[max(0, start - 1) : start + len(text)]
+                ):
                     numbers[start : start + len(text)] = text
         lines.append(Text(" " * AXIS_WIDTH + "".join(numbers), style=axis_style))
         return Text("\n").join(lines)
@@ -102,7 +104,7 @@ def cost_cell(cost: int, tokens: int, requests: int, unpriced: int) -> str:
 
 
 class UsageScreen(Dialog[None]):
-    """This month's usage; pass `report` to show a fixed one (snapshots). Esc, q or F3 closes."""
+    """This month's usage; pass `report` to show a fixed one (snapshots). Esc, q or F3 closes (by default)."""
 
     AUTO_FOCUS = "#by-type"
 
@@ -168,8 +170,10 @@ class UsageScreen(Dialog[None]):
         month = date.fromisoformat(window.first_day).strftime("%B %Y")
         used = quota.used
         with VerticalScroll(id="dialog"):
-            yield Static(Text(f"Usage in {month} · {quota.plan} plan · resets on {window.resets_on}"), classes="heading")
-            yield Static("Esc, q or F3 closes", classes="hint")
+            yield Static(
+                Text(f"Usage in {month} · {quota.plan} plan · resets on {window.resets_on}"), classes="heading"
+            )
+            yield Static(f"{spoken('usage.close', self.studio.settings.keymap)[0]} closes", classes="hint")
             yield self._meter("Tokens", used.tokens, quota.limits.tokens_limit, quota.reserved_tokens)
             yield self._meter("Requests", used.requests, quota.limits.requests_limit, quota.reserved_requests)
             cost = f"{cost_cell(used.cost, used.tokens, used.requests, used.unpriced_requests)} this month"
@@ -194,7 +198,13 @@ class UsageScreen(Dialog[None]):
         detail = f"{used:,} of {limit:,} · {max(0, limit - used - reserved):,} left"
         if reserved:
             detail += f" · {reserved:,} in flight"  # held by requests still running
-        return Horizontal(Label(name, classes="name"), bar, Static(Text(detail), classes="detail"), classes="meter", id=f"meter-{name.lower()}")
+        return Horizontal(
+            Label(name, classes="name"),
+            bar,
+            Static(Text(detail), classes="detail"),
+            classes="meter",
+            id=f"meter-{name.lower()}",
+        )
 
     def on_mount(self) -> None:
         self._fill("by-type", "Type", self.report.by_type, lambda key: REQUEST_TYPES.get(key, key))
