@@ -163,16 +163,6 @@ async def test_fast_typing_keeps_its_order_around_enter_and_new_lines(make_app, 
         assert app.studio.history(studio_screen.session.conversation.id)[0].content == "one\ntwo\nthree"
 
 
-def test_legacy_alt_enter_is_not_read_as_enter():
-    """tmux and SSH send alt+enter as ESC CR; it must not send the message."""
-    from textual._xterm_parser import XTermParser
-
-    import promptstudio_tui.widgets.composer  # noqa: F401 - teaches the parser the sequence
-
-    keys = [event.key for event in XTermParser()._sequence_to_key_events("\x1b\r")]
-    assert keys == ["alt+enter"]
-
-
 async def test_model_output_cannot_drive_the_terminal_or_inject_markup(make_app, endpoint):
     endpoint.script(Scenario(reply="[bold red]hi[/] \x1b]52;c;ZXZpbA==\x07 \x1b[2J done"))
     app = make_app()

@@ -140,9 +140,12 @@ class ReplyFlow:
         reply_id = flight.reply_id
         if reply_id is None or reply_id not in self._drawn or not self.session.shown(flight.conversation_id):
             return
+        first = self._drawn[reply_id] == 0
         text, self._drawn[reply_id] = flight.text_since(self._drawn[reply_id])
         if text:
             await self.screen.chat.append(reply_id, text)
+        if first:
+            self.show_state()  # waiting -> streaming at once, not at the next tick
 
     async def over(self, ended: FlightEnded) -> None:
         screen = self.screen
