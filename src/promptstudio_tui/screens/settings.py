@@ -10,15 +10,15 @@ from urllib.parse import urlsplit
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.config import PLAN_NAMES, ModeSettings
 from promptstudio_tui.errors import describe
 from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.screens.dialog import Dialog
 from promptstudio_tui.screens.modals import show_text
 from promptstudio_tui.studio import Studio
 
@@ -53,7 +53,7 @@ def _valid_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-class SettingsScreen(ModalScreen[bool]):
+class SettingsScreen(Dialog[bool]):
     """Dismisses with True once saved and applied, False when cancelled."""
 
     # Set while composing (not with focus() in on_mount, which runs later): keys typed
@@ -61,16 +61,8 @@ class SettingsScreen(ModalScreen[bool]):
     AUTO_FOCUS = "#base-url"
 
     DEFAULT_CSS = """
-    SettingsScreen {
-        align: center middle;
-    }
-    SettingsScreen #dialog {
+    SettingsScreen > #dialog {
         width: 96;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary 60%;
-        background: $surface;
         padding: 0 1;
     }
     SettingsScreen .heading {
@@ -138,10 +130,7 @@ class SettingsScreen(ModalScreen[bool]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
-        Binding("ctrl+s", "save", "Save", id="settings.save"),
-    ]
+    BINDINGS = bindings("settings")
 
     def __init__(self, studio: Studio) -> None:
         super().__init__()
@@ -151,7 +140,10 @@ class SettingsScreen(ModalScreen[bool]):
         settings = self.studio.settings
         preset = next((url for _, url in PRESETS if url == settings.base_url), Select.NULL)
         plans = [
-            (f"{name} — {settings.plans[name].tokens_limit:,} tokens, {settings.plans[name].requests_limit:,} requests a month", name)
+            (
+                f"{name} — {settings.plans[name].tokens_limit:,} tokens, {settings.plans[name].requests_limit:,} requests a month",
+                name,
+            )
             for name in PLAN_NAMES
         ]
         with VerticalScroll(id="dialog"):
@@ -160,7 +152,9 @@ class SettingsScreen(ModalScreen[bool]):
                 yield Label("Endpoint", classes="row-label")
                 with Vertical(classes="row-body"):
                     with Horizontal(classes="controls"):
-                        yield Select([(Text(name), url) for name, url in PRESETS], prompt="Custom", value=preset, id="preset")
+                        yield Select(
+                            [(Text(name), url) for name, url in PRESETS], prompt="Custom", value=preset, id="preset"
+                        )
                         yield Input(settings.base_url, placeholder="https://host/v1", id="base-url")
                     yield Static(id="base_url-note", classes="note")
             with Horizontal(classes="row"):
@@ -187,7 +181,9 @@ class SettingsScreen(ModalScreen[bool]):
             with Horizontal(classes="row"):
                 yield Label("Temperature", classes="row-label")
                 yield Input(f"{settings.chat.temperature:g}", id="temperature")
-                yield Static("0 to 2: lower is focused and repeatable, higher is more varied.", classes="status inline-note")
+                yield Static(
+                    "0 to 2: lower is focused and repeatable, higher is more varied.", classes="status inline-note"
+                )
             with Vertical(id="footer"):
                 yield Static(id="error")
                 with Horizontal(classes="buttons"):
@@ -231,7 +227,7 @@ class SettingsScreen(ModalScreen[bool]):
             # The SDK loads on first use (seconds): off the event loop, so the dialog stays live.
             await asyncio.to_thread(self.studio.warm_up)
             models = await self.studio.list_models(base_url)
-        except Exception as exc:  # any failure means "type the name"; never a traceback here
+        except Exception as exc:  # noqa: BLE001 - any failure means "type the name"; never a traceback here
             # Only the type of an unforeseen error: its text could carry the URL's secrets.
             self.post_message(ModelsListed(base_url, [], describe(exc) or f"unexpected {type(exc).__name__}."))
             return
@@ -305,7 +301,7 @@ class SettingsScreen(ModalScreen[bool]):
     def _clear_key(self) -> None:
         try:
             removed = self.studio.keys.clear()
-        except Exception as exc:  # a locked keyring must not crash the screen
+        except Exception as exc:  # noqa: BLE001 - a locked keyring must not crash the screen
             self._show_error(f"Could not clear the key: {describe(exc) or type(exc).__name__}")
             return
         done = f"Removed the key from the {' and the '.join(removed)}. " if removed else "No stored key to remove. "
@@ -348,7 +344,11 @@ class SettingsScreen(ModalScreen[bool]):
         settings = self.studio.settings
         changes: dict[str, object] = {
             name: value
-            for name, value, old in (("base_url", base_url, settings.base_url), ("model", model, settings.model), ("plan", plan, settings.plan))
+            for name, value, old in (
+                ("base_url", base_url, settings.base_url),
+                ("model", model, settings.model),
+                ("plan", plan, settings.plan),
+            )
             if value != old
         }
         if temperature != settings.chat.temperature:
@@ -359,13 +359,13 @@ class SettingsScreen(ModalScreen[bool]):
         try:
             if key.strip():
                 stored_in = self.studio.keys.save(key)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a refused key or a locked keyring is one sentence
             self._show_error(f"The API key was not saved, nor anything else: {describe(exc) or type(exc).__name__}")
             return
         try:
             if changes:
                 self.studio.update_settings(**changes)
-        except Exception as exc:  # e.g. a read-only config.toml
+        except Exception as exc:  # noqa: BLE001 - e.g. a read-only config.toml: one sentence
             self._show_key_source(f"The key was stored in the {stored_in}. " if stored_in else "")
             self._show_error(f"The settings were not saved: {describe(exc) or type(exc).__name__}")
             return

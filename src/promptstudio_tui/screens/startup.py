@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.doctor import check
 from promptstudio_tui.screens.modals import show_text
 
@@ -25,10 +25,7 @@ class StartupErrorScreen(Screen[str]):
     StartupErrorScreen .buttons Button { margin-right: 2; }
     StartupErrorScreen #startup-problem { margin: 1 4; color: $error; height: auto; display: none; }
     """
-    BINDINGS = [
-        Binding("q,escape", "app.quit", "Quit", id="startup.quit"),
-        Binding("m", "move_aside", "Move aside", id="startup.move_aside"),
-    ]
+    BINDINGS = bindings("startup")
 
     def __init__(self, message: str, *, can_move_aside: bool = False) -> None:
         super().__init__()
