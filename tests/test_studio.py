@@ -194,3 +194,16 @@ async def test_reply_row_that_cannot_be_written_leaves_no_reservation(studio: St
     assert [(m.role, m.content) for m in studio.history(conv.id)] == [("user", "kept even so")]
     assert repos(studio).conversations.get(conv.id).title == "kept even so"
     assert endpoint.requests == []
+
+
+async def test_the_engineer_names_the_users_key_for_generating(endpoint, config_file, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-keymap-0123456789")
+    config_file.write_text('[keymap]\n"studio.generate_prompt" = "f5"\n', encoding="utf-8")
+    studio = Studio.open({"base_url": endpoint.base_url, "model": "gpt-4o-mini"})
+    conv = studio.new_conversation()
+    with pytest.raises(StudioError, match=r"then press f5\."):
+        await collect(studio.generate(conv.id))
+    await collect(studio.send(conv.id, "I need a prompt"))
+    system = endpoint.requests[-1].body["messages"][0]["content"]
+    assert "press f5 to generate the prompt" in system and "ctrl+g" not in system
+    await studio.aclose()

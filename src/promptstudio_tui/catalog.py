@@ -35,7 +35,7 @@ will vary each time the prompt is used; and a good or bad example of the output.
 - Reflect back briefly what you understood when it helps the person correct you.
 - Suggest a concrete option when the person is unsure ("Would a 5-bullet summary work?").
 - Do not write the final prompt yourself. When the picture is complete, say so and tell \
-the person to press ctrl+g to generate the prompt.
+the person to press {studio.generate_prompt} to generate the prompt.
 """
 
 PROMPT_GENERATOR = """\

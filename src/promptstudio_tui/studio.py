@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from promptstudio_tui import catalog, context, credentials, exports, pricing, tokens
+from promptstudio_tui.actions import fill
 from promptstudio_tui.config import Settings, load_settings, save_top_level
 from promptstudio_tui.llm import Finished, LLMClient, LLMError, TextDelta, Usage
 from promptstudio_tui.paths import Paths
@@ -300,7 +301,8 @@ class Studio:
     async def _reply(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
         settings = self.settings
         mode = settings.chat
-        request = self._fit(catalog.PROMPT_ENGINEER, self._messages.context_turns(conversation_id), mode.max_tokens)
+        engineer = fill(catalog.PROMPT_ENGINEER, self.settings.keymap)  # its advice names the user's key
+        request = self._fit(engineer, self._messages.context_turns(conversation_id), mode.max_tokens)
         with self._store.write():  # the reservation and the reply's row commit (or roll back) together
             reservation = self._reserve(request, mode.max_tokens)
             reply = self._messages.start_reply(conversation_id, settings.model)
@@ -430,7 +432,12 @@ class Studio:
         conversation = self._conversations.get(conversation_id)
         turns = self._messages.context_turns(conversation_id)
         if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
-            raise StudioError("Have at least one exchange with the assistant first, then press ctrl+g.")
+            raise StudioError(
+                fill(
+                    "Have at least one exchange with the assistant first, then press {studio.generate_prompt}.",
+                    self.settings.keymap,
+                )
+            )
         mode = self.settings.generate
         request = self._generator_request(conversation, turns, mode.max_tokens)
         reservation = self._reserve(request, mode.max_tokens)
