@@ -130,7 +130,11 @@ def machine() -> dict[str, str]:
     with contextlib.suppress(OSError):
         kb = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f"{kb / 1024 / 1024:.0f} GiB"
-    tmux = subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip() if shutil.which("tmux") else "none"
+    tmux = (
+        subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("tmux")
+        else "none"
+    )
     import sqlite3
 
     import textual
@@ -248,7 +252,9 @@ class Term:
 
     def __init__(self) -> None:
         self.socket = f"psbench-{os.getpid()}"
-        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "bench", "-x", str(COLS), "-y", str(ROWS), "sleep 100000")
+        self._tmux(
+            "-f", "/dev/null", "new-session", "-d", "-s", "bench", "-x", str(COLS), "-y", str(ROWS), "sleep 100000"
+        )
         self._tmux("set-option", "-g", "remain-on-exit", "on")
         self._tmux("set-option", "-g", "status", "off")
         self._tmux("resize-window", "-t", "bench", "-x", str(COLS), "-y", str(ROWS))
@@ -287,7 +293,9 @@ class Term:
         self._tmux("send-keys", "-t", "bench", *(["-l"] if literal else []), *keys)
         return t0
 
-    def wait_for(self, text: str, timeout: float = 15.0, interval: float = 0.005, since: float | None = None) -> float | None:
+    def wait_for(
+        self, text: str, timeout: float = 15.0, interval: float = 0.005, since: float | None = None
+    ) -> float | None:
         """Monotonic time of the first screen capture that shows `text` (None on timeout)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -394,20 +402,50 @@ def first_frame(ctx: Ctx) -> list[Row]:
     if base is None:
         return [Row("first frame", "minimal Textual app", "error: never drawn", verdict="error")]
     base_cpu = med(cpu["minimal"]) if cpu["minimal"] else None
-    cpu_note = lambda name: f"; CPU {ms(med(cpu[name]))}" + (f" = {med(cpu[name]) / base_cpu:.2f} ×" if base_cpu and name != "minimal" else "") if cpu[name] else ""  # noqa: E731
-    rows.append(Row("first frame", "minimal Textual app (Header, Static, Footer)", f"{ms(base)} ({spread(results['minimal'])}){cpu_note('minimal')}", raw={"median_s": base, "runs": results["minimal"], "cpu": cpu["minimal"]}))
-    for name, label, key in (("empty", "promptstudio, empty store", "first_empty"), ("big", "promptstudio, big store", "first_big")):
+    cpu_note = lambda name: (
+        f"; CPU {ms(med(cpu[name]))}"
+        + (f" = {med(cpu[name]) / base_cpu:.2f} ×" if base_cpu and name != "minimal" else "")
+        if cpu[name]
+        else ""
+    )  # noqa: E731
+    rows.append(
+        Row(
+            "first frame",
+            "minimal Textual app (Header, Static, Footer)",
+            f"{ms(base)} ({spread(results['minimal'])}){cpu_note('minimal')}",
+            raw={"median_s": base, "runs": results["minimal"], "cpu": cpu["minimal"]},
+        )
+    )
+    for name, label, key in (
+        ("empty", "promptstudio, empty store", "first_empty"),
+        ("big", "promptstudio, big store", "first_big"),
+    ):
         if ctx.tui is not None:
             rows.append(Row("first frame", label, ctx.tui, f"≤ {TARGETS[key]} ×", "n/a"))
             continue
         if not results[name]:
             last = " | ".join(line.strip() for line in failures[name].splitlines()[:12] if line.strip())[:600]
-            rows.append(Row("first frame", label, f"error: {TUI[name + '_ready']!r} never drawn; screen: {last}", f"≤ {TARGETS[key]} ×", "error"))
+            rows.append(
+                Row(
+                    "first frame",
+                    label,
+                    f"error: {TUI[name + '_ready']!r} never drawn; screen: {last}",
+                    f"≤ {TARGETS[key]} ×",
+                    "error",
+                )
+            )
             continue
         value = med(results[name])
         ratio = value / base
         rows.append(
-            Row("first frame", label, f"{ms(value)} = {ratio:.2f} × minimal ({spread(results[name])}){cpu_note(name)}", f"≤ {TARGETS[key]} ×", verdict(ratio, TARGETS[key]), {"median_s": value, "ratio": ratio, "runs": results[name], "cpu": cpu[name]})
+            Row(
+                "first frame",
+                label,
+                f"{ms(value)} = {ratio:.2f} × minimal ({spread(results[name])}){cpu_note(name)}",
+                f"≤ {TARGETS[key]} ×",
+                verdict(ratio, TARGETS[key]),
+                {"median_s": value, "ratio": ratio, "runs": results[name], "cpu": cpu[name]},
+            )
         )
     return rows
 
@@ -466,13 +504,29 @@ def long_conversation(ctx: Ctx) -> list[Row]:
         cpu_text = f"; app CPU {ms(med(open_cpu))}" if open_cpu else ""
         if errors:
             cpu_text += f"; {len(errors)} run(s) failed: {errors[0][:160]}"
-        rows.append(Row("long conversation", label_newest, f"{ms(v)} (min {ms(min(newest))}, max {ms(max(newest))}){cpu_text}", target, verdict(v * 1000, TARGETS["long_newest_ms"]), {"median_s": v, "runs": newest, "cpu": open_cpu}))
+        rows.append(
+            Row(
+                "long conversation",
+                label_newest,
+                f"{ms(v)} (min {ms(min(newest))}, max {ms(max(newest))}){cpu_text}",
+                target,
+                verdict(v * 1000, TARGETS["long_newest_ms"]),
+                {"median_s": v, "runs": newest, "cpu": open_cpu},
+            )
+        )
         rows.append(Row("long conversation", label_settled, ms(med(settled)), raw={"runs": settled}))
     else:
         rows.append(Row("long conversation", label_newest, f"error: {errors[:1]}", target, "error"))
     if top:
         v = med(top)
-        rows.append(Row("long conversation", label_top, f"{ms(v)} (min {ms(min(top))}, max {ms(max(top))})", raw={"median_s": v, "runs": top}))
+        rows.append(
+            Row(
+                "long conversation",
+                label_top,
+                f"{ms(v)} (min {ms(min(top))}, max {ms(max(top))})",
+                raw={"median_s": v, "runs": top},
+            )
+        )
     else:
         rows.append(Row("long conversation", label_top, f"error: {errors[-1:] or 'not measured'}", verdict="error"))
     if ctx.args.pilot:
@@ -508,7 +562,12 @@ def _pilot_long(ctx: Ctx) -> list[Row]:
     else:
         value = f"stopped after {len(loads)} of {pages} pages ({total:.1f} s budget): {ms(med(loads))} each, last {ms(loads[-1])}"
     return [
-        Row("long conversation", "… open, in-process (Pilot): newest messages mounted", ms(opened), raw={"open_s": opened}),
+        Row(
+            "long conversation",
+            "… open, in-process (Pilot): newest messages mounted",
+            ms(opened),
+            raw={"open_s": opened},
+        ),
         Row("long conversation", label, value, raw={"loads": loads, "reached": reached}),
     ]
 
@@ -537,7 +596,9 @@ async def _pilot_long_run(ctx: Ctx):
                 break
         oldest = app.studio.history(long_id, limit=1, before=None)  # newest; the oldest comes from the store:
         with contextlib.closing(open_store(app.studio.paths.database)) as store:
-            oldest_id = store.query("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT 1", (long_id,))[0][0]
+            oldest_id = store.query(
+                "SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT 1", (long_id,)
+            )[0][0]
         newest_id = oldest[-1].id
         screen = app.screen
         if profiler:
@@ -547,7 +608,9 @@ async def _pilot_long_run(ctx: Ctx):
         deadline = time.perf_counter() + 120
         while not _mounted(screen, newest_id):
             if time.perf_counter() > deadline:
-                raise TimeoutError(f"the newest message was not mounted within 120 s (screen {type(app.screen).__name__})")
+                raise TimeoutError(
+                    f"the newest message was not mounted within 120 s (screen {type(app.screen).__name__})"
+                )
             await asyncio.sleep(0.002)
         await pilot.pause()
         opened = time.perf_counter() - t0
@@ -619,7 +682,10 @@ def streaming(ctx: Ctx) -> list[Row]:
         before = len(ctx.loopback.times())
         term.start(ctx.app_argv(), ctx.app_env(home))
         if term.wait_for(TUI["empty_ready"], timeout=30) is None:
-            errors.append("app never drawn; screen: " + " | ".join(x.strip() for x in term.screen().splitlines() if x.strip())[:300])
+            errors.append(
+                "app never drawn; screen: "
+                + " | ".join(x.strip() for x in term.screen().splitlines() if x.strip())[:300]
+            )
             term.stop()
             continue
         term.wait_settled(quiet=0.3)
@@ -628,7 +694,9 @@ def streaming(ctx: Ctx) -> list[Row]:
         term.keys(*TUI["send"])
         # Wait until the stream is under way, then probe keys while it runs.
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not (len(ctx.loopback.times()) > before and ctx.loopback.times()[before]["chunks"]):
+        while time.monotonic() < deadline and not (
+            len(ctx.loopback.times()) > before and ctx.loopback.times()[before]["chunks"]
+        ):
             time.sleep(0.01)
         time.sleep(1.0)
         c_stream, t_c_stream = term.cpu(), time.monotonic()
@@ -688,15 +756,49 @@ def streaming(ctx: Ctx) -> list[Row]:
     rate = f"; served at {med(rates):.0f} tokens/s" if rates else ""
     if stream_cpu:
         rate += f"; app busy {100 * med(stream_cpu):.0f}% of a core while it streamed"
-    rows.append(Row("streaming", labels[0], f"{ms(med(on_screen))} (max {ms(max(on_screen))}){rate}" if on_screen else f"error: {errors[:1]}", verdict="info" if on_screen else "error", raw={"runs": on_screen, "rates": rates}))
+    rows.append(
+        Row(
+            "streaming",
+            labels[0],
+            f"{ms(med(on_screen))} (max {ms(max(on_screen))}){rate}" if on_screen else f"error: {errors[:1]}",
+            verdict="info" if on_screen else "error",
+            raw={"runs": on_screen, "rates": rates},
+        )
+    )
     if final:
         v = med(final)
-        rows.append(Row("streaming", labels[1], f"{ms(v)} (max {ms(max(final))}); screen settled after {ms(med(settled))}", f"≤ {TARGETS['stream_final_ms']} ms", verdict(v * 1000, TARGETS["stream_final_ms"]), {"runs": final, "settled": settled}))
+        rows.append(
+            Row(
+                "streaming",
+                labels[1],
+                f"{ms(v)} (max {ms(max(final))}); screen settled after {ms(med(settled))}",
+                f"≤ {TARGETS['stream_final_ms']} ms",
+                verdict(v * 1000, TARGETS["stream_final_ms"]),
+                {"runs": final, "settled": settled},
+            )
+        )
     else:
-        rows.append(Row("streaming", labels[1], f"error: {errors[:1] or 'header never idle'}", f"≤ {TARGETS['stream_final_ms']} ms", "error"))
+        rows.append(
+            Row(
+                "streaming",
+                labels[1],
+                f"error: {errors[:1] or 'header never idle'}",
+                f"≤ {TARGETS['stream_final_ms']} ms",
+                "error",
+            )
+        )
     if keys:
         v = med(keys)
-        rows.append(Row("streaming", labels[2], f"{ms(v)} median, {ms(max(keys))} worst of {len(keys)}; tmux echo floor {ms(floor)}", f"≤ {TARGETS['key_ms']} ms", verdict(v * 1000, TARGETS["key_ms"]), {"runs": keys, "floor_s": floor}))
+        rows.append(
+            Row(
+                "streaming",
+                labels[2],
+                f"{ms(v)} median, {ms(max(keys))} worst of {len(keys)}; tmux echo floor {ms(floor)}",
+                f"≤ {TARGETS['key_ms']} ms",
+                verdict(v * 1000, TARGETS["key_ms"]),
+                {"runs": keys, "floor_s": floor},
+            )
+        )
     else:
         rows.append(Row("streaming", labels[2], f"error: {errors[:1]}", f"≤ {TARGETS['key_ms']} ms", "error"))
     return rows
@@ -729,7 +831,7 @@ def search(ctx: Ctx) -> list[Row]:
     counts: dict[str, list[float]] = {}
     hits: dict[str, int] = {}
     reps = max(5, ctx.args.reps)
-    for rep in range(reps):
+    for _rep in range(reps):
         for q in SEARCH_QUERIES + AS_YOU_TYPE:
             t0 = time.perf_counter()
             page = conversations.page(query=q, limit=100)
@@ -747,12 +849,31 @@ def search(ctx: Ctx) -> list[Row]:
     overall = med(list(medians.values()))
     typing_worst_q = max(AS_YOU_TYPE, key=lambda q: med(per_query[q]))
     count_median = med([med(counts[q]) for q in SEARCH_QUERIES])
-    detail = {q: {"median_ms": round(med(per_query[q]) * 1000, 2), "max_ms": round(max(per_query[q]) * 1000, 2), "count_median_ms": round(med(counts[q]) * 1000, 2), "matches": hits[q]} for q in SEARCH_QUERIES + AS_YOU_TYPE}
+    detail = {
+        q: {
+            "median_ms": round(med(per_query[q]) * 1000, 2),
+            "max_ms": round(max(per_query[q]) * 1000, 2),
+            "count_median_ms": round(med(counts[q]) * 1000, 2),
+            "matches": hits[q],
+        }
+        for q in SEARCH_QUERIES + AS_YOU_TYPE
+    }
     return [
-        Row("search", "Conversations.page(query), 10 typical queries: median", ms(overall), f"≤ {TARGETS['search_median_ms']} ms", verdict(overall * 1000, TARGETS["search_median_ms"]), {"queries": detail}),
+        Row(
+            "search",
+            "Conversations.page(query), 10 typical queries: median",
+            ms(overall),
+            f"≤ {TARGETS['search_median_ms']} ms",
+            verdict(overall * 1000, TARGETS["search_median_ms"]),
+            {"queries": detail},
+        ),
         Row("search", "… worst query (worst run)", f"{ms(worst)} ({worst_q!r}, {hits[worst_q]:,} matches)"),
         Row("search", "… Conversations.count(query) alongside: median", ms(count_median)),
-        Row("search", "as-you-type prefix (p, py, pyt, d, do, doc): worst median", f"{ms(med(per_query[typing_worst_q]))} ({typing_worst_q!r}, {hits[typing_worst_q]:,} matches)"),
+        Row(
+            "search",
+            "as-you-type prefix (p, py, pyt, d, do, doc): worst median",
+            f"{ms(med(per_query[typing_worst_q]))} ({typing_worst_q!r}, {hits[typing_worst_q]:,} matches)",
+        ),
     ]
 
 
@@ -802,7 +923,18 @@ def memory(ctx: Ctx) -> list[Row]:
     term.stop()
     hwm = status.get("VmHWM", 0) / 1024
     return [
-        Row("memory", label, f"{hwm:.0f} MB peak (now {status.get('VmRSS', 0) / 1024:.0f} MB; {rss_start.get('VmRSS', 0) / 1024:.0f} MB at first frame)", f"≤ {TARGETS['rss_mb']} MB", verdict(hwm, TARGETS["rss_mb"]), {"VmHWM_kb": status.get("VmHWM"), "VmRSS_kb": status.get("VmRSS"), "first_frame_kb": rss_start.get("VmRSS")})
+        Row(
+            "memory",
+            label,
+            f"{hwm:.0f} MB peak (now {status.get('VmRSS', 0) / 1024:.0f} MB; {rss_start.get('VmRSS', 0) / 1024:.0f} MB at first frame)",
+            f"≤ {TARGETS['rss_mb']} MB",
+            verdict(hwm, TARGETS["rss_mb"]),
+            {
+                "VmHWM_kb": status.get("VmHWM"),
+                "VmRSS_kb": status.get("VmRSS"),
+                "first_frame_kb": rss_start.get("VmRSS"),
+            },
+        )
     ]
 
 
@@ -837,7 +969,14 @@ def client(ctx: Ctx) -> list[Row]:
         )
     long = result["long"]
     rows.append(
-        Row("client", "… Studio.send in the 500-message conversation", f"{ms(long['overhead'])} (CPU {ms(long['cpu_overhead'])}; raw {ms(long['raw'])}, with {ms(long['median'])})", f"≤ {TARGETS['client_ms']} ms", verdict(long["overhead"] * 1000, TARGETS["client_ms"]), long)
+        Row(
+            "client",
+            "… Studio.send in the 500-message conversation",
+            f"{ms(long['overhead'])} (CPU {ms(long['cpu_overhead'])}; raw {ms(long['raw'])}, with {ms(long['median'])})",
+            f"≤ {TARGETS['client_ms']} ms",
+            verdict(long["overhead"] * 1000, TARGETS["client_ms"]),
+            long,
+        )
     )
     rows.append(Row("client", "… first Studio.send of a process (loads the token encoding)", ms(result["first_send"])))
     return rows
@@ -880,8 +1019,12 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
         c0 = time.process_time()
         t0 = time.perf_counter()
         stream = await raw.chat.completions.create(
-            model=body["model"], messages=body["messages"], stream=True, stream_options={"include_usage": True},
-            temperature=body.get("temperature"), max_tokens=body.get("max_tokens"),
+            model=body["model"],
+            messages=body["messages"],
+            stream=True,
+            stream_options={"include_usage": True},
+            temperature=body.get("temperature"),
+            max_tokens=body.get("max_tokens"),
         )
         async with stream:
             async for _chunk in stream:
@@ -892,7 +1035,12 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     async def run_llm(body) -> float:
         c0 = time.process_time()
         t0 = time.perf_counter()
-        async for _event in llm.stream_chat(body["messages"], model=body["model"], temperature=body.get("temperature"), max_tokens=body.get("max_tokens")):
+        async for _event in llm.stream_chat(
+            body["messages"],
+            model=body["model"],
+            temperature=body.get("temperature"),
+            max_tokens=body.get("max_tokens"),
+        ):
             pass
         cpu["llm"].append(time.process_time() - c0)
         return time.perf_counter() - t0
@@ -956,12 +1104,25 @@ async def _client_runs(home: Path, base_url: str, runs: int, profile_dir: Path |
     await raw.close()
     await llm.aclose()
     await studio.aclose()
-    paired = lambda a, b: med([y - x for x, y in zip(a, b)])  # noqa: E731
+    paired = lambda a, b: med([y - x for x, y in zip(a, b, strict=False)])  # noqa: E731
     return {
         "raw": {"median": med(t_raw)},
-        "llm": {"median": med(t_llm), "overhead": paired(t_raw, t_llm), "cpu_overhead": paired(short_cpu["raw"], short_cpu["llm"])},
-        "studio": {"median": med(t_studio), "overhead": paired(t_raw, t_studio), "cpu_overhead": paired(short_cpu["raw"], short_cpu["studio"])},
-        "long": {"raw": med(long_raw), "median": med(long_studio), "overhead": paired(long_raw, long_studio), "cpu_overhead": paired(cpu["raw"], cpu["studio"])},
+        "llm": {
+            "median": med(t_llm),
+            "overhead": paired(t_raw, t_llm),
+            "cpu_overhead": paired(short_cpu["raw"], short_cpu["llm"]),
+        },
+        "studio": {
+            "median": med(t_studio),
+            "overhead": paired(t_raw, t_studio),
+            "cpu_overhead": paired(short_cpu["raw"], short_cpu["studio"]),
+        },
+        "long": {
+            "raw": med(long_raw),
+            "median": med(long_studio),
+            "overhead": paired(long_raw, long_studio),
+            "cpu_overhead": paired(cpu["raw"], cpu["studio"]),
+        },
         "first_send": first_send,
     }
 
@@ -980,13 +1141,21 @@ SECTIONS = {
 
 def print_table(rows: list[Row], out=sys.stdout) -> None:
     headers = ("measure", "result", "target", "")
-    cells = [(f"{r.section}: {r.measure}" if not r.measure.startswith("…") else f"  {r.measure}", r.value, r.target, r.verdict) for r in rows]
+    cells = [
+        (
+            f"{r.section}: {r.measure}" if not r.measure.startswith("…") else f"  {r.measure}",
+            r.value,
+            r.target,
+            r.verdict,
+        )
+        for r in rows
+    ]
     widths = [min(78, max(len(h), *(len(c[i]) for c in cells))) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
     print(line, file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for c in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip(), file=out)
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=False)).rstrip(), file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -998,8 +1167,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles of in-process sections here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (copied stores)")
-    parser.add_argument("--pilot", action="store_true", help="also the in-process (Pilot) open and 'load earlier' paging of the long conversation (slow)")
-    parser.add_argument("--whatif", default="", help="run the studio with candidate fixes patched in (bench/whatif.py), e.g. nolastchild,history:8")
+    parser.add_argument(
+        "--pilot",
+        action="store_true",
+        help="also the in-process (Pilot) open and 'load earlier' paging of the long conversation (slow)",
+    )
+    parser.add_argument(
+        "--whatif",
+        default="",
+        help="run the studio with candidate fixes patched in (bench/whatif.py), e.g. nolastchild,history:8",
+    )
     args = parser.parse_args(argv)
     in_venv = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
     if not in_venv and VENV_PY.exists() and "PSBENCH_REEXEC" not in os.environ:
@@ -1062,15 +1239,29 @@ def main(argv: list[str] | None = None) -> int:
     print()
     if args.whatif:
         print(f"WHAT-IF run: studio patched with {args.whatif} (bench/whatif.py), not the code in src/")
-    print(f"Prompt Studio bench — {c['conversations']:,} conversations / {c['messages']:,} messages; "
-          f"{info['cpus']} × {info['cpu']}, Python {info['python']}, SQLite {info['sqlite']}, Textual {info['textual']}")
+    print(
+        f"Prompt Studio bench — {c['conversations']:,} conversations / {c['messages']:,} messages; "
+        f"{info['cpus']} × {info['cpu']}, Python {info['python']}, SQLite {info['sqlite']}, Textual {info['textual']}"
+    )
     print_table(rows)
     load_end = os.getloadavg()[0]
-    print(f"\n(total {time.monotonic() - started:.0f} s; load average {load_start:.1f} at start, {load_end:.1f} at end"
-          f"{' — other work was running: expect noise' if max(load_start, load_end) > 1.5 else ''})")
+    print(
+        f"\n(total {time.monotonic() - started:.0f} s; load average {load_start:.1f} at start, {load_end:.1f} at end"
+        f"{' — other work was running: expect noise' if max(load_start, load_end) > 1.5 else ''})"
+    )
     if args.json:
         args.json.write_text(
-            json.dumps({"machine": info, "store": seed_info, "whatif": args.whatif, "load": [load_start, os.getloadavg()[0]], "rows": [r.__dict__ for r in rows]}, indent=2, default=str)
+            json.dumps(
+                {
+                    "machine": info,
+                    "store": seed_info,
+                    "whatif": args.whatif,
+                    "load": [load_start, os.getloadavg()[0]],
+                    "rows": [r.__dict__ for r in rows],
+                },
+                indent=2,
+                default=str,
+            )
         )
     return 0
 

@@ -44,32 +44,346 @@ LONG_TITLE = "Bench: long conversation (500 messages)"
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "llama3.1")
 
 # Real words people search for; they get high Zipf ranks so queries hit realistically.
-TOPIC_WORDS = """
-python javascript typescript rust golang java kotlin swift sql postgres sqlite mysql redis
-docker kubernetes compose helm terraform ansible nginx linux bash shell regex json yaml
-api rest graphql endpoint webhook oauth token auth login password session cookie cache
-database index query migration schema table column join transaction backup restore
-react vue svelte css html layout component state hook router server client async await
-thread process queue worker cron schedule deploy release notes changelog version semver
-test tests pytest unit integration coverage mock fixture benchmark performance latency
-memory profile optimize refactor bug error exception stack trace logging monitoring
-email newsletter marketing campaign audience customer support ticket onboarding pricing
-landing page headline copy slogan brand tone voice persona story blog article essay
-summary outline structure draft edit proofread grammar translate spanish french german
-research paper abstract citation literature review hypothesis experiment dataset survey
-analysis statistics regression chart dashboard report metrics revenue forecast budget
-sales pitch proposal contract meeting agenda interview resume cover letter feedback
-lesson plan quiz students curriculum exercise homework tutorial explain beginner advanced
-poem lyrics character plot dialogue scene fantasy mystery novel screenplay worldbuilding
-prompt model context instructions examples constraints format output input role system
-llm gpt assistant chatbot agent tool function schema validation retry timeout stream
-""".split()
+TOPIC_WORDS = [
+    "python",
+    "javascript",
+    "typescript",
+    "rust",
+    "golang",
+    "java",
+    "kotlin",
+    "swift",
+    "sql",
+    "postgres",
+    "sqlite",
+    "mysql",
+    "redis",
+    "docker",
+    "kubernetes",
+    "compose",
+    "helm",
+    "terraform",
+    "ansible",
+    "nginx",
+    "linux",
+    "bash",
+    "shell",
+    "regex",
+    "json",
+    "yaml",
+    "api",
+    "rest",
+    "graphql",
+    "endpoint",
+    "webhook",
+    "oauth",
+    "token",
+    "auth",
+    "login",
+    "password",
+    "session",
+    "cookie",
+    "cache",
+    "database",
+    "index",
+    "query",
+    "migration",
+    "schema",
+    "table",
+    "column",
+    "join",
+    "transaction",
+    "backup",
+    "restore",
+    "react",
+    "vue",
+    "svelte",
+    "css",
+    "html",
+    "layout",
+    "component",
+    "state",
+    "hook",
+    "router",
+    "server",
+    "client",
+    "async",
+    "await",
+    "thread",
+    "process",
+    "queue",
+    "worker",
+    "cron",
+    "schedule",
+    "deploy",
+    "release",
+    "notes",
+    "changelog",
+    "version",
+    "semver",
+    "test",
+    "tests",
+    "pytest",
+    "unit",
+    "integration",
+    "coverage",
+    "mock",
+    "fixture",
+    "benchmark",
+    "performance",
+    "latency",
+    "memory",
+    "profile",
+    "optimize",
+    "refactor",
+    "bug",
+    "error",
+    "exception",
+    "stack",
+    "trace",
+    "logging",
+    "monitoring",
+    "email",
+    "newsletter",
+    "marketing",
+    "campaign",
+    "audience",
+    "customer",
+    "support",
+    "ticket",
+    "onboarding",
+    "pricing",
+    "landing",
+    "page",
+    "headline",
+    "copy",
+    "slogan",
+    "brand",
+    "tone",
+    "voice",
+    "persona",
+    "story",
+    "blog",
+    "article",
+    "essay",
+    "summary",
+    "outline",
+    "structure",
+    "draft",
+    "edit",
+    "proofread",
+    "grammar",
+    "translate",
+    "spanish",
+    "french",
+    "german",
+    "research",
+    "paper",
+    "abstract",
+    "citation",
+    "literature",
+    "review",
+    "hypothesis",
+    "experiment",
+    "dataset",
+    "survey",
+    "analysis",
+    "statistics",
+    "regression",
+    "chart",
+    "dashboard",
+    "report",
+    "metrics",
+    "revenue",
+    "forecast",
+    "budget",
+    "sales",
+    "pitch",
+    "proposal",
+    "contract",
+    "meeting",
+    "agenda",
+    "interview",
+    "resume",
+    "cover",
+    "letter",
+    "feedback",
+    "lesson",
+    "plan",
+    "quiz",
+    "students",
+    "curriculum",
+    "exercise",
+    "homework",
+    "tutorial",
+    "explain",
+    "beginner",
+    "advanced",
+    "poem",
+    "lyrics",
+    "character",
+    "plot",
+    "dialogue",
+    "scene",
+    "fantasy",
+    "mystery",
+    "novel",
+    "screenplay",
+    "worldbuilding",
+    "prompt",
+    "model",
+    "context",
+    "instructions",
+    "examples",
+    "constraints",
+    "format",
+    "output",
+    "input",
+    "role",
+    "system",
+    "llm",
+    "gpt",
+    "assistant",
+    "chatbot",
+    "agent",
+    "tool",
+    "function",
+    "schema",
+    "validation",
+    "retry",
+    "timeout",
+    "stream",
+]
 
-SYLLABLES = """ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge gi go
-ka ke ki ko la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru
-sa se si so su ta te ti to tu va ve vi vo za ze zi zo ar er ir or ur an en in on un
-al el il ol ul as es is os us ex ix ox st tr pr gr ch sh th""".split()
-STOP = "the a of to and in is it that for on with as this be are you can your we an or by at from".split()
+SYLLABLES = [
+    "ba",
+    "be",
+    "bi",
+    "bo",
+    "bu",
+    "ca",
+    "ce",
+    "ci",
+    "co",
+    "cu",
+    "da",
+    "de",
+    "di",
+    "do",
+    "du",
+    "fa",
+    "fe",
+    "fi",
+    "fo",
+    "ga",
+    "ge",
+    "gi",
+    "go",
+    "ka",
+    "ke",
+    "ki",
+    "ko",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "lu",
+    "ma",
+    "me",
+    "mi",
+    "mo",
+    "mu",
+    "na",
+    "ne",
+    "ni",
+    "no",
+    "nu",
+    "pa",
+    "pe",
+    "pi",
+    "po",
+    "pu",
+    "ra",
+    "re",
+    "ri",
+    "ro",
+    "ru",
+    "sa",
+    "se",
+    "si",
+    "so",
+    "su",
+    "ta",
+    "te",
+    "ti",
+    "to",
+    "tu",
+    "va",
+    "ve",
+    "vi",
+    "vo",
+    "za",
+    "ze",
+    "zi",
+    "zo",
+    "ar",
+    "er",
+    "ir",
+    "or",
+    "ur",
+    "an",
+    "en",
+    "in",
+    "on",
+    "un",
+    "al",
+    "el",
+    "il",
+    "ol",
+    "ul",
+    "as",
+    "es",
+    "is",
+    "os",
+    "us",
+    "ex",
+    "ix",
+    "ox",
+    "st",
+    "tr",
+    "pr",
+    "gr",
+    "ch",
+    "sh",
+    "th",
+]
+STOP = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "in",
+    "is",
+    "it",
+    "that",
+    "for",
+    "on",
+    "with",
+    "as",
+    "this",
+    "be",
+    "are",
+    "you",
+    "can",
+    "your",
+    "we",
+    "an",
+    "or",
+    "by",
+    "at",
+    "from",
+]
 
 
 class Text:
@@ -175,7 +489,7 @@ class Text:
         return text
 
     def title(self) -> str:
-        w = [self.rng.choice(self.topics)] + self.words(self.rng.randint(1, 4))
+        w = [self.rng.choice(self.topics), *self.words(self.rng.randint(1, 4))]
         return " ".join(w).capitalize()[:60]
 
 
@@ -230,10 +544,7 @@ def seed(
         for i in range(n_msgs):
             t = t + timedelta(seconds=rng.randint(20, 600), microseconds=rng.randint(0, 999_999))
             role = "user" if i % 2 == 0 else "assistant"
-            if role == "user":
-                content = text.user_message()
-            else:
-                content = text.assistant_message(long_target)
+            content = text.user_message() if role == "user" else text.assistant_message(long_target)
             if markers and i == 0:
                 content = f"{OLDEST_MARKER} {content}"
             if markers and i == n_msgs - 1:  # at the end: the list's preview shows the start
@@ -246,13 +557,28 @@ def seed(
             if role == "assistant":
                 pt, ct = rng.randint(200, 6000), max(1, len(content) // 4)
                 cost = None if model == "llama3.1" else (pt * 15 + ct * 60) // 100
-                usage_rows.append((uuid7(int(t.timestamp() * 1000), rng), "conversation", pt, ct, cost, model, cid, None, ts))
+                usage_rows.append(
+                    (uuid7(int(t.timestamp() * 1000), rng), "conversation", pt, ct, cost, model, cid, None, ts)
+                )
             msg_rows.append((mid, cid, role, content, "complete", None, model, pt, ct, cost, 0, "{}", ts, ts))
             last_preview = content
         tags = json.dumps(rng.sample(text.topics, rng.randint(0, 3)))
         preview = " ".join(last_preview.split())[:120]
         conv_rows.append(
-            (cid, title, category, status, starred, tags, "{}", preview, rng.choice((0,) * 9 + (1,)), iso(start), iso(t), iso(t))
+            (
+                cid,
+                title,
+                category,
+                status,
+                starred,
+                tags,
+                "{}",
+                preview,
+                rng.choice((0,) * 9 + (1,)),
+                iso(start),
+                iso(t),
+                iso(t),
+            )
         )
         conv_ids.append(cid)
         conv_times.append(t)
@@ -296,12 +622,18 @@ def seed(
     g = time.perf_counter()
     long_start = now - timedelta(seconds=long_messages * 600 + 3600)
     per_reply = max(0, (long_chars * 2 // max(1, long_messages)) - 250)
-    long_id = add_conversation(LONG_TITLE, "Code Generation", long_start, long_messages, long_target=per_reply, markers=True)
+    long_id = add_conversation(
+        LONG_TITLE, "Code Generation", long_start, long_messages, long_target=per_reply, markers=True
+    )
     gen_time += time.perf_counter() - g
     flush()
-    long_chars_actual = conn.execute("SELECT sum(length(content)) FROM messages WHERE conversation_id = ?", (long_id,)).fetchone()[0]
+    long_chars_actual = conn.execute(
+        "SELECT sum(length(content)) FROM messages WHERE conversation_id = ?", (long_id,)
+    ).fetchone()[0]
     # The long conversation must be the most recent one (top of the list).
-    conn.execute("UPDATE conversations SET last_message_at = ?, updated_at = ? WHERE id = ?", (iso(now), iso(now), long_id))
+    conn.execute(
+        "UPDATE conversations SET last_message_at = ?, updated_at = ? WHERE id = ?", (iso(now), iso(now), long_id)
+    )
     conn.execute("COMMIT")
     t_conv = time.perf_counter() - t0
 
@@ -320,11 +652,49 @@ def seed(
         cost = None if model == "llama3.1" else rng.randint(100, 9000)
         tags = json.dumps(rng.sample(text.topics, rng.randint(0, 3)))
         prompt_rows.append(
-            (pid, cid, text.title(), content, rng.choice(CATEGORIES), tags, int(rng.random() < 0.1), model, len(content) // 4, cost, "{}", ts, ts)
+            (
+                pid,
+                cid,
+                text.title(),
+                content,
+                rng.choice(CATEGORIES),
+                tags,
+                int(rng.random() < 0.1),
+                model,
+                len(content) // 4,
+                cost,
+                "{}",
+                ts,
+                ts,
+            )
         )
-        usage_rows.append((uuid7(int(t.timestamp() * 1000), rng), "prompt_optimization", rng.randint(500, 8000), len(content) // 4, cost, model, cid, pid, ts))
+        usage_rows.append(
+            (
+                uuid7(int(t.timestamp() * 1000), rng),
+                "prompt_optimization",
+                rng.randint(500, 8000),
+                len(content) // 4,
+                cost,
+                model,
+                cid,
+                pid,
+                ts,
+            )
+        )
         if rng.random() < 0.3:
-            save_rows.append((uuid7(int(t.timestamp() * 1000) + 1, rng), "prompt_save", 0, 0, None, None, cid, pid, iso(t + timedelta(milliseconds=1))))
+            save_rows.append(
+                (
+                    uuid7(int(t.timestamp() * 1000) + 1, rng),
+                    "prompt_save",
+                    0,
+                    0,
+                    None,
+                    None,
+                    cid,
+                    pid,
+                    iso(t + timedelta(milliseconds=1)),
+                )
+            )
     usage_rows.extend(save_rows)
     conn.execute("BEGIN")
     conn.executemany(
@@ -395,7 +765,9 @@ def seed(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("home", type=Path, help="directory to seed (used as PROMPTSTUDIO_HOME); its database is replaced")
+    parser.add_argument(
+        "home", type=Path, help="directory to seed (used as PROMPTSTUDIO_HOME); its database is replaced"
+    )
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages-per", type=int, default=20, help="average messages per conversation")
     parser.add_argument("--prompts", type=int, default=None, help="default: conversations / 2 (5,000 at 10k)")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import loopback  # noqa: E402
+import loopback
 
 _lock = threading.Lock()
 _streams: list[dict[str, float]] = []

@@ -34,7 +34,7 @@ import time
 import urllib.request
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -184,10 +184,8 @@ class LoopbackServer:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self._httpd.server_close()
 
     def __enter__(self) -> LoopbackServer:
@@ -232,18 +230,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.loopback._connections.add(self.connection)
 
     def handle(self) -> None:
-        try:
+        with suppress(ConnectionError):  # clients hang up whenever they like (cancel, reset): not a server fault
             super().handle()
-        except ConnectionError:
-            pass  # clients hang up whenever they like (cancel, reset): not a server fault
 
     def finish(self) -> None:
         with self.loopback._lock:
             self.loopback._connections.discard(self.connection)
-        try:
+        with suppress(OSError):  # the client may already be gone
             super().finish()
-        except OSError:
-            pass  # the client may already be gone
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test and benchmark output clean
@@ -256,7 +250,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         if self.path.rstrip("/") == "/v1/models" and self.loopback.models is not None:
-            data = [{"id": m, "object": "model", "created": CREATED, "owned_by": "loopback"} for m in self.loopback.models]
+            data = [
+                {"id": m, "object": "model", "created": CREATED, "owned_by": "loopback"} for m in self.loopback.models
+            ]
             self._json(200, {"object": "list", "data": data})
         else:
             self._error(404, Scenario(error_message=f"Unknown path {self.path}.", error_code="unknown_url"))
@@ -336,8 +332,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, scenario: Scenario) -> None:
-        message, kind, code = _ERRORS.get(status, (f"Error {status}.", "server_error" if status >= 500 else "invalid_request_error", None))
-        error = {"message": scenario.error_message or message, "type": kind, "param": None, "code": scenario.error_code or code}
+        message, kind, code = _ERRORS.get(
+            status, (f"Error {status}.", "server_error" if status >= 500 else "invalid_request_error", None)
+        )
+        error = {
+            "message": scenario.error_message or message,
+            "type": kind,
+            "param": None,
+            "code": scenario.error_code or code,
+        }
         headers = {"Retry-After": f"{scenario.retry_after:g}"} if scenario.retry_after is not None else None
         self._json(status, {"error": error}, headers)
 
@@ -351,7 +354,10 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": _BAD_UTF8_MARK + reply if scenario.invalid_utf8 else reply},
+                    "message": {
+                        "role": "assistant",
+                        "content": _BAD_UTF8_MARK + reply if scenario.invalid_utf8 else reply,
+                    },
                     "logprobs": None,
                     "finish_reason": scenario.finish_reason,
                 }

@@ -65,7 +65,9 @@ def assert_inert_on_terminal(data: bytes, *shown: str) -> str:
 # -- control characters round-trip through the store; sanitize makes them inert ------------
 
 
-async def test_control_characters_round_trip_unchanged_and_render_inert(studio: Studio, endpoint: LoopbackServer) -> None:
+async def test_control_characters_round_trip_unchanged_and_render_inert(
+    studio: Studio, endpoint: LoopbackServer
+) -> None:
     conv = repos(studio).conversations.create(title=NASTY, category="General")
     assert repos(studio).conversations.get(conv.id).title == NASTY
     repos(studio).conversations.update(conv.id, title=NASTY + "!")
@@ -92,7 +94,9 @@ async def test_control_characters_round_trip_unchanged_and_render_inert(studio: 
     assert "␛]52;c;" in sanitize.inert(ESCAPES)  # visible, not silently dropped
 
 
-async def test_a_1mb_single_line_message_is_kept_and_the_refusal_is_clear(studio: Studio, endpoint: LoopbackServer) -> None:
+async def test_a_1mb_single_line_message_is_kept_and_the_refusal_is_clear(
+    studio: Studio, endpoint: LoopbackServer
+) -> None:
     paste = "x" * 1_000_000  # one line, no spaces: the worst case for the tokenizer
     conv = studio.new_conversation()
     with pytest.raises(StudioError, match=r"may use up to [\d,]+ tokens but only [\d,]+ of the free plan's 10,000"):
@@ -136,15 +140,11 @@ def tty_main(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, bytes]
 
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
-        terminal = open(slave, "w", encoding="utf-8", buffering=1)
-        assert terminal.isatty()
-        with monkeypatch.context() as m:
+        with open(slave, "w", encoding="utf-8", buffering=1) as terminal, monkeypatch.context() as m:
+            assert terminal.isatty()
             m.setattr(sys, "stdout", terminal)
             m.setattr(sys, "stderr", terminal)
-            try:
-                code = cli.main(list(argv))
-            finally:
-                terminal.close()
+            code = cli.main(list(argv))
         reader.join(10)
         os.close(master)
         return code, bytes(received)
@@ -247,7 +247,9 @@ def test_data_directory_that_cannot_be_created(tmp_path: Path, endpoint: Loopbac
     parent = tmp_path / "locked"
     parent.mkdir(mode=0o500)
     try:
-        result = run_cli(cli_env(parent / "home", endpoint.base_url, TEST_KEY), "send", "hi", preexec_fn=_as_ordinary_user)
+        result = run_cli(
+            cli_env(parent / "home", endpoint.base_url, TEST_KEY), "send", "hi", preexec_fn=_as_ordinary_user
+        )
     finally:
         parent.chmod(0o700)
     assert result.returncode == 1
@@ -266,7 +268,9 @@ class SmallDisk:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.mounted = False
         if os.geteuid() == 0 and not os.environ.get("PROMPTSTUDIO_TEST_NO_MOUNT"):
-            done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(root)], capture_output=True)
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(root)], capture_output=True
+            )
             self.mounted = done.returncode == 0
         self._saved_limit: tuple[int, int] | None = None
 
@@ -341,7 +345,9 @@ async def test_full_disk_at_start_gives_one_clear_error_and_never_moves_the_data
             assert result.returncode == 1, (args, result.stdout, result.stderr)
             message = _one_line(result)
             assert small_disk.full_words in message and "move-aside" not in message, message
-            assert message.startswith(f"Cannot open the database {database}: ") and message.endswith("It was left untouched.")
+            assert message.startswith(f"Cannot open the database {database}: ") and message.endswith(
+                "It was left untouched."
+            )
         assert database.read_bytes() == before and not list(home.glob("*.unusable-*"))
     finally:
         small_disk.free()
@@ -368,11 +374,13 @@ def test_full_disk_while_a_reply_streams(small_disk: SmallDisk, home: Path, endp
         deadline = time.monotonic() + 30
         while True:  # until a partial reply has been written through
             assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-            with contextlib.suppress(sqlite3.OperationalError):
-                with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-                    row = db.execute("SELECT length(content) FROM messages WHERE role = 'assistant'").fetchone()
-                    if row and row[0]:
-                        break
+            with (
+                contextlib.suppress(sqlite3.OperationalError),
+                contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db,
+            ):
+                row = db.execute("SELECT length(content) FROM messages WHERE role = 'assistant'").fetchone()
+                if row and row[0]:
+                    break
             time.sleep(0.05)
         small_disk.fill(proc.pid)
         out, err = proc.communicate(timeout=60)
@@ -435,7 +443,11 @@ async def test_full_disk_leaves_no_half_written_export_or_config(
     [
         # The same key at the top level and in [generate]: the line of the bad one.
         ('temperature = 0.5\n\n[generate]\ntemperature = "hot"\n', 4, "temperature must be a number"),
-        ('[plans.free]\ntokens_limit = 5\n\n[plans.pro]\ntokens_limit = "lots"\n', 5, "tokens_limit must be a whole number"),
+        (
+            '[plans.free]\ntokens_limit = 5\n\n[plans.pro]\ntokens_limit = "lots"\n',
+            5,
+            "tokens_limit must be a whole number",
+        ),
         # Typos inside tables were silently ignored.
         ("[plans.pro]\ntoken_limit = 5000\n", 2, "unknown setting 'token_limit' in [plans.pro]"),
         ("[generate]\ntemprature = 0.2\n", 2, "unknown setting 'temprature' in [generate]"),
@@ -446,12 +458,22 @@ async def test_full_disk_leaves_no_half_written_export_or_config(
         ('model = "a"\n\nplan = "\xff"\n', 3, "is not valid UTF-8 (byte 0xff)"),
         ('model = "a\x00"\n', 1, "is not valid TOML"),
     ],
-    ids=["table-shadowed-key", "second-table", "plans-typo", "generate-typo", "plans-scalar", "table-as-scalar",
-         "price-type", "bool-for-number", "invalid-utf8", "nul"],
+    ids=[
+        "table-shadowed-key",
+        "second-table",
+        "plans-typo",
+        "generate-typo",
+        "plans-scalar",
+        "table-as-scalar",
+        "price-type",
+        "bool-for-number",
+        "invalid-utf8",
+        "nul",
+    ],
 )
 def test_more_bad_config_files_name_file_and_line(tmp_path: Path, text: str, line: int, fragment: str) -> None:
     cfg = tmp_path / "config.toml"
-    cfg.write_bytes(text.encode("utf-8").replace("\xff".encode("utf-8"), b"\xff"))
+    cfg.write_bytes(text.encode("utf-8").replace("\xff".encode(), b"\xff"))
     with pytest.raises(ConfigError) as info:
         load_settings(cfg)
     message = str(info.value)

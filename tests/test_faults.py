@@ -47,41 +47,113 @@ class Fault:
 
 
 FAULTS = {
-    "connection-refused": Fault(None, "error", r"^Cannot reach http://127\.0\.0\.1:\d+/v1 — check that the server is running", base_url=REFUSED),
-    "dns-failure": Fault(None, "error", r"^Cannot resolve the host promptstudio-fault\.invalid — check the base URL", base_url=DNS),
-    "401": Fault(Scenario(status=401), "error", r"rejected the API key \(401\) — check it with `promptstudio key set`", attempts=1),
-    "403": Fault(Scenario(status=403), "error", r"no access to model 'gpt-4o-mini' \(403\) — pick another model", attempts=1),
-    "404-unknown-model": Fault(Scenario(status=404), "error", r"has no model 'gpt-4o-mini' \(404\) — pick one with `promptstudio models`", attempts=1),
+    "connection-refused": Fault(
+        None, "error", r"^Cannot reach http://127\.0\.0\.1:\d+/v1 — check that the server is running", base_url=REFUSED
+    ),
+    "dns-failure": Fault(
+        None, "error", r"^Cannot resolve the host promptstudio-fault\.invalid — check the base URL", base_url=DNS
+    ),
+    "401": Fault(
+        Scenario(status=401),
+        "error",
+        r"rejected the API key \(401\) — check it with `promptstudio key set`",
+        attempts=1,
+    ),
+    "403": Fault(
+        Scenario(status=403), "error", r"no access to model 'gpt-4o-mini' \(403\) — pick another model", attempts=1
+    ),
+    "404-unknown-model": Fault(
+        Scenario(status=404),
+        "error",
+        r"has no model 'gpt-4o-mini' \(404\) — pick one with `promptstudio models`",
+        attempts=1,
+    ),
     "429-retry-after-short": Fault(
-        Scenario(status=429, retry_after=0.05, fail_times=99), "error", r"rate-limiting requests \(429\) — try again in 1 s", attempts=3
+        Scenario(status=429, retry_after=0.05, fail_times=99),
+        "error",
+        r"rate-limiting requests \(429\) — try again in 1 s",
+        attempts=3,
     ),
     "429-retry-after-long": Fault(
-        Scenario(status=429, retry_after=30, fail_times=99), "error", r"rate-limiting requests \(429\) — try again in 30 s", attempts=1, max_seconds=5
+        Scenario(status=429, retry_after=30, fail_times=99),
+        "error",
+        r"rate-limiting requests \(429\) — try again in 30 s",
+        attempts=1,
+        max_seconds=5,
     ),
-    "500-then-ok": Fault(Scenario(status=500, retry_after=0.01, fail_times=2, reply=REPLY), "complete", None, REPLY, counted=1, attempts=3),
-    "500-persistent": Fault(Scenario(status=500, retry_after=0.01, fail_times=99), "error", r"server error \(500\) after 3 attempts — try again shortly", attempts=3),
-    "503-backoff": Fault(Scenario(status=503, fail_times=99), "error", r"server error \(503\) after 3 attempts — try again shortly", attempts=3),
+    "500-then-ok": Fault(
+        Scenario(status=500, retry_after=0.01, fail_times=2, reply=REPLY),
+        "complete",
+        None,
+        REPLY,
+        counted=1,
+        attempts=3,
+    ),
+    "500-persistent": Fault(
+        Scenario(status=500, retry_after=0.01, fail_times=99),
+        "error",
+        r"server error \(500\) after 3 attempts — try again shortly",
+        attempts=3,
+    ),
+    "503-backoff": Fault(
+        Scenario(status=503, fail_times=99),
+        "error",
+        r"server error \(503\) after 3 attempts — try again shortly",
+        attempts=3,
+    ),
     "no-answer-timeout": Fault(
-        Scenario(hang=True), "error", r"^No answer from 127\.0\.0\.1:\d+ within 0\.3 s — check that the server is up", attempts=3, timeout=0.3
+        Scenario(hang=True),
+        "error",
+        r"^No answer from 127\.0\.0\.1:\d+ within 0\.3 s — check that the server is up",
+        attempts=3,
+        timeout=0.3,
     ),
     "stall-mid-stream": Fault(
-        Scenario(reply=REPLY, delay=2.0), "error", r"stalled for more than 0\.3 s — the partial text is kept; try again", attempts=1, timeout=0.3
+        Scenario(reply=REPLY, delay=2.0),
+        "error",
+        r"stalled for more than 0\.3 s — the partial text is kept; try again",
+        attempts=1,
+        timeout=0.3,
     ),
     "cut-mid-reply": Fault(
-        Scenario(reply=REPLY, chunk_size=4, cut_off_after_chars=20), "interrupted", r"cut off: .* closed the stream before it finished — the partial text is kept; try again", REPLY[:20], counted=1, attempts=1
+        Scenario(reply=REPLY, chunk_size=4, cut_off_after_chars=20),
+        "interrupted",
+        r"cut off: .* closed the stream before it finished — the partial text is kept; try again",
+        REPLY[:20],
+        counted=1,
+        attempts=1,
     ),
-    "no-finish-reason": Fault(Scenario(reply=REPLY, finish_reason=None), "interrupted", r"cut off", REPLY, counted=1, attempts=1),
+    "no-finish-reason": Fault(
+        Scenario(reply=REPLY, finish_reason=None), "interrupted", r"cut off", REPLY, counted=1, attempts=1
+    ),
     "malformed-chunk": Fault(
-        Scenario(reply=REPLY, chunk_size=6, malformed=True), "error", r"not valid OpenAI JSON — check that the base URL", REPLY[:6], counted=1, attempts=1
+        Scenario(reply=REPLY, chunk_size=6, malformed=True),
+        "error",
+        r"not valid OpenAI JSON — check that the base URL",
+        REPLY[:6],
+        counted=1,
+        attempts=1,
     ),
     "invalid-utf8": Fault(
-        Scenario(reply=REPLY, chunk_size=6, invalid_utf8=True), "error", r"not valid OpenAI JSON", REPLY[:6], counted=1, attempts=1
+        Scenario(reply=REPLY, chunk_size=6, invalid_utf8=True),
+        "error",
+        r"not valid OpenAI JSON",
+        REPLY[:6],
+        counted=1,
+        attempts=1,
     ),
     "no-usage": Fault(Scenario(reply=REPLY, include_usage=False), "complete", None, REPLY, counted=1, attempts=1),
     "max-tokens-reached": Fault(
-        Scenario(reply=REPLY, finish_reason="length"), "complete", r"reached the max_tokens limit", REPLY, counted=1, attempts=1
+        Scenario(reply=REPLY, finish_reason="length"),
+        "complete",
+        r"reached the max_tokens limit",
+        REPLY,
+        counted=1,
+        attempts=1,
     ),
-    "1mb-reply": Fault(Scenario(reply=BIG, chunk_size=2048), "complete", None, BIG, counted=1, attempts=1, max_seconds=30),
+    "1mb-reply": Fault(
+        Scenario(reply=BIG, chunk_size=2048), "complete", None, BIG, counted=1, attempts=1, max_seconds=30
+    ),
 }
 
 
@@ -112,7 +184,9 @@ async def test_send_under_endpoint_fault(name: str, studio: Studio, endpoint: Lo
     if fault.scenario:
         endpoint.default = fault.scenario
     conv = studio.new_conversation()
-    tokens.count_chat([{"role": "user", "content": "warm"}], "gpt-4o-mini")  # time the fault, not the tokenizer's first load
+    tokens.count_chat(
+        [{"role": "user", "content": "warm"}], "gpt-4o-mini"
+    )  # time the fault, not the tokenizer's first load
 
     started = time.monotonic()
     events = [event async for event in studio.send(conv.id, "Help me write a prompt")]  # never raises
@@ -157,7 +231,9 @@ async def test_send_under_endpoint_fault(name: str, studio: Studio, endpoint: Lo
     assert studio.quota_status().reserved_requests == 0
 
 
-async def test_cancel_while_the_endpoint_never_answers_returns_at_once(studio: Studio, endpoint: LoopbackServer) -> None:
+async def test_cancel_while_the_endpoint_never_answers_returns_at_once(
+    studio: Studio, endpoint: LoopbackServer
+) -> None:
     """Esc in the TUI / ctrl+c in the CLI cancel the consuming task: it must not wait for a timeout."""
     endpoint.default = Scenario(hang=True)
     conv = studio.new_conversation()
@@ -274,7 +350,7 @@ def test_cli_ctrl_c_while_the_endpoint_never_answers(home: Path, endpoint: Loopb
         time.sleep(0.1)
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        _out, err = proc.communicate(timeout=10)
         stopped = time.monotonic() - started
     finally:
         proc.kill()

@@ -20,7 +20,7 @@ REQUIRED_MODELS = {
 
 
 def test_defaults_cover_common_models_with_decimal_prices() -> None:
-    assert REQUIRED_MODELS <= DEFAULT_PRICES.keys()
+    assert DEFAULT_PRICES.keys() >= REQUIRED_MODELS
     for price in DEFAULT_PRICES.values():
         assert isinstance(price.input_per_mtok, Decimal) and isinstance(price.output_per_mtok, Decimal)
         assert 0 < price.input_per_mtok <= price.output_per_mtok
@@ -117,9 +117,7 @@ def test_format_usd(micros: int | None, text: str) -> None:
 
 
 def test_parse_price_table() -> None:
-    table = parse_price_table(
-        {"gpt-4o": {"input": 2.5, "output": 10}, "openai/o3": {"input": 0.1, "output": 0}}
-    )
+    table = parse_price_table({"gpt-4o": {"input": 2.5, "output": 10}, "openai/o3": {"input": 0.1, "output": 0}})
     assert table == {
         "gpt-4o": Price(Decimal("2.5"), Decimal("10")),
         "openai/o3": Price(Decimal("0.1"), Decimal("0")),  # not 0.1000000000000000055…

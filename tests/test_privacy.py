@@ -24,7 +24,6 @@ from loopback import LoopbackServer, Scenario
 from netaudit import NetAudit
 from promptstudio_tui import cli, credentials
 from promptstudio_tui.studio import Studio
-from repos import repos
 
 # Distinctive, and deliberately not "sk-"-shaped: only exact scrubbing can hide it.
 KEY = "ZQX-privacy-canary-5c1e9b7d3f2a8064"
@@ -200,7 +199,9 @@ async def test_loosened_permissions_are_tightened_on_start_with_a_notice(
 # -- no network traffic except the configured endpoint -----------------------------------------
 
 
-def test_no_network_traffic_except_the_configured_endpoint(tmp_path: Path, home: Path, endpoint: LoopbackServer) -> None:
+def test_no_network_traffic_except_the_configured_endpoint(
+    tmp_path: Path, home: Path, endpoint: LoopbackServer
+) -> None:
     audit = NetAudit(tmp_path, endpoint)
     env = cli_env(home, endpoint.base_url, KEY, **audit.env)
 
