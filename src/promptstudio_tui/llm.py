@@ -12,7 +12,7 @@ import asyncio
 import random
 import re
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar, cast
 from urllib.parse import urlsplit
@@ -149,7 +149,7 @@ class LLMClient:
         model: str,
         temperature: float | None,
         max_tokens: int | None,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Yield TextDelta per content delta, then Usage (if reported) and one Finished.
 
         Raises LLMError, also mid-stream (the caller keeps the text it already has); a
