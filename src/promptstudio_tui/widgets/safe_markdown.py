@@ -9,6 +9,8 @@ view (Rich's Markdown) guesses no language either.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from markdown_it import MarkdownIt
 from textual.content import Content
 from textual.widgets import Markdown
@@ -26,7 +28,7 @@ class _Fence(MarkdownFence):
 
 
 class SafeMarkdown(Markdown):
-    BLOCKS = {**Markdown.BLOCKS, "fence": _Fence, "code_block": _Fence}
+    BLOCKS: ClassVar = {**Markdown.BLOCKS, "fence": _Fence, "code_block": _Fence}
 
     def __init__(self, markdown: str | None = None, **kwargs) -> None:
         super().__init__(markdown, parser_factory=_parser, open_links=False, **kwargs)
