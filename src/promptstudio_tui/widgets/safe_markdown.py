@@ -9,12 +9,10 @@ view (Rich's Markdown) guesses no language either.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from markdown_it import MarkdownIt
 from textual.content import Content
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownFence
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 
 def _parser() -> MarkdownIt:
@@ -28,7 +26,8 @@ class _Fence(MarkdownFence):
 
 
 class SafeMarkdown(Markdown):
-    BLOCKS: ClassVar = {**Markdown.BLOCKS, "fence": _Fence, "code_block": _Fence}
+    def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
+        return _Fence if block_name in ("fence", "code_block") else super().get_block_class(block_name)
 
     def __init__(self, markdown: str | None = None, **kwargs) -> None:
         super().__init__(markdown, parser_factory=_parser, open_links=False, **kwargs)
