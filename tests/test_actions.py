@@ -172,7 +172,33 @@ async def test_a_remapped_key_is_named_in_the_palette_hints_and_help(config_file
         assert any("(f5)" in (hit.help or "") for hit in hits)
         assert not any("ctrl+g" in (hit.help or "") for hit in hits)
         assert "f5" in main.key_hint("studio.generate_prompt")
-        help_screen = HelpScreen(main.studio.settings.keymap)
-        await app.push_screen(help_screen)
+        welcome_tips = str(main.query_one(".welcome-tips", Static).render())
+        assert "Press f5 once the assistant has what it needs" in welcome_tips
+        assert "ctrl+g" not in welcome_tips
+        await pilot.press("ctrl+n")  # a blank conversation: its log opens with the same tips
+        await pilot.pause()
+        log_tips = str(main.query_one(".chat-tips", Static).render())
+        assert "Press f5 once" in log_tips and "ctrl+g" not in log_tips
+        await pilot.press("f1")  # Help, as the user opens it
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
         rows = {row.binding_id: row.keys for group in help_screen.groups for row in group.rows}
         assert rows["studio.generate_prompt"] == "f5"
+
+
+async def test_a_dialog_names_the_users_cancel_key(config_file: Path) -> None:
+    config_file.write_text('[keymap]\n"modal.cancel" = "f9"\n', encoding="utf-8")
+    app = PromptStudioApp()
+    async with app.run_test(size=SIZE) as pilot:
+        main = screen(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await main.run_action("categorize_conversation")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, Modal)
+        assert str(dialog.query_one(".hint", Static).render()) == "Enter chooses · F9 cancels"
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.screen is main

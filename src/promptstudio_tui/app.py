@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from textual.binding import Binding
-
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.commands import StudioCommands
 from promptstudio_tui.errors import describe
 from promptstudio_tui.keyorder import OrderedKeys
@@ -21,13 +20,7 @@ class PromptStudioApp(OrderedKeys):
     CSS_PATH = "styles.tcss"
     TITLE = "Prompt Studio"
     COMMANDS = OrderedKeys.COMMANDS | {StudioCommands}
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("f2", "settings", "Settings", id="app.settings"),
-        Binding("f3", "usage", "Usage", id="app.usage"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.command_palette"),
-    ]
+    BINDINGS = bindings("app")
 
     def __init__(
         self,
@@ -95,7 +88,8 @@ class PromptStudioApp(OrderedKeys):
     def action_help(self) -> None:
         from promptstudio_tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        # The keys after the user's [keymap]: Help names what actually works.
+        self.push_screen(HelpScreen(self.studio.settings.keymap if self.studio else {}))
 
     def action_settings(self) -> None:
         from promptstudio_tui.screens.settings import SettingsScreen

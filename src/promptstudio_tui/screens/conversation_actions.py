@@ -128,7 +128,10 @@ class ConversationActions:
                 except StudioError as exc:
                     self.screen.notify(str(exc), severity="error", markup=False)
 
-        self.screen.app.push_screen(TextInputModal("Rename conversation", one_line(target.title), "Title"), rename)
+        self.screen.app.push_screen(
+            TextInputModal("Rename conversation", one_line(target.title), "Title", keymap=self.studio.settings.keymap),
+            rename,
+        )
 
     def categorize(self) -> None:
         from promptstudio_tui.screens.modals import CategoryModal
@@ -141,7 +144,7 @@ class ConversationActions:
             if category:
                 self._updated(self.studio.categorize_conversation(target.id, category))
 
-        self.screen.app.push_screen(CategoryModal(target.category), categorize)
+        self.screen.app.push_screen(CategoryModal(target.category, keymap=self.studio.settings.keymap), categorize)
 
     def star(self) -> None:
         target = self._target()

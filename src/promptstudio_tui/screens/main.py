@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Markdown, TextArea
 from textual.worker import get_current_worker
 
+from promptstudio_tui import catalog
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.commands import keys_for
 from promptstudio_tui.messages import (
@@ -51,7 +52,8 @@ NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARRO
 
 
 class StudioScreen(Screen[None]):
-    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]
+    # Textual types it `ClassVar[list[...]] | None`, which mypy reads as an instance variable.
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#composer-input"
     BINDINGS = bindings("main")
 
@@ -86,8 +88,9 @@ class StudioScreen(Screen[None]):
             with Vertical(id="centre"):
                 yield ChatHeader(id="chat-header")
                 with ContentSwitcher(initial="welcome", id="chat-switcher"):
-                    yield Welcome(self.key_hint("studio.new_conversation"), id="welcome")
-                    yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", id="chat-log")
+                    tips = catalog.tips(self.studio.settings.keymap)
+                    yield Welcome(self.key_hint("studio.new_conversation"), tips, id="welcome")
+                    yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", tips, id="chat-log")
                 hint = f"{self.key_hint('composer.send')} send · {self.key_hint('composer.newline')} new line"
                 yield Composer(hint, count_tokens=self.studio.count_tokens, id="composer")
             yield PromptPanel(clock, self.key_hint("studio.generate_prompt"), id="right")

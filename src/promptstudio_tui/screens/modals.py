@@ -7,6 +7,7 @@ rendered as plain text, never as markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
-from promptstudio_tui.actions import bindings
+from promptstudio_tui.actions import NO_KEYMAP, bindings, spoken
 from promptstudio_tui.catalog import CATEGORIES
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.dialog import Dialog
@@ -88,6 +89,16 @@ class Modal(Dialog[ResultType]):
     BINDINGS = bindings("dialog")
     CANCEL_VALUE: Any = None
 
+    def __init__(self, *, keymap: Mapping[str, str] = NO_KEYMAP) -> None:
+        super().__init__()
+        self.keymap = keymap  # the user's [keymap], for the keys named in hints
+
+    @property
+    def cancel_key(self) -> str:
+        """The key that cancels, as a hint names it: "Esc" (or the user's own)."""
+        words = spoken("modal.cancel", self.keymap)[0]
+        return words[:1].upper() + words[1:]
+
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_VALUE)
@@ -128,8 +139,10 @@ class ConfirmModal(Modal[bool]):
 class TextInputModal(Modal[str | None]):
     """Dismisses with the stripped text, or None when cancelled."""
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
-        super().__init__()
+    def __init__(
+        self, title: str, value: str = "", placeholder: str = "", *, keymap: Mapping[str, str] = NO_KEYMAP
+    ) -> None:
+        super().__init__(keymap=keymap)
         self.heading = title
         self.initial = value
         self.placeholder = placeholder
@@ -146,7 +159,7 @@ class TextInputModal(Modal[str | None]):
     def _submit(self) -> None:
         text = self.query_one("#text", Input).value.strip()
         if not text:
-            self.show_error("Type something first, or press Esc to cancel.")
+            self.show_error(f"Type something first, or press {self.cancel_key} to cancel.")
             return
         self.dismiss(text)
 
@@ -156,15 +169,15 @@ class CategoryModal(Modal[str | None]):
 
     AUTO_FOCUS = "#categories"
 
-    def __init__(self, current: str) -> None:
-        super().__init__()
+    def __init__(self, current: str, *, keymap: Mapping[str, str] = NO_KEYMAP) -> None:
+        super().__init__(keymap=keymap)
         self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Category", classes="title")
             yield OptionList(*(Option(name, id=name) for name in CATEGORIES), id="categories")
-            yield Static("Enter chooses · Esc cancels", classes="hint")
+            yield Static(f"Enter chooses · {self.cancel_key} cancels", classes="hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

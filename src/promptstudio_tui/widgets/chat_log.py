@@ -6,6 +6,7 @@ scrolls up (Textual releases the anchor then and restores it at the bottom).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -13,7 +14,6 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from promptstudio_tui.catalog import TIPS
 from promptstudio_tui.store.records import Message
 from promptstudio_tui.widgets.message_view import FAILED, LiveReply, MessageView
 
@@ -22,9 +22,10 @@ FIRST_PAINT = 4  # messages of a page laid out before the first paint (a 48-row 
 
 
 class ChatLog(VerticalScroll):
-    def __init__(self, retry_label: str, **kwargs) -> None:
+    def __init__(self, retry_label: str, tips: Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self._retry_label = retry_label
+        self._tips = tuple(tips)  # naming the user's keys (catalog.tips)
         self._views: dict[str, View] = {}
         self._pending: tuple[list[Widget], Widget] | None = None  # older views to mount above one
 
@@ -115,7 +116,7 @@ class ChatLog(VerticalScroll):
                 Button("↑ Load earlier messages", action="screen.load_earlier", compact=True, classes="chat-header")
             ]
         if not has_messages:
-            tips = "\n".join(f"• {tip}" for tip in TIPS)
+            tips = "\n".join(f"• {tip}" for tip in self._tips)
             return [Static(Text(f"Start by describing what you need.\n\n{tips}"), classes="chat-tips chat-header")]
         return []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -9,14 +11,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from promptstudio_tui.catalog import TEMPLATES, TIPS
+from promptstudio_tui.catalog import TEMPLATES
 from promptstudio_tui.messages import StartFromTemplate
 
 
 class Welcome(VerticalScroll):
-    def __init__(self, new_key: str, **kwargs) -> None:
+    def __init__(self, new_key: str, tips: Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self._new_key = new_key
+        self._tips = tuple(tips)  # naming the user's keys (catalog.tips)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Welcome to Prompt Studio", style="bold"), classes="welcome-title")
@@ -27,7 +30,7 @@ class Welcome(VerticalScroll):
             ),
             classes="welcome-intro",
         )
-        yield Static(Text("\n".join(f"• {tip}" for tip in TIPS)), classes="welcome-tips")
+        yield Static(Text("\n".join(f"• {tip}" for tip in self._tips)), classes="welcome-tips")
         yield Static(
             Text(f"Start from a template (Enter), or press {self._new_key} for a blank conversation:", style="bold"),
             classes="welcome-subtitle",
