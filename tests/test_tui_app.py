@@ -17,7 +17,7 @@ from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.screens.startup import StartupErrorScreen
 from promptstudio_tui.screens.usage import UsageScreen
 from repos import repos
-from tui_fixtures import SIZE, frozen_clock, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
+from tui_fixtures import SIZE, frozen_clock, notifications, screen, send, wait_for
 
 
 async def test_a_broken_config_is_one_sentence_offers_no_move_and_q_quits(config_file: Path):

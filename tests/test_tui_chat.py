@@ -10,18 +10,7 @@ from loopback import Scenario
 from promptstudio_tui.catalog import TEMPLATES
 from promptstudio_tui.widgets.message_view import MessageView
 from repos import repos
-from tui_fixtures import (  # noqa: F401 - fixtures
-    NOW,
-    SIZE,
-    idle,
-    make_app,
-    make_studio,
-    notifications,
-    rendered,
-    screen,
-    send,
-    wait_for,
-)
+from tui_fixtures import NOW, SIZE, idle, notifications, rendered, screen, send, wait_for
 
 
 async def test_send_streams_and_persists_the_reply(make_app, endpoint):

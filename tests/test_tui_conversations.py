@@ -8,7 +8,7 @@ from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.modals import CategoryModal, ConfirmModal, TextInputModal
 from promptstudio_tui.widgets.conversation_list import PAGE
 from repos import repos
-from tui_fixtures import SIZE, frozen_clock, make_studio, notifications, screen, wait_for  # noqa: F401
+from tui_fixtures import SIZE, frozen_clock, notifications, screen, wait_for
 
 
 def seeded(make_studio):

@@ -29,17 +29,7 @@ from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.widgets.message_view import MessageView
 from repos import repos
 from test_faults import FAULTS, REPLY, Fault, _base_url, assert_one_clear_sentence
-from tui_fixtures import (  # noqa: F401 - fixtures
-    SIZE,
-    frozen_clock,
-    idle,
-    make_app,
-    make_studio,
-    notifications,
-    rendered,
-    screen,
-    wait_for,
-)
+from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, wait_for
 
 MESSAGE = "Help me write a prompt"
 # Liveness, not speed (speed is measured by bench/): a key that waits longer than this

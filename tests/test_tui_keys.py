@@ -17,8 +17,7 @@ from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.screens.usage import UsageScreen
 from repos import repos
-from terminal import terminal  # noqa: F401 - the fixture
-from tui_fixtures import SIZE, make_app, make_studio, screen, wait_for  # noqa: F401
+from tui_fixtures import SIZE, screen, wait_for
 
 
 def burst(app, *keys: str | events.Event) -> None:

@@ -15,11 +15,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from clitools import cli_env
 from loopback import LoopbackServer, Scenario
 from netaudit import NetAudit
-from terminal import PROMPTSTUDIO, Terminal
 from test_privacy import KEY, assert_no_key_in_files
+from tmux_terminal import PROMPTSTUDIO, Terminal
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -39,7 +40,9 @@ def test_the_key_never_reaches_the_terminal_and_only_the_endpoint_is_contacted(
     audit = NetAudit(tmp_path, endpoint)
     env = cli_env(home, endpoint.base_url, None, TERM="xterm-256color", **audit.env)
     env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
-    terminal = Terminal(["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(PROMPTSTUDIO), "--model", "gpt-4o-mini"])
+    terminal = Terminal(
+        ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(PROMPTSTUDIO), "--model", "gpt-4o-mini"]
+    )
     recording = tmp_path / "terminal.bytes"
     screens: list[str] = []
 
@@ -73,7 +76,11 @@ def test_the_key_never_reaches_the_terminal_and_only_the_endpoint_is_contacted(
         terminal.keys("Enter")
         seen("*** for this model")  # masked, not dropped (the line may wrap before it)
 
-        for key, marker in (("F3", "Usage in"), ("F1", "PgUp/PgDn scroll"), ("F2", f"Current key {KEY[:3]}…{KEY[-4:]}")):
+        for key, marker in (
+            ("F3", "Usage in"),
+            ("F1", "PgUp/PgDn scroll"),
+            ("F2", f"Current key {KEY[:3]}…{KEY[-4:]}"),
+        ):
             terminal.keys(key)
             seen(marker)
             terminal.keys("Escape")

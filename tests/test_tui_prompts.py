@@ -9,7 +9,7 @@ from textual.widgets import Input, Markdown
 from loopback import Scenario
 from promptstudio_tui.screens.modals import ConfirmModal, ExportModal, SavePromptModal
 from repos import repos
-from tui_fixtures import SIZE, idle, make_app, make_studio, notifications, screen, send, wait_for  # noqa: F401
+from tui_fixtures import SIZE, idle, notifications, screen, send, wait_for
 
 PROMPT_TEXT = "You are a support analyst.\n\n# Steps\n1. Read the email.\n2. Summarise it in 3 bullets."
 

@@ -21,8 +21,8 @@ from clitools import poll_until, query
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui.studio import Studio
 from repos import repos
-from terminal import Terminal, terminal  # noqa: F401 - the fixture
 from test_bad_input import ESCAPES
+from tmux_terminal import Terminal
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -117,12 +117,25 @@ def test_escape_sequences_in_replies_and_titles_never_reach_the_terminal(
     assert "␛[2J␛[H␛[10;10H␛[?25lreset␛c" in screen and "␈␈cr␍done" in screen
     assert written.count("␛]0;pwned␇") >= 5 and written.count("␛c") >= 5
     # Inert: none of them was written as a control sequence.
-    for injected in ("\x1b]52;", "\x1b]0;", "\x1b]2;", "\x1b]8;", "\x1bc", "\x1b[2J", "move\x1b", "\x08", "\x00", "cr\r"):
+    for injected in (
+        "\x1b]52;",
+        "\x1b]0;",
+        "\x1b]2;",
+        "\x1b]8;",
+        "\x1bc",
+        "\x1b[2J",
+        "move\x1b",
+        "\x08",
+        "\x00",
+        "cr\r",
+    ):
         assert injected not in written, f"{injected!r} reached the terminal"
     assert not re.search("[\x80-\x9f]", written), "a C1 control reached the terminal"
     # Everything else that drives the terminal is Textual's own: CSI cursor/mode/style
     # sequences and OSC 22 (the mouse pointer shape); nothing is left once they are removed.
     leftover = TEXTUAL_OWN.sub("", written).replace("\r\n", "\n")
-    assert not CONTROL.search(leftover), sorted({leftover[m.start() : m.start() + 12] for m in CONTROL.finditer(leftover)})
+    assert not CONTROL.search(leftover), sorted(
+        {leftover[m.start() : m.start() + 12] for m in CONTROL.finditer(leftover)}
+    )
     # And the terminal did not act on any: the title is unchanged, no clipboard write arrived.
     assert "pwned" not in title and buffers == ""

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+
 from loopback import Scenario
-from terminal import terminal  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 

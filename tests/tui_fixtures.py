@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -91,8 +94,23 @@ async def send(pilot: Pilot, text: str) -> None:
     await pilot.pause()
 
 
+_shown: weakref.WeakKeyDictionary[App, list[str]] = weakref.WeakKeyDictionary()
+
+
+@pytest.fixture(autouse=True)
+def _record_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notification an app shows, in order (Textual keeps no public list of them)."""
+    show = App.notify
+
+    def notify(self: App, message: str, *args: Any, **kwargs: Any) -> None:
+        _shown.setdefault(self, []).append(str(message))
+        show(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", notify)
+
+
 def notifications(pilot: Pilot) -> list[str]:
-    return [str(n.message) for n in pilot.app._notifications]
+    return list(_shown.get(pilot.app, []))
 
 
 def rendered(widget: Static) -> str:

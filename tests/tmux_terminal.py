@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import TEST_KEY
 
 PROMPTSTUDIO = Path(sys.executable).with_name("promptstudio")
