@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from conftest import TEST_KEY
 from loopback import Scenario
 
@@ -122,7 +123,10 @@ def test_errors_are_one_line_and_non_zero(run, endpoint, home: Path) -> None:
     assert TEST_KEY not in failed.stderr + failed.stdout
 
     missing = run("prompts", "show", "nope", check=1)
-    assert missing.stderr.strip() == "promptstudio: No single prompt matches 'nope'; list them with `promptstudio prompts list`."
+    assert (
+        missing.stderr.strip()
+        == "promptstudio: No single prompt matches 'nope'; list them with `promptstudio prompts list`."
+    )
     assert run("send", "--category", "Poetry", "x", check=1).stderr.startswith("promptstudio: Unknown category")
     assert run("send", "--conversation", "a", "--new", "x", check=2).returncode == 2
 

@@ -45,7 +45,9 @@ def test_kill_9_while_a_reply_streams_keeps_message_and_partial_reply(
     try:
         # Wait until the partial reply has been written through (every 0.5 s), then kill.
         written = poll_until(
-            lambda: query(db, "SELECT content FROM messages WHERE role = 'assistant' AND state = 'streaming' AND content != ''"),
+            lambda: query(
+                db, "SELECT content FROM messages WHERE role = 'assistant' AND state = 'streaming' AND content != ''"
+            ),
             "the partial reply to be written through",
         )[0][0]
         assert proc.poll() is None, "the reply finished before the kill"
@@ -98,7 +100,9 @@ async def test_cli_processes_and_an_in_process_studio_write_at_once(
     endpoint.default = Scenario(reply=reply, chunk_size=6, delay=0.025)  # ~0.75 s: write-throughs overlap
     env = cli_env(home, endpoint.base_url, TEST_KEY)
     procs = [
-        subprocess.Popen([PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for i in range(3)
     ]
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
@@ -148,7 +152,9 @@ async def test_quota_race_between_processes_and_the_studio_never_passes_the_limi
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     studio = Studio.open({"base_url": endpoint.base_url})
     procs = [
-        subprocess.Popen([PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [PROMPTSTUDIO, "send", f"cli {i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for i in range(2)
     ]
     try:

@@ -10,8 +10,8 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import chainer, fail, null
-from keyring_backend import FILE_ENV, FileKeyring
 
+from keyring_backend import FILE_ENV, FileKeyring
 from promptstudio_tui import credentials
 from promptstudio_tui.credentials import ApiKey
 
@@ -121,9 +121,7 @@ def test_looser_file_is_tightened_not_refused(config_dir: Path, no_keyring: None
     assert _mode(path) == 0o600
 
 
-def test_file_not_owned_by_user_is_ignored(
-    config_dir: Path, no_keyring: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_not_owned_by_user_is_ignored(config_dir: Path, no_keyring: None, monkeypatch: pytest.MonkeyPatch) -> None:
     config_dir.mkdir()
     (config_dir / "api_key").write_text(KEY)
     monkeypatch.setattr(os, "getuid", lambda: os.stat(config_dir).st_uid + 1)

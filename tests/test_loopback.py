@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from loopback import LoopbackServer, Scenario, default_reply, remote_requests, remote_script, run_server
 
 LOOPBACK = Path(__file__).with_name("loopback.py")
@@ -165,4 +166,3 @@ def test_control_rejects_unknown_scenario_fields() -> None:
         )
 
     assert caught.value.code == 400
-

@@ -97,7 +97,9 @@ def test_summaries_add_up_and_money_is_exact(quota: Quota) -> None:
     for cost in (1, 2, 3, 100_000):  # micro-dollars; float sums would drift
         quota.usage.record("conversation", prompt_tokens=1, completion_tokens=2, cost=cost, model="gpt-4o")
     quota.usage.record("prompt_optimization", prompt_tokens=10, completion_tokens=20, cost=None, model="local")
-    row = quota.store.query("SELECT total_tokens, total_requests, total_cost, conversation_requests FROM usage_summaries")[0]
+    row = quota.store.query(
+        "SELECT total_tokens, total_requests, total_cost, conversation_requests FROM usage_summaries"
+    )[0]
     assert tuple(row) == (42, 5, 100_006, 4)
     totals = quota.status("free", PlanLimits(10_000, 50)).used
     assert (totals.tokens, totals.requests, totals.cost, totals.unpriced_requests) == (42, 5, 100_006, 1)
@@ -133,7 +135,9 @@ def _totals_from_rows(quota: Quota, when: datetime) -> tuple[int, int, int, int]
 
 
 @pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata", "Pacific/Chatham", "UTC"])
-def test_month_totals_from_summaries_match_the_usage_rows_across_a_rollover(quota: Quota, clock, local_zone, zone) -> None:
+def test_month_totals_from_summaries_match_the_usage_rows_across_a_rollover(
+    quota: Quota, clock, local_zone, zone
+) -> None:
     local_zone(zone)
     # Around local midnight at the end of October 2026 (New York also leaves DST on 1 November).
     october_end, november_end = datetime(2026, 11, 1).astimezone(), datetime(2026, 12, 1).astimezone()
@@ -169,7 +173,9 @@ def test_prompt_saves_cannot_carry_tokens_or_cost(quota: Quota) -> None:
 def test_upgrade_counts_unpriced_requests_recorded_before_it(tmp_path: Path, clock) -> None:
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False), stop_before="m003_unpriced_requests_in_summaries")
+    migrations.apply(
+        sqlite_utils.Database(conn, execute_plugins=False), stop_before="m003_unpriced_requests_in_summaries"
+    )
     day = datetime(2026, 11, 10, 12).astimezone()
     for i, cost in enumerate((None, 5, None)):  # as the previous version recorded them
         conn.execute(

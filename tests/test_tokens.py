@@ -82,9 +82,7 @@ def test_count_chat_adds_cookbook_overheads() -> None:
         {"role": "user", "content": "hello world", "name": "ann"},
     ]
     # 3 priming + per message 3 + tokens of every value, +1 for "name".
-    expected = 3 + sum(
-        3 + sum(tokens.count(v).tokens for v in m.values()) + ("name" in m) for m in messages
-    )
+    expected = 3 + sum(3 + sum(tokens.count(v).tokens for v in m.values()) + ("name" in m) for m in messages)
     assert tokens.count_chat(messages) == expected == 19
     assert tokens.count_chat([]) == 3
 
@@ -148,9 +146,7 @@ def test_corrupt_data_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path, fres
     assert tokens._cache == {}
 
 
-def test_truncated_or_missing_data_is_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path, fresh_cache: None
-) -> None:
+def test_truncated_or_missing_data_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path, fresh_cache: None) -> None:
     (tmp_path / "o200k_base.tiktoken.gz").write_bytes(gzip.compress(b"IQ== 0\n" * 1000)[:50])
     monkeypatch.setattr(tokens, "_DATA_DIR", tmp_path)
     with pytest.raises(tokens.EncodingDataError, match="cannot read"):
@@ -161,10 +157,7 @@ def test_truncated_or_missing_data_is_refused(
 
 def test_concurrent_first_use_builds_once(fresh_cache: None) -> None:
     built: list[object] = []
-    threads = [
-        threading.Thread(target=lambda: built.append(tokens._get_encoding("cl100k_base")))
-        for _ in range(4)
-    ]
+    threads = [threading.Thread(target=lambda: built.append(tokens._get_encoding("cl100k_base"))) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
