@@ -15,6 +15,13 @@ STATE_STYLES = {"idle": "dim", "waiting": "yellow", "streaming": "green", "gener
 class ChatHeader(Widget):
     """Draws what the screen hands it; it keeps no conversation of its own."""
 
+    DEFAULT_CSS = """
+    ChatHeader {
+        height: 2;
+        padding: 0 1;
+    }
+    """
+
     title: reactive[str | None] = reactive(None)  # None: no conversation open
     category: reactive[str] = reactive("")
     model: reactive[str] = reactive("")

@@ -22,6 +22,27 @@ FIRST_PAINT = 4  # messages of a page laid out before the first paint (a 48-row 
 
 
 class ChatLog(VerticalScroll):
+    DEFAULT_CSS = """
+    ChatLog {
+        padding: 0 1;
+    }
+    .retry {
+        margin: 0 0 0 2;
+    }
+    .chat-tips, .chat-notice {
+        margin: 1 0;
+        padding: 1 2;
+        color: $text-muted;
+    }
+    .chat-notice {
+        color: $error;
+        border: round $error;
+    }
+    .chat-header {
+        margin-top: 1;
+    }
+    """
+
     def __init__(self, retry_label: str, tips: Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self._retry_label = retry_label

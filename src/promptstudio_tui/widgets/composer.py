@@ -7,11 +7,11 @@ from typing import Protocol
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.messages import SendRequested
 
 # TextArea re-wraps and re-renders a soft-wrapped line for every visible row on each key:
@@ -37,17 +37,7 @@ def rough_tokens(text: str) -> int:
 
 
 class ComposerInput(TextArea):
-    BINDINGS = [
-        Binding("enter", "send", "Send", id="composer.send"),
-        Binding(
-            "shift+enter,alt+enter,ctrl+j",
-            "newline",
-            "New line",
-            show=False,
-            id="composer.newline",
-            tooltip="shift+enter where the terminal reports it; alt+enter and ctrl+j everywhere",
-        ),
-    ]
+    BINDINGS = bindings("composer")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
@@ -73,6 +63,24 @@ class ComposerInput(TextArea):
 
 class Composer(Vertical):
     """The input plus a status line with the character count and token count."""
+
+    DEFAULT_CSS = """
+    Composer {
+        height: auto;
+    }
+    #composer-input {
+        height: auto;
+        min-height: 3;
+        max-height: 10;
+        border: none;
+        padding: 0 1;
+    }
+    #composer-status {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
 
     def __init__(self, hint: str, *, count_tokens: TokenCounter, **kwargs) -> None:
         super().__init__(**kwargs)

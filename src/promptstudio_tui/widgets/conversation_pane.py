@@ -21,6 +21,26 @@ SEARCH_DELAY = 0.25  # seconds of quiet typing before the search runs
 
 
 class ConversationPane(Vertical):
+    DEFAULT_CSS = """
+    #search {
+        margin: 1 1 0 1;
+    }
+    #tabs {
+        height: 2;
+    }
+    #sort {
+        margin: 0 1;
+    }
+    #conversation-list {
+        height: 1fr;
+        border: none;
+        padding: 0;
+    }
+    #conversation-list > .option-list--option {
+        padding: 0 1;
+    }
+    """
+
     def __init__(self, fetch: Fetch, clock: Callable[[], datetime], *, tab: str, sort: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self._list = ConversationList(fetch, clock, tab=tab, sort=sort, id="conversation-list")

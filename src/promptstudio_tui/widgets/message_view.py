@@ -34,6 +34,29 @@ from promptstudio_tui.widgets.composer import rough_tokens
 from promptstudio_tui.widgets.formatting import clock_time, plural
 
 FAILED = ("interrupted", "error")
+
+# The look of a message, settled (MessageView) or streaming (LiveReply): one sheet for both,
+# not scoped to either, so a reply keeps its look as it settles.
+# No :last-child / :first-child / :odd rules under a streaming reply (it mounts a chunk as
+# blocks finish): Textual restyles every sibling on each mount, which made a 4,000-token
+# reply stall the UI for ~40 s (docs/performance.md).
+MESSAGE_CSS = """
+.message {
+    height: auto;
+    margin: 1 0 0 0;
+    padding: 0 1;
+}
+.message.-user {
+    background: $boost;
+    border-left: outer $primary;
+}
+.message.-assistant {
+    border-left: outer $success;
+}
+.message.-failed {
+    border-left: outer $warning;
+}
+"""
 # Characters of a streaming reply's unfinished last block rendered live as markdown.
 # Each new text renders that block again: past this (a huge code fence or one-line
 # blob) one step would hold the UI, so progress is shown until the reply ends.
@@ -101,6 +124,9 @@ class RenderedOnce:
 class MessageView(Static):
     """A settled message: meta line, text (markdown for replies) and any failure, in one widget."""
 
+    DEFAULT_CSS = MESSAGE_CSS
+    SCOPED_CSS = False
+
     def __init__(
         self, message: Message, now: datetime, *, dark: bool = True, body: list[RenderableType] | None = None
     ) -> None:
@@ -149,6 +175,9 @@ def last_block_start(text: str, markdown: RichMarkdown) -> int:
 
 class LiveReply(Vertical):
     """A reply while it streams, in the settled look; only its last block is redrawn."""
+
+    DEFAULT_CSS = MESSAGE_CSS
+    SCOPED_CSS = False
 
     def __init__(self, message: Message, now: datetime, text: str, *, dark: bool = True) -> None:
         super().__init__(classes=message_classes(message))

@@ -39,6 +39,48 @@ class PromptList(RowList):
 
 
 class PromptPanel(Vertical):
+    DEFAULT_CSS = """
+    #prompt-status {
+        padding: 0 1;
+        color: $text-muted;
+        height: auto;
+    }
+    #prompt-status.-error {
+        color: $error;
+    }
+    #prompt-scroll {
+        height: 1fr;
+        padding: 0 1;
+    }
+    #prompt-text {
+        padding: 0;
+        margin: 0;
+        background: transparent;
+    }
+    /* Prompts read as documents: headings flush left. */
+    #prompt-text MarkdownHeader {
+        content-align: left middle;
+        margin: 1 0 0 0;
+    }
+    #prompt-meta {
+        height: auto;
+        padding: 0 1;
+    }
+    #prompt-actions {
+        height: 1;
+        padding: 0 1;
+        margin-bottom: 1;
+    }
+    #prompt-actions Button {
+        min-width: 0;
+        width: auto;
+    }
+    #prompt-list {
+        height: 10;
+        border: none;
+        padding: 0;
+    }
+    """
     BINDINGS = bindings("prompts")
 
     def __init__(self, clock: Callable[[], datetime], generate_key: str, **kwargs) -> None:
@@ -60,7 +102,9 @@ class PromptPanel(Vertical):
             yield Button("Save", action="screen.save_prompt", compact=True, id="prompt-save")
             yield Button("Copy", action="screen.copy_prompt", compact=True, id="prompt-copy")
             yield Button("Export", action="screen.export_prompt", compact=True, id="prompt-export")
-            yield Button("★", action="screen.favourite_prompt", compact=True, id="prompt-favourite", tooltip="Favourite")
+            yield Button(
+                "★", action="screen.favourite_prompt", compact=True, id="prompt-favourite", tooltip="Favourite"
+            )
             yield Button("Delete", action="screen.delete_prompt", compact=True, variant="error", id="prompt-delete")
         with Horizontal(classes="pane-title"):
             yield Label("Prompts", id="prompt-list-title")

@@ -32,6 +32,14 @@ class Meter:
 
 
 class UsageMeter(Widget):
+    DEFAULT_CSS = """
+    UsageMeter {
+        height: 3;
+        padding: 0 1;
+        box-sizing: content-box;
+    }
+    """
+
     meter: reactive[Meter | None] = reactive(None, layout=True)
 
     def render(self) -> Text:

@@ -16,6 +16,27 @@ from promptstudio_tui.messages import StartFromTemplate
 
 
 class Welcome(VerticalScroll):
+    DEFAULT_CSS = """
+    Welcome {
+        padding: 1 2;
+    }
+    .welcome-title {
+        color: $accent;
+    }
+    .welcome-intro, .welcome-tips {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    .welcome-subtitle {
+        margin: 1 0 0 0;
+    }
+    #templates {
+        height: auto;
+        max-height: 12;
+        margin-top: 1;
+    }
+    """
+
     def __init__(self, new_key: str, tips: Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self._new_key = new_key
