@@ -109,4 +109,4 @@ def tips(keymap: Mapping[str, str] = NO_KEYMAP) -> tuple[str, ...]:
     return tuple(fill(text, keymap) for text in TIP_TEXTS)
 
 
-TIPS = tips()  # with the default keys, for views that are not handed the keymap
+TIPS = tips()  # with the default keys; the studio shows tips(keymap)
