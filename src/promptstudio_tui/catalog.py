@@ -107,6 +107,3 @@ TIP_TEXTS = (
 def tips(keymap: Mapping[str, str] = NO_KEYMAP) -> tuple[str, ...]:
     """The tips, naming the keys the user has."""
     return tuple(fill(text, keymap) for text in TIP_TEXTS)
-
-
-TIPS = tips()  # with the default keys; the studio shows tips(keymap)
