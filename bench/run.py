@@ -402,12 +402,13 @@ def first_frame(ctx: Ctx) -> list[Row]:
     if base is None:
         return [Row("first frame", "minimal Textual app", "error: never drawn", verdict="error")]
     base_cpu = med(cpu["minimal"]) if cpu["minimal"] else None
-    cpu_note = lambda name: (
-        f"; CPU {ms(med(cpu[name]))}"
-        + (f" = {med(cpu[name]) / base_cpu:.2f} ×" if base_cpu and name != "minimal" else "")
-        if cpu[name]
-        else ""
-    )  # noqa: E731
+
+    def cpu_note(name: str) -> str:
+        if not cpu[name]:
+            return ""
+        ratio = f" = {med(cpu[name]) / base_cpu:.2f} ×" if base_cpu and name != "minimal" else ""
+        return f"; CPU {ms(med(cpu[name]))}{ratio}"
+
     rows.append(
         Row(
             "first frame",

@@ -55,11 +55,7 @@ def price_for(model: str, overrides: Mapping[str, Price] | None = None) -> Price
     for name in (model, bare):
         if name in table:
             return table[name]
-    snapshots = [
-        known
-        for known in table
-        if bare.startswith(known) and _SNAPSHOT_SUFFIX.fullmatch(bare, len(known))
-    ]
+    snapshots = [known for known in table if bare.startswith(known) and _SNAPSHOT_SUFFIX.fullmatch(bare, len(known))]
     return table[max(snapshots, key=len)] if snapshots else None
 
 
@@ -81,7 +77,7 @@ def cost_micros(
 
 
 def format_usd(micros: int | None) -> str:
-    """"$0.0123" under $1, "$12.34" from $1; "price unknown" for None."""
+    """ "$0.0123" under $1, "$12.34" from $1; "price unknown" for None."""
     if micros is None:
         return "price unknown"
     usd = Decimal(micros).scaleb(-6)

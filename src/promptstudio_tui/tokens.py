@@ -145,9 +145,7 @@ def _load_shipped_bpe(url: str, expected_hash: str | None = None) -> dict[bytes,
         raise EncodingDataError(f"cannot read shipped encoding file {path}: {exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected_hash:
-        raise EncodingDataError(
-            f"shipped encoding file {path} is corrupt: sha256 {digest} != expected {expected_hash}"
-        )
+        raise EncodingDataError(f"shipped encoding file {path} is corrupt: sha256 {digest} != expected {expected_hash}")
     ranks: dict[bytes, int] = {}
     for line in data.splitlines():
         if line:
