@@ -82,12 +82,17 @@ class Messages(Repository[Message]):
         Failed and interrupted replies are kept for the user but are not context.
         Plain dicts straight from SQL: this runs before every request.
         """
+        return self.context_since(conversation_id, None)[0]
+
+    def context_since(self, conversation_id: str, after: str | None) -> tuple[list[dict[str, str]], str | None]:
+        """The context turns newer than message `after` (None: all of them), and the id of
+        the newest one (None when there are none), read together so no turn slips between."""
         rows = self.store.query(
-            "SELECT role, content FROM messages WHERE conversation_id = ? AND (role = 'user'"
+            "SELECT id, role, content FROM messages WHERE conversation_id = ? AND id > ? AND (role = 'user'"
             " OR (role = 'assistant' AND state = 'complete' AND content <> '')) ORDER BY id",
-            (conversation_id,),
+            (conversation_id, after or ""),
         )
-        return [{"role": role, "content": content} for role, content in rows]
+        return [{"role": role, "content": content} for _, role, content in rows], rows[-1][0] if rows else None
 
     def count(self, conversation_id: str) -> int:
         return self.store.query("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]

@@ -1,4 +1,4 @@
-"""Generated prompts: kept as soon as they are generated, edited and favourited later."""
+"""Prompts: title, category, tags and favourite; their texts are versions (store/versions.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.records import Prompt
 from promptstudio_tui.store.repository import Repository
 from promptstudio_tui.store.search import fts_query
+from promptstudio_tui.store.versions import PromptVersions
 
 
 class Prompts(Repository[Prompt]):
     table = "prompts"
     record = staticmethod(Prompt.from_row)
-    updatable = frozenset({"title", "category", "tags", "is_favorite", "content", "metadata"})
+    # The text changes only through a new version (PromptVersions.add).
+    updatable = frozenset({"title", "category", "tags", "is_favorite", "metadata"})
 
     def add(
         self,
@@ -27,8 +29,10 @@ class Prompts(Repository[Prompt]):
         model: str | None = None,
         tokens_used: int = 0,
         cost: int | None = None,
+        source: str = "generated",
         metadata: dict[str, Any] | None = None,
     ) -> Prompt:
+        """A prompt with `content` as its v1 (from `source`; `metadata` is the version's), in one transaction."""
         now = utc_now()
         prompt_id = new_id()
         row = {
@@ -41,11 +45,20 @@ class Prompts(Repository[Prompt]):
             "model": model,
             "tokens_used": tokens_used,
             "cost": cost,
-            "metadata": json.dumps(metadata or {}),
             "created_at": now,
             "updated_at": now,
         }
-        self.store.insert("prompts", row)
+        with self.store.write():
+            self.store.insert("prompts", row)
+            PromptVersions(self.store).add(
+                prompt_id,
+                content=content,
+                source=source,
+                model=model,
+                tokens=tokens_used,
+                cost=cost,
+                metadata=metadata,
+            )
         return self.get(prompt_id)
 
     def list(

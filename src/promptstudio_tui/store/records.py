@@ -97,6 +97,7 @@ class Prompt:
     created_at: str
     updated_at: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    version: int = 1  # the latest version's number; content, model, tokens and cost are that version's
 
     @classmethod
     def from_row(cls, row: Any) -> Prompt:
@@ -113,6 +114,38 @@ class Prompt:
             cost=row["cost"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            metadata=loads(row["metadata"], {}),
+            version=row["version"],
+        )
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    """One text of a prompt. Versions are never changed: restoring an old one adds a new one."""
+
+    id: str
+    prompt_id: str
+    number: int  # 1, 2, 3 … within its prompt
+    content: str
+    source: str  # generated, refined, edited, imported or restored
+    model: str | None
+    tokens: int
+    cost: int | None  # micro-dollars of the request that made it; None when no price is known or no request
+    created_at: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> PromptVersion:
+        return cls(
+            id=row["id"],
+            prompt_id=row["prompt_id"],
+            number=row["number"],
+            content=row["content"],
+            source=row["source"],
+            model=row["model"],
+            tokens=row["tokens"],
+            cost=row["cost"],
+            created_at=row["created_at"],
             metadata=loads(row["metadata"], {}),
         )
 

@@ -13,6 +13,8 @@ from datetime import datetime
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from promptstudio_tui.ids import new_id
+
 migrations = Migrations("promptstudio")
 
 
@@ -158,4 +160,48 @@ def m003_unpriced_requests_in_summaries(db: sqlite_utils.Database) -> None:
     db.conn.executemany(
         "UPDATE usage_summaries SET unpriced_requests = ? WHERE summary_date = ?",
         [(count, day) for day, count in per_day.items()],
+    )
+
+
+@migrations()
+def m004_prompt_versions(db: sqlite_utils.Database) -> None:
+    # The text of a prompt belongs to its versions; title, category, tags and favourite stay
+    # on the prompt. prompts.content, model, tokens_used and cost remain as a copy of the
+    # latest version (written in the same transaction as each version, see store/versions.py):
+    # full-text search (external-content triggers on prompts), the prompt list and exports
+    # keep working unchanged, with no join per row. prompts.version says which one it is.
+    # Plain execute calls, not executescript: that would COMMIT and break this
+    # migration's transaction.
+    db.execute(
+        """
+        CREATE TABLE prompt_versions (
+            id TEXT PRIMARY KEY,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            source TEXT NOT NULL
+                CHECK (source IN ('generated', 'refined', 'edited', 'imported', 'restored')),
+            model TEXT,
+            tokens INTEGER NOT NULL DEFAULT 0,
+            cost INTEGER,
+            created_at TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (prompt_id, number)
+        )
+        """
+    )
+    db.execute("ALTER TABLE prompts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+    # Every prompt so far was generated once: it becomes its v1, with its own metadata.
+    # `through_message_id` marks the newest turn that version had seen (the conversation's
+    # newest message when the prompt was made), so refining it later sends only newer turns.
+    rows = db.execute(
+        "SELECT p.id, p.content, p.model, p.tokens_used, p.cost, p.created_at,"
+        " json_set(iif(json_valid(p.metadata), p.metadata, '{}'), '$.through_message_id', (SELECT max(m.id) FROM messages m"
+        "  WHERE m.conversation_id = p.conversation_id AND m.created_at <= p.created_at))"
+        " FROM prompts p"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO prompt_versions (id, prompt_id, number, content, source, model, tokens, cost, created_at,"
+        " metadata) VALUES (?, ?, 1, ?, 'generated', ?, ?, ?, ?, ?)",
+        [(new_id(), *row) for row in rows],
     )
