@@ -29,9 +29,12 @@ from promptstudio_tui.store.messages import Messages
 from promptstudio_tui.store.plans import Plans
 from promptstudio_tui.store.preferences import Preferences
 from promptstudio_tui.store.prompts import Prompts
-from promptstudio_tui.store.records import BreakdownRow, Conversation, DayUsage, Message, Prompt
+from promptstudio_tui.store.records import BreakdownRow, Conversation, DayUsage, Message, Prompt, PromptVersion
+from promptstudio_tui.store.versions import PromptVersions
 from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.tokens import TokenCount
+from promptstudio_tui.workshop import frontmatter
+from promptstudio_tui.workshop.diff import WordDiff, word_diff
 
 Tab = Literal["all", "starred", "archived"]
 Sort = Literal["recent", "title", "starred"]
@@ -78,7 +81,17 @@ class PromptDelta:
 
 @dataclass(frozen=True)
 class PromptReady:
-    prompt: Prompt
+    prompt: Prompt  # as it now stands: its content is the new version's
+    version: PromptVersion  # the version this request made
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed from one version of a prompt to another."""
+
+    old: PromptVersion
+    new: PromptVersion
+    words: WordDiff
 
 
 StudioEvent = UserMessageSaved | ReplyStarted | ReplyDelta | ReplyDone | PromptDelta | PromptReady
@@ -126,6 +139,7 @@ class Studio:
         self._conversations = Conversations(store)
         self._messages = Messages(store)
         self._prompts = Prompts(store)
+        self._versions = PromptVersions(store)
         self._preferences = Preferences(store)
         self._quota = Quota(store)
         self.keys = ApiKeys(paths.config_dir)
@@ -358,7 +372,12 @@ class Studio:
         return Spend(self.settings.model, prompt_tokens, completion_tokens, cost)
 
     def _record(
-        self, spend: Spend, request_type: str, reservation: str, conversation_id: str, prompt_id: str | None = None
+        self,
+        spend: Spend,
+        request_type: str,
+        reservation: str,
+        conversation_id: str | None,
+        prompt_id: str | None = None,
     ) -> None:
         """Usage row (when tokens were spent) and release of the reservation; joins the caller's transaction."""
         if spend.prompt_tokens or spend.completion_tokens:
@@ -385,9 +404,12 @@ class Studio:
         model = self.settings.model
         return tokens.count_chat(request, model), tokens.count(outcome.text, model).tokens
 
+    def _window(self) -> int:
+        return context.context_window(self.settings.model, self.settings.context_window)
+
     def _fit(self, system_prompt: str, turns: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
-        window = context.context_window(self.settings.model, self.settings.context_window)
-        return context.fit(system_prompt, turns, model=self.settings.model, budget=max(window - max_tokens, 1))
+        budget = max(self._window() - max_tokens, 1)
+        return context.fit(system_prompt, turns, model=self.settings.model, budget=budget)
 
     def _reserve(self, request: list[dict[str, str]], max_tokens: int) -> str:
         if self.api_key().value is None and OPENAI_HOST in self.settings.base_url:
@@ -428,29 +450,64 @@ class Studio:
     # -- prompt generation ----------------------------------------------------
 
     async def generate(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
-        """Turn the whole conversation into a prompt; saved as soon as it is complete."""
+        """The conversation's prompt as its next version, saved as soon as it is complete.
+
+        No prompt yet: v1 from the whole conversation. A prompt brought in by import that
+        no model has revised yet: an improvement of it, in the light of any talk since.
+        Otherwise: the smallest change to the latest version that satisfies the turns
+        said since that version was made (only those turns are sent).
+        """
         conversation = self._conversations.get(conversation_id)
-        turns = self._messages.context_turns(conversation_id)
-        if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
-            raise StudioError(
-                fill(
-                    "Have at least one exchange with the assistant first, then press {studio.generate_prompt}.",
-                    self.settings.keymap,
-                )
-            )
-        mode = self.settings.generate
-        request = self._generator_request(conversation, turns, mode.max_tokens)
-        reservation = self._reserve(request, mode.max_tokens)
-        outcome = Streamed()
-        try:
-            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
-                yield PromptDelta(text, outcome.rough_tokens)
-        finally:
-            prompt = self._settle_prompt(conversation, request, outcome, reservation)
+        prompt = self.prompt_of(conversation_id)
         if prompt is None:
-            detail = outcome.error.message if outcome.error else "The endpoint stopped before the prompt was complete."
-            raise StudioError(f"No prompt was generated: {detail}")
-        yield PromptReady(prompt)
+            turns, newest = self._messages.context_since(conversation_id, None)
+            if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
+                raise StudioError(
+                    fill(
+                        "Have at least one exchange with the assistant first, then press {studio.generate_prompt}.",
+                        self.settings.keymap,
+                    )
+                )
+            request, source = (
+                self._generator_request(conversation, turns, self.settings.generate.max_tokens),
+                "generated",
+            )
+        else:
+            latest = self.version(prompt.id)
+            turns, newest = self._messages.context_since(conversation_id, _through(latest))
+            if self._awaiting_improvement(prompt.id):
+                request, source = _revision_request(latest.content, turns=turns, improve=True), "generated"
+            elif not any(t["role"] == "user" for t in turns):
+                raise StudioError(
+                    f"Nothing was said since v{latest.number} was made: "
+                    + fill(
+                        "tell the assistant what should change, then press {studio.generate_prompt} again.",
+                        self.settings.keymap,
+                    )
+                )
+            else:
+                request, source = _revision_request(latest.content, turns=turns), "refined"
+            newest = newest or _through(latest)
+        async for event in self._make_version(conversation, prompt, request, source, {"through_message_id": newest}):
+            yield event
+
+    async def refine(self, prompt_id: str, instruction: str) -> AsyncGenerator[StudioEvent, None]:
+        """The prompt's next version, changed as `instruction` says ("make it shorter")."""
+        instruction = instruction.strip()
+        if not instruction:
+            raise StudioError("Say what should change, e.g. “make it shorter”.")
+        prompt = self.prompt(prompt_id)
+        latest = self.version(prompt_id)
+        request = _revision_request(latest.content, instruction=instruction)
+        # Turns said since the latest version are still to be taken in by the next generate.
+        metadata = {"instruction": instruction, "through_message_id": _through(latest)}
+        async for event in self._make_version(None, prompt, request, "refined", metadata):
+            yield event
+
+    def _awaiting_improvement(self, prompt_id: str) -> bool:
+        """Imported, and no model has written a version of it yet."""
+        versions = self._versions.for_prompt(prompt_id)
+        return versions[0].source == "imported" and not any(v.source in ("generated", "refined") for v in versions)
 
     def _generator_request(
         self, conversation: Conversation, turns: list[dict[str, str]], max_tokens: int
@@ -462,27 +519,78 @@ class Studio:
         body = catalog.GENERATOR_REQUEST.format(category=conversation.category, transcript=transcript)
         return [{"role": "system", "content": catalog.PROMPT_GENERATOR}, {"role": "user", "content": body}]
 
-    def _settle_prompt(
-        self, conversation: Conversation, request: list[dict[str, str]], outcome: Streamed, reservation: str
-    ) -> Prompt | None:
-        """Keep the prompt only when it arrived whole; usage is recorded either way."""
+    async def _make_version(
+        self,
+        conversation: Conversation | None,
+        prompt: Prompt | None,
+        request: list[dict[str, str]],
+        source: str,
+        metadata: dict[str, Any],
+    ) -> AsyncGenerator[StudioEvent, None]:
+        """Stream one generation; a new prompt (when `prompt` is None) or its next version."""
+        mode = self.settings.generate
+        reservation = self._reserve(request, mode.max_tokens)
+        outcome = Streamed()
+        try:
+            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
+                yield PromptDelta(text, outcome.rough_tokens)
+        finally:
+            made = self._settle_version(conversation, prompt, request, outcome, reservation, source, metadata)
+        if made is None:
+            if outcome.error:
+                detail = outcome.error.message
+            elif outcome.whole and outcome.text.strip():
+                detail = "the prompt was deleted while it was being revised."
+            else:
+                detail = "The endpoint stopped before the prompt was complete."
+            raise StudioError(f"No prompt was generated: {detail}" if prompt is None else f"No new version: {detail}")
+        yield PromptReady(*made)
+
+    def _settle_version(
+        self,
+        conversation: Conversation | None,
+        prompt: Prompt | None,
+        request: list[dict[str, str]],
+        outcome: Streamed,
+        reservation: str,
+        source: str,
+        metadata: dict[str, Any],
+    ) -> tuple[Prompt, PromptVersion] | None:
+        """Keep the text only when it arrived whole; usage is recorded either way."""
         spend = self._spend(request, outcome)
         text = outcome.text.strip()
+        conversation_id = conversation.id if conversation else prompt.conversation_id if prompt else None
+        made: tuple[Prompt, PromptVersion] | None = None
         with self._store.write():
-            prompt = None
             if outcome.whole and text:
-                prompt = self._prompts.add(
-                    title=conversation.title,
-                    content=text,
-                    conversation_id=conversation.id,
-                    category=conversation.category,
-                    model=spend.model,
-                    tokens_used=tokens.count(text, spend.model).tokens,
-                    cost=spend.cost,
-                    metadata={"finish_reason": outcome.finish_reason},
-                )
-            self._record(spend, "prompt_optimization", reservation, conversation.id, prompt.id if prompt else None)
-        return prompt
+                counted = tokens.count(text, spend.model).tokens
+                metadata = {**metadata, "finish_reason": outcome.finish_reason}
+                if prompt is None and conversation is not None:
+                    created = self._prompts.add(
+                        title=conversation.title,
+                        content=text,
+                        conversation_id=conversation.id,
+                        category=conversation.category,
+                        model=spend.model,
+                        tokens_used=counted,
+                        cost=spend.cost,
+                        source=source,
+                        metadata=metadata,
+                    )
+                    made = created, self.version(created.id)
+                elif prompt is not None and self._prompts.exists(prompt.id):  # not deleted meanwhile
+                    version = self._versions.add(
+                        prompt.id,
+                        content=text,
+                        source=source,
+                        model=spend.model,
+                        tokens=counted,
+                        cost=spend.cost,
+                        metadata=metadata,
+                    )
+                    made = self._prompts.get(prompt.id), version
+            self._record(spend, "prompt_optimization", reservation, conversation_id, made[0].id if made else None)
+        return made
 
     # -- prompts --------------------------------------------------------------
 
@@ -490,9 +598,12 @@ class Studio:
         """Newest first; `None` lists the prompts of every conversation."""
         return self._prompts.list(conversation_id=conversation_id, limit=limit)
 
-    def latest_prompt(self, conversation_id: str) -> Prompt | None:
+    def prompt_of(self, conversation_id: str) -> Prompt | None:
+        """The conversation's prompt: its newest (stores from before versions may hold several)."""
         newest = self._prompts.list(conversation_id=conversation_id, limit=1)
         return newest[0] if newest else None
+
+    latest_prompt = prompt_of  # the prompt pane's name for it
 
     def prompt(self, prompt_id: str) -> Prompt:
         return self._prompts.get(prompt_id)
@@ -510,6 +621,92 @@ class Studio:
 
     def delete_prompt(self, prompt_id: str) -> None:
         self._prompts.delete(prompt_id)
+
+    # -- versions -------------------------------------------------------------
+
+    def versions(self, prompt_id: str) -> list[PromptVersion]:
+        """Oldest first."""
+        return self._versions.for_prompt(prompt_id)
+
+    def version(self, prompt_id: str, number: int | None = None) -> PromptVersion:
+        """Version `number` (None: the latest); a StudioError names the versions there are."""
+        found = self._versions.number(prompt_id, number)
+        if found is not None:
+            return found
+        latest = self._versions.number(prompt_id)
+        if latest is None:
+            raise StudioError(f"There is no prompt {prompt_id}.")
+        have = "only 1" if latest.number == 1 else f"1–{latest.number}"
+        raise StudioError(f"Prompt {prompt_id} has no version {number} (it has {have}).")
+
+    def diff(self, prompt_id: str, a: int | None = None, b: int | None = None) -> VersionDiff:
+        """Version `a` against version `b` (default: the latest); `a` defaults to the one before `b`."""
+        new = self.version(prompt_id, b)
+        if self.version(prompt_id).number == 1:
+            raise StudioError(f"Prompt {prompt_id} has only one version: there is nothing to compare yet.")
+        old = self.version(prompt_id, new.number - 1 if a is None else a)
+        return VersionDiff(old, new, word_diff(old.content, new.content))
+
+    def restore(self, prompt_id: str, number: int) -> PromptVersion:
+        """Version `number`'s text as a new latest version: history is never rewritten."""
+        old = self.version(prompt_id, number)
+        latest = self.version(prompt_id)
+        if old.content == latest.content:
+            raise StudioError(
+                f"v{number} has the same text as the latest version, v{latest.number}: nothing to restore."
+            )
+        metadata = {"restored_from": number, "through_message_id": _through(latest)}
+        return self._versions.add(
+            prompt_id, content=old.content, source="restored", model=old.model, tokens=old.tokens, metadata=metadata
+        )
+
+    def edit_prompt(self, prompt_id: str, text: str) -> PromptVersion | None:
+        """The user's own text as the next version; None (no version) when it is the latest text unchanged."""
+        text = text.strip()
+        if not text:
+            raise StudioError("An empty prompt cannot be saved; the latest version is unchanged.")
+        latest = self.version(prompt_id)
+        if text == latest.content:
+            return None
+        counted = tokens.count(text, self.settings.model).tokens
+        metadata = {"through_message_id": _through(latest)}
+        return self._versions.add(prompt_id, content=text, source="edited", tokens=counted, metadata=metadata)
+
+    def import_prompt(self, text: str, *, title: str | None = None) -> Prompt:
+        """A prompt the user already has, as v1 ("imported") of a new prompt, with a new
+        conversation seeded with it: talking it over, then generating, improves it.
+
+        Markdown front matter gives the title and tags; else `title`, else the first line.
+        """
+        try:
+            parsed = frontmatter.parse(text)
+        except frontmatter.FrontMatterError as exc:
+            raise StudioError(str(exc)) from None
+        body = parsed.body.strip()
+        if not body:
+            raise StudioError("There is no prompt text to import.")
+        model, window, room = self.settings.model, self._window(), self.settings.generate.max_tokens
+        counted = tokens.count(body, model).tokens
+        if counted + room > window:
+            raise StudioError(
+                f"The prompt is {counted:,} tokens: with {room:,} kept for the improved version it does not fit "
+                f"{model}'s {window:,}-token window; shorten it or choose a model with a larger window."
+            )
+        name = one_line(parsed.title or title or body.splitlines()[0].lstrip("# "), TITLE_CHARS) or "Imported prompt"
+        tags = sorted({one_line(t, 40) for t in parsed.tags if t.strip()})
+        with self._store.write():
+            conversation = self._conversations.create(title=name)
+            seed = self._messages.add(conversation.id, "user", IMPORT_SEED.format(prompt=body))
+            self._conversations.note_message(conversation.id, seed.content, unread=False)
+            return self._prompts.add(
+                title=name,
+                content=body,
+                conversation_id=conversation.id,
+                tags=tags,
+                tokens_used=counted,
+                source="imported",
+                metadata={"through_message_id": seed.id},
+            )
 
     def save_prompt(self, prompt_id: str, *, title: str, category: str, tags: list[str]) -> Prompt:
         """The user's edit of a generated prompt; tracked, never counted against limits."""
@@ -555,3 +752,35 @@ class Studio:
             by_type=usage.breakdown(window.start_utc, window.end_utc, "type"),
             by_model=usage.breakdown(window.start_utc, window.end_utc, "model"),
         )
+
+
+# The first turn of a conversation made by import: the engineer sees the prompt and asks what it lacks.
+IMPORT_SEED = """\
+Here is a prompt I already have. Help me find what it lacks, so that it can be improved.
+
+<prompt>
+{prompt}
+</prompt>"""
+
+
+def _through(version: PromptVersion) -> str | None:
+    """The newest conversation turn this version has taken in (None: none)."""
+    return version.metadata.get("through_message_id")
+
+
+def _revision_request(
+    current: str, *, turns: list[dict[str, str]] | None = None, instruction: str | None = None, improve: bool = False
+) -> list[dict[str, str]]:
+    """What is sent to revise a prompt (stand-in until generation.py's requests land)."""
+    parts = [f"<current_prompt>\n{current}\n</current_prompt>"]
+    if turns:
+        said = "\n\n".join(f'<turn role="{t["role"]}">\n{t["content"]}\n</turn>' for t in turns)
+        parts.append(f"<conversation_since>\n{said}\n</conversation_since>")
+    if instruction:
+        parts.append(f"<instruction>\n{instruction}\n</instruction>")
+    if improve:
+        ask = "Improve this prompt, taking in anything said above; where it is already good, change it minimally."
+    else:
+        ask = "Revise the prompt with the smallest change that satisfies what is asked above; keep everything else."
+    parts.append(ask + " Output the whole revised prompt alone.")
+    return [{"role": "system", "content": catalog.PROMPT_GENERATOR}, {"role": "user", "content": "\n\n".join(parts)}]

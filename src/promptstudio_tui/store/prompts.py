@@ -83,6 +83,9 @@ class Prompts(Repository[Prompt]):
         sql = f"SELECT * FROM prompts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         return [Prompt.from_row(r) for r in self.store.query(sql, (*params, limit, offset))]
 
+    def exists(self, prompt_id: str) -> bool:
+        return bool(self.store.query("SELECT 1 FROM prompts WHERE id = ?", (prompt_id,)))
+
     def delete(self, prompt_id: str) -> None:
         with self.store.write() as db:
             db.execute("DELETE FROM prompts WHERE id = ?", (prompt_id,))

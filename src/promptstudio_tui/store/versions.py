@@ -70,8 +70,11 @@ class PromptVersions(Repository[PromptVersion]):
     def number(self, prompt_id: str, number: int | None = None) -> PromptVersion | None:
         """Version `number` of the prompt (None: the latest), or None if it has no such version."""
         if number is None:
-            sql, params = "SELECT * FROM prompt_versions WHERE prompt_id = ? ORDER BY number DESC LIMIT 1", (prompt_id,)
+            rows = self.store.query(
+                "SELECT * FROM prompt_versions WHERE prompt_id = ? ORDER BY number DESC LIMIT 1", (prompt_id,)
+            )
         else:
-            sql, params = "SELECT * FROM prompt_versions WHERE prompt_id = ? AND number = ?", (prompt_id, number)
-        rows = self.store.query(sql, params)
+            rows = self.store.query(
+                "SELECT * FROM prompt_versions WHERE prompt_id = ? AND number = ?", (prompt_id, number)
+            )
         return PromptVersion.from_row(rows[0]) if rows else None
