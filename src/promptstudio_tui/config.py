@@ -21,6 +21,9 @@ from promptstudio_tui.paths import FILE_MODE
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
 PLAN_NAMES = ("free", "pro", "enterprise")
+# Who the generated prompt is written for ([generate] target): markdown sections for any
+# model, XML-tagged sections for Claude, goal and constraints only for reasoning models.
+GENERATE_TARGETS = ("general", "claude", "reasoning")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Settings:
     plan: str = "free"
     chat: ModeSettings = ModeSettings(0.7, 800)
     generate: ModeSettings = ModeSettings(0.3, 1500)
+    generate_target: str = "general"  # one of GENERATE_TARGETS
     timeout: float = 60.0
     context_window: int | None = None
     plans: Mapping[str, PlanLimits] = field(default_factory=lambda: dict(DEFAULT_PLANS))
@@ -183,11 +187,19 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
         top.get("temperature", settings.chat.temperature), top.get("max_tokens", settings.chat.max_tokens)
     )
     gen = _table(raw, "generate", path, text)
-    _known_keys(gen, ("temperature", "max_tokens"), "generate", path, text)
+    _known_keys(gen, ("temperature", "max_tokens", "target"), "generate", path, text)
     values["generate"] = ModeSettings(
         _typed(gen.get("temperature", settings.generate.temperature), float, "temperature", path, text, "generate"),
         _typed(gen.get("max_tokens", settings.generate.max_tokens), int, "max_tokens", path, text, "generate"),
     )
+    target = _typed(gen.get("target", settings.generate_target), str, "target", path, text, "generate")
+    if target not in GENERATE_TARGETS:
+        raise ConfigError(
+            path,
+            f"[generate] target must be one of {', '.join(GENERATE_TARGETS)}, not {target!r}",
+            _line_of(text, "target", "generate"),
+        )
+    values["generate_target"] = target
     plans = dict(settings.plans)
     for name, limits in _table(raw, "plans", path, text).items():
         if name not in PLAN_NAMES:

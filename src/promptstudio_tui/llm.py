@@ -37,6 +37,9 @@ MAX_RETRY_WAIT = 5.0
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 RETRY_STATUSES = frozenset({408, 409, 429})  # and every 5xx
+# Asking the endpoint for a model's context window: all of it, every probe included, is
+# over within this many seconds; it runs before a request the user is waiting for.
+DISCOVERY_SECONDS = 4.0
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -211,6 +214,60 @@ class LLMClient:
         except (openai.OpenAIError, ValueError) as err:  # a later page, or a non-JSON body
             raise self._error(err, model=None) from None
 
+    async def context_window(self, model: str) -> int | None:
+        """The model's context window as the endpoint reports it, or None.
+
+        Asks only the configured endpoint, in this order: the OpenAI-style model list
+        (`max_model_len` from vLLM, `context_length` from OpenRouter, `context_window`
+        from Groq); then, at the root under a base URL ending in /v1, Ollama (`/api/ps`:
+        the window the loaded model runs with; `/api/show`: a `num_ctx` parameter, else
+        the model's trained `*.context_length`) and LM Studio (`/api/v0/models`: the
+        loaded `loaded_context_length`, else `max_context_length`). Never retried, never
+        raises: any failure, odd answer or the DISCOVERY_SECONDS limit gives None.
+        Redirects are not followed, so no other host is ever contacted.
+        """
+        try:
+            return await asyncio.wait_for(self._discover_window(model), DISCOVERY_SECONDS)
+        except asyncio.TimeoutError:  # (not the builtin TimeoutError before 3.11)
+            return None
+
+    async def _discover_window(self, model: str) -> int | None:
+        listed = await self._probe("get", "models")
+        entry = _entry(listed.get("data") if isinstance(listed, dict) else None, model, "id")
+        found = _first_int(entry, "max_model_len", "context_length", "context_window")
+        if found is None and isinstance(entry, dict):
+            found = _first_int(entry.get("top_provider"), "context_length")
+        root = self._base_url.rstrip("/")
+        if found is not None or not root.endswith("/v1"):
+            return found
+        root = root.removesuffix("/v1")
+        running = await self._probe("get", f"{root}/api/ps")
+        found = _first_int(_ollama_entry(running, model), "context_length")
+        if found is None:
+            shown = await self._probe("post", f"{root}/api/show", {"model": model})
+            if isinstance(shown, dict):
+                info = shown.get("model_info")
+                trained = {str(k).rpartition(".")[2]: v for k, v in info.items()} if isinstance(info, dict) else None
+                found = _num_ctx(shown.get("parameters")) or _first_int(trained, "context_length")
+        if found is None:
+            studio = await self._probe("get", f"{root}/api/v0/models")
+            entry = _entry(studio.get("data") if isinstance(studio, dict) else None, model, "id")
+            found = _first_int(entry, "loaded_context_length", "max_context_length")
+        return found
+
+    async def _probe(self, method: str, path: str, body: object = None) -> object:
+        """JSON from one request to the endpoint, or None on any failure."""
+        import openai
+
+        try:
+            if method == "post":
+                return await self._sdk().post(
+                    path, cast_to=object, body=body, options={"timeout": DISCOVERY_SECONDS, "max_retries": 0}
+                )
+            return await self._sdk().get(path, cast_to=object, options={"timeout": DISCOVERY_SECONDS, "max_retries": 0})
+        except (openai.OpenAIError, ValueError):
+            return None
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()
@@ -363,6 +420,44 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
                 return max(0.0, float(value) / divisor)
             except ValueError:
                 continue
+    return None
+
+
+def _entry(items: object, model: str, key: str) -> dict[str, object] | None:
+    """The mapping in `items` whose `key` is `model`."""
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, dict) and item.get(key) == model:
+                return item
+    return None
+
+
+def _ollama_entry(running: object, model: str) -> dict[str, object] | None:
+    """Ollama names "llama3.1" as "llama3.1:latest" once loaded."""
+    models = running.get("models") if isinstance(running, dict) else None
+    for name in (model, f"{model}:latest"):
+        found = _entry(models, name, "name") or _entry(models, name, "model")
+        if found is not None:
+            return found
+    return None
+
+
+def _first_int(entry: object, *keys: str) -> int | None:
+    """The first of `keys` in `entry` holding a positive whole number."""
+    if isinstance(entry, dict):
+        for key in keys:
+            value = entry.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+    return None
+
+
+def _num_ctx(parameters: object) -> int | None:
+    """`num_ctx` from Ollama's Modelfile parameters ("num_ctx 8192\\nstop ..."): the window it serves."""
+    if isinstance(parameters, str):
+        match = re.search(r"^\s*num_ctx\s+(\d+)\s*$", parameters, re.MULTILINE)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
     return None
 
 
