@@ -10,13 +10,14 @@ import pytest
 import sqlite_utils
 
 from promptstudio_tui.paths import Paths
-from promptstudio_tui.store import StoreError, open_store
+from promptstudio_tui.store import StoreError, open_store, schema
 from promptstudio_tui.store import conversations as conversations_module
 from promptstudio_tui.store.conversations import Conversations
 from promptstudio_tui.store.db import SCHEMA_VERSION
 from promptstudio_tui.store.messages import Messages
 from promptstudio_tui.store.prompts import Prompts
 from promptstudio_tui.store.schema import migrations
+from promptstudio_tui.store.versions import PromptVersions
 
 TABLES = {"conversations", "messages", "prompts", "user_plans", "usage_tracking", "usage_summaries"}
 
@@ -60,6 +61,108 @@ def test_upgrade_from_every_earlier_version_keeps_data(tmp_path: Path, stop_befo
     # A second open applies nothing twice.
     store.close()
     assert len(open_store(path).query("SELECT name FROM _sqlite_migrations")) == len(migration_names())
+
+
+def test_prompts_from_before_versions_each_become_their_v1(tmp_path: Path) -> None:
+    """The schema as it was before versions (m001–m003), with prompts as that code wrote them."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False), stop_before="m004_prompt_versions")
+    conn.executescript(
+        """
+        INSERT INTO conversations (id, title, created_at, updated_at, last_message_at)
+            VALUES ('c1', 'French helper', 't0', 't0', 't0');
+        INSERT INTO messages (id, conversation_id, role, content, created_at, updated_at) VALUES
+            ('m1', 'c1', 'user', 'always answer in French', '2025-01-01T10:00:00', 'x'),
+            ('m2', 'c1', 'assistant', 'd''accord', '2025-01-01T10:01:00', 'x'),
+            ('m3', 'c1', 'user', 'and be brief', '2025-01-01T10:05:00', 'x'),
+            ('m4', 'c1', 'assistant', 'ok', '2025-01-01T10:06:00', 'x');
+        -- Old data: two prompts generated from one conversation, one whose conversation is gone.
+        INSERT INTO prompts (id, conversation_id, title, content, category, tags, is_favorite, model, tokens_used,
+                             cost, metadata, created_at, updated_at) VALUES
+            ('p1', 'c1', 'First', 'Answer in French.', 'Education', '["fr"]', 1, 'gpt-4o', 4, 120,
+             '{"finish_reason": "stop"}', '2025-01-01T10:02:00', '2025-01-02T00:00:00'),
+            ('p2', 'c1', 'Second', 'Answer in French, briefly.', 'General', '[]', 0, 'llama3.1', 6, NULL,
+             '{"finish_reason": "length"}', '2025-01-01T10:07:00', '2025-01-01T10:07:00'),
+            ('p3', NULL, 'Orphan', 'Penguin facts.', 'General', '[]', 0, NULL, 3, NULL, 'not json',
+             '2024-12-01T00:00:00', '2024-12-01T00:00:00');
+        """
+    )
+    conn.close()
+
+    store = open_store(path)
+    prompts, versions = Prompts(store), PromptVersions(store)
+    before = {"p1": ("Answer in French.", "gpt-4o", 4, 120, "2025-01-01T10:02:00", "stop", "m2")}
+    before["p2"] = ("Answer in French, briefly.", "llama3.1", 6, None, "2025-01-01T10:07:00", "length", "m4")
+    before["p3"] = ("Penguin facts.", None, 3, None, "2024-12-01T00:00:00", None, None)
+    for prompt_id, (content, model, tokens, cost, created_at, finish, through) in before.items():
+        [v1] = versions.for_prompt(prompt_id)
+        assert (v1.number, v1.source, v1.content, v1.model, v1.tokens, v1.cost, v1.created_at) == (
+            1,
+            "generated",
+            content,
+            model,
+            tokens,
+            cost,
+            created_at,
+        )
+        assert v1.metadata.get("finish_reason") == finish
+        assert v1.metadata["through_message_id"] == through  # the newest turn it had seen
+        assert (prompts.get(prompt_id).version, prompts.get(prompt_id).content) == (1, content)
+    first = prompts.get("p1")
+    assert (first.title, first.category, first.tags, first.is_favorite) == ("First", "Education", ["fr"], True)
+    # The conversation's prompt is its newest; search still finds every prompt.
+    assert [p.id for p in prompts.list(conversation_id="c1")] == ["p2", "p1"]
+    assert [p.id for p in prompts.list(query="penguin")] == ["p3"]
+
+    # A new version becomes the prompt's text, in search too; the old text stays in v1.
+    versions.add("p3", content="Walrus facts.", source="edited", tokens=3)
+    assert [p.id for p in prompts.list(query="walrus")] == ["p3"] and prompts.list(query="penguin") == []
+    assert [v.content for v in versions.for_prompt("p3")] == ["Penguin facts.", "Walrus facts."]
+    assert prompts.get("p3").version == 2
+
+
+def test_a_migration_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False), stop_before="m004_prompt_versions")
+    conn.execute(
+        "INSERT INTO prompts (id, title, content, created_at, updated_at) VALUES ('p1', 't', 'kept', 'x', 'x')"
+    )
+    conn.commit()
+    conn.close()
+
+    def broken_id() -> str:
+        raise OSError("no randomness")
+
+    monkeypatch.setattr(schema, "new_id", broken_id)  # fails after the table and column were added
+    with pytest.raises(OSError):
+        open_store(path)
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT name FROM sqlite_master WHERE name = 'prompt_versions'").fetchall() == []
+    assert [r[1] for r in check.execute("PRAGMA table_info(prompts)")].count("version") == 0
+    assert check.execute("SELECT content FROM prompts").fetchall() == [("kept",)]
+    check.close()
+    monkeypatch.undo()
+    assert [v.content for v in PromptVersions(open_store(path)).for_prompt("p1")] == ["kept"]
+
+
+def test_each_new_version_takes_the_next_number(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    prompt = Prompts(store).add(title="p", content="one", conversation_id=None, source="imported")
+    versions = PromptVersions(store)
+    assert versions.add(prompt.id, content="two", source="refined").number == 2
+    assert versions.add(prompt.id, content="one", source="restored").number == 3
+    assert [(v.number, v.source) for v in versions.for_prompt(prompt.id)] == [
+        (1, "imported"),
+        (2, "refined"),
+        (3, "restored"),
+    ]
+    assert versions.number(prompt.id) == versions.number(prompt.id, 3) and versions.number(prompt.id, 4) is None
+    with pytest.raises(ValueError, match="unknown version source"):
+        versions.add(prompt.id, content="x", source="dreamt")
+    Prompts(store).delete(prompt.id)
+    assert versions.for_prompt(prompt.id) == []  # versions go with their prompt
 
 
 def test_fts_follows_inserts_updates_and_deletes(tmp_path: Path) -> None:
