@@ -16,6 +16,13 @@ As a process (TUI/tmux tests, benchmarks)::
 and script it from elsewhere with `remote_script(base_url, Scenario(...))` or
 ``POST /_control/script`` (see `_Handler._control`).
 
+Model metadata, for context-window discovery: `server.model_fields[id]` adds fields to
+that model's /v1/models entry (vLLM's max_model_len, OpenRouter's context_length);
+`server.ollama_show[id]` is Ollama's POST /api/show answer for it (others: 404);
+`server.ollama_ps` Ollama's GET /api/ps models and `server.lmstudio_models` LM Studio's
+GET /api/v0/models data (None: 404); `server.redirects[path]` answers that path with a
+307 to the given URL; `server.metadata_hang` makes every metadata path never answer.
+
 Usage numbers are deliberately crude but stable: a text of n characters counts as
 max(1, n // 4) tokens; prompt_tokens counts all message contents joined, completion
 tokens count the whole reply (even when the stream is cut short).
@@ -143,6 +150,12 @@ class LoopbackServer:
         self._httpd.loopback = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
         self._completions = 0
+        self.model_fields: dict[str, dict[str, Any]] = {}
+        self.ollama_show: dict[str, dict[str, Any]] = {}
+        self.ollama_ps: list[dict[str, Any]] | None = None
+        self.lmstudio_models: list[dict[str, Any]] | None = None
+        self.redirects: dict[str, str] = {}
+        self.metadata_hang = False
 
     @property
     def base_url(self) -> str:
@@ -246,14 +259,27 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/_control/requests":
             self._json(200, {"requests": [r.to_json() for r in self.loopback.requests]})
             return
-        self._record(None)
-        if not self._authorized():
+        record = self._record(None)
+        if not self._authorized() or self._metadata_detour(record):
             return
-        if self.path.rstrip("/") == "/v1/models" and self.loopback.models is not None:
+        server = self.loopback
+        path = self.path.rstrip("/")
+        if path == "/v1/models" and server.models is not None:
             data = [
-                {"id": m, "object": "model", "created": CREATED, "owned_by": "loopback"} for m in self.loopback.models
+                {
+                    "id": m,
+                    "object": "model",
+                    "created": CREATED,
+                    "owned_by": "loopback",
+                    **server.model_fields.get(m, {}),
+                }
+                for m in server.models
             ]
             self._json(200, {"object": "list", "data": data})
+        elif path == "/api/ps" and server.ollama_ps is not None:
+            self._json(200, {"models": server.ollama_ps})
+        elif path == "/api/v0/models" and server.lmstudio_models is not None:
+            self._json(200, {"object": "list", "data": server.lmstudio_models})
         else:
             self._error(404, Scenario(error_message=f"Unknown path {self.path}.", error_code="unknown_url"))
 
@@ -268,7 +294,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._control(body or {})
             return
         record = self._record(body)
-        if not self._authorized():
+        if not self._authorized() or self._metadata_detour(record):
+            return
+        if self.path.rstrip("/") == "/api/show":
+            shown = self.loopback.ollama_show.get((body or {}).get("model") if isinstance(body, dict) else None)
+            if shown is None:
+                self._json(404, {"error": "model not found"})
+            else:
+                self._json(200, shown)
             return
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._error(404, Scenario(error_message=f"Unknown path {self.path}.", error_code="unknown_url"))
@@ -289,7 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control(self, data: dict[str, Any]) -> None:
         """POST /_control/script {"reset"?: bool, "scenarios"?: [Scenario fields...],
-        "default"?: {...}, "models"?: [ids] | null, "api_key"?: str | null} — only keys present apply."""
+        "default"?: {...}, "models"?: [ids] | null, "api_key"?: str | null, "model_fields"?,
+        "ollama_show"?, "ollama_ps"?, "lmstudio_models"? (as the attributes)} — only keys present apply."""
         server = self.loopback
         try:
             if data.get("reset"):
@@ -300,11 +334,29 @@ class _Handler(BaseHTTPRequestHandler):
                 server.models = data["models"]
             if "api_key" in data:
                 server.api_key = data["api_key"]
+            for name in ("model_fields", "ollama_show", "ollama_ps", "lmstudio_models"):
+                if name in data:
+                    setattr(server, name, data[name])
             server.script(*(Scenario.from_json(s) for s in data.get("scenarios", [])))
         except (TypeError, ValueError) as err:
             self._json(400, {"error": {"message": str(err), "type": "invalid_request_error"}})
             return
         self._json(200, {"queued": len(server._queue)})
+
+    def _metadata_detour(self, record: RecordedRequest) -> bool:
+        """Redirect or hang a metadata request when scripted to; True if it was handled."""
+        path = self.path.rstrip("/")
+        if path in self.loopback.redirects:
+            self.send_response(307)
+            self.send_header("Location", self.loopback.redirects[path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        if self.loopback.metadata_hang and (path in ("/v1/models", "/api/ps", "/api/show", "/api/v0/models")):
+            self._pause(math.inf, record)
+            self.close_connection = True
+            return True
+        return False
 
     def _record(self, body: Any) -> RecordedRequest:
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -487,7 +539,8 @@ def _usage(body: dict[str, Any], reply: str) -> dict[str, int]:
 
 
 def remote_script(base_url: str, *scenarios: Scenario, **settings: Any) -> None:
-    """Queue scenarios on a loopback process; settings: reset, default (Scenario), models, api_key."""
+    """Queue scenarios on a loopback process; settings: reset, default (Scenario), models, api_key,
+    model_fields, ollama_show, ollama_ps, lmstudio_models."""
     if isinstance(settings.get("default"), Scenario):
         settings["default"] = asdict(settings["default"])
     payload = {"scenarios": [asdict(s) for s in scenarios], **settings}

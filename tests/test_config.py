@@ -88,6 +88,12 @@ def test_environment_then_flags_override(tmp_path: Path, monkeypatch: pytest.Mon
             "ctrl+g is bound to both studio.generate_prompt and studio.search",
         ),
         ("timeout = -1\n", 1, "must not be negative"),
+        (
+            'model = "a"\n[generate]\nmax_tokens = 10\ntarget = "gpt"\n',
+            4,
+            "[generate] target must be one of general, claude, reasoning, not 'gpt'",
+        ),
+        ("[generate]\ntarget = 3\n", 2, "target must be a string"),
     ],
 )
 def test_bad_files_name_file_and_line(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -127,3 +133,10 @@ def test_save_top_level_keeps_comments_and_tables(tmp_path: Path) -> None:
     s = load_settings(cfg)
     assert (s.model, s.chat.temperature, s.limits.tokens_limit) == ('new "quoted"', 0.4, 99)
     assert cfg.stat().st_mode & 0o077 == 0
+
+
+def test_generate_target_defaults_to_general_and_is_read_from_generate(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "missing.toml").generate_target == "general"
+    cfg = write(tmp_path / "config.toml", '[generate]\ntarget = "claude"\nmax_tokens = 3000\n')
+    settings = load_settings(cfg)
+    assert (settings.generate_target, settings.generate.max_tokens) == ("claude", 3000)

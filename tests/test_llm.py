@@ -433,3 +433,124 @@ async def test_key_never_appears_in_errors(server: LoopbackServer, make_client: 
 def test_importing_llm_does_not_import_openai() -> None:
     code = "import sys, promptstudio_tui.llm; sys.exit('openai' in sys.modules or 'httpx2' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
+
+
+# -- context-window discovery ----------------------------------------------------------------
+
+
+def metadata_paths(server: LoopbackServer) -> list[str]:
+    return [f"{r.method} {r.path}" for r in server.requests]
+
+
+async def test_window_from_vllm_model_list(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.model_fields["loopback-small"] = {"max_model_len": 32_768}
+    server.model_fields["loopback-large"] = {"max_model_len": 4_096}  # another model's window is not ours
+    assert await make_client(server.base_url).context_window("loopback-small") == 32_768
+    assert metadata_paths(server) == ["GET /v1/models"]  # answered: no further probes
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"  # the endpoint's own key, as for chat
+
+
+async def test_window_from_openrouter_model_list(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.models = ["meta-llama/llama-3.1-70b-instruct", "openai/gpt-4o"]
+    server.model_fields["meta-llama/llama-3.1-70b-instruct"] = {"context_length": 131_072}
+    server.model_fields["openai/gpt-4o"] = {"top_provider": {"context_length": 128_000}}
+    client = make_client(server.base_url)
+    assert await client.context_window("meta-llama/llama-3.1-70b-instruct") == 131_072
+    assert await client.context_window("openai/gpt-4o") == 128_000
+
+
+async def test_window_from_ollama_running_model(server: LoopbackServer, make_client: MakeClient) -> None:
+    # Loaded, the model runs with 4,096 although it was trained for 131,072: the runtime wins.
+    server.models = ["llama3.1:latest"]
+    server.ollama_ps = [{"name": "llama3.1:latest", "model": "llama3.1:latest", "context_length": 4_096}]
+    server.ollama_show["llama3.1"] = {"model_info": {"llama.context_length": 131_072}}
+    assert await make_client(server.base_url).context_window("llama3.1") == 4_096
+    assert metadata_paths(server) == ["GET /v1/models", "GET /api/ps"]  # at the root, not under /v1
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ({"model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32_768}}, 32_768),
+        ({"parameters": "stop <|eot_id|>\nnum_ctx 16384", "model_info": {"llama.context_length": 131_072}}, 16_384),
+    ],
+    ids=["trained-length", "num_ctx-parameter-wins"],
+)
+async def test_window_from_ollama_show(
+    server: LoopbackServer, make_client: MakeClient, shown: dict[str, object], expected: int
+) -> None:
+    server.ollama_ps = []  # Ollama, but the model is not loaded
+    server.ollama_show["qwen2.5:7b-instruct"] = shown
+    assert await make_client(server.base_url).context_window("qwen2.5:7b-instruct") == expected
+    show = next(r for r in server.requests if r.path == "/api/show")
+    assert (show.method, show.body) == ("POST", {"model": "qwen2.5:7b-instruct"})
+
+
+async def test_window_from_lm_studio(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.lmstudio_models = [
+        {"id": "qwen2.5-7b-instruct", "state": "not-loaded", "max_context_length": 32_768},
+        {"id": "gemma-3-12b", "state": "loaded", "max_context_length": 131_072, "loaded_context_length": 8_192},
+    ]
+    client = make_client(server.base_url)
+    assert await client.context_window("qwen2.5-7b-instruct") == 32_768
+    assert await client.context_window("gemma-3-12b") == 8_192  # what it was loaded with
+
+
+async def test_window_unknown_everywhere_is_none(server: LoopbackServer, make_client: MakeClient) -> None:
+    server.ollama_show["other"] = {"model_info": {"llama.context_length": 131_072}}
+    server.lmstudio_models = [{"id": "other", "max_context_length": 32_768}]
+    assert await make_client(server.base_url).context_window("loopback-small") is None
+    assert metadata_paths(server) == ["GET /v1/models", "GET /api/ps", "POST /api/show", "GET /api/v0/models"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"max_model_len": "32768"},  # a string
+        {"max_model_len": 0},
+        {"max_model_len": True},
+        {"context_length": -5},
+    ],
+)
+async def test_odd_window_values_are_ignored(
+    server: LoopbackServer, make_client: MakeClient, answer: dict[str, object]
+) -> None:
+    server.model_fields["loopback-small"] = answer
+    assert await make_client(server.base_url).context_window("loopback-small") is None
+
+
+async def test_discovery_failures_are_quiet(make_client: MakeClient) -> None:
+    assert await make_client(f"http://127.0.0.1:{closed_port()}/v1").context_window("llama3.1") is None
+    with run_server(models=None, api_key="sk-other-key-0000000") as server:  # 401 and 404 everywhere
+        assert await make_client(server.base_url).context_window("llama3.1") is None
+
+
+async def test_discovery_never_leaves_the_configured_host(server: LoopbackServer, make_client: MakeClient) -> None:
+    with run_server() as elsewhere:
+        elsewhere.model_fields["loopback-small"] = {"max_model_len": 999_999}
+        elsewhere.ollama_show["loopback-small"] = {"model_info": {"llama.context_length": 999_999}}
+        for path in ("/v1/models", "/api/ps", "/api/show", "/api/v0/models"):
+            server.redirects[path] = elsewhere.base_url.removesuffix("/v1") + path
+        assert await make_client(server.base_url).context_window("loopback-small") is None
+        assert elsewhere.requests == []
+
+
+async def test_discovery_is_bounded_in_time(
+    server: LoopbackServer, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import promptstudio_tui.llm as llm
+
+    monkeypatch.setattr(llm, "DISCOVERY_SECONDS", 0.2)
+    server.metadata_hang = True
+    client = make_client(server.base_url, timeout=30.0)
+    assert await client.context_window("loopback-small") is None
+    assert server.requests and server.requests[0].disconnected.wait(5)  # the hanging request was abandoned
+    # The client still works for chat afterwards.
+    events, error = await collect(client)
+    assert error is None and isinstance(events[-1], Finished)
+
+
+async def test_no_native_probes_without_a_v1_base(server: LoopbackServer, make_client: MakeClient) -> None:
+    base = server.base_url.removesuffix("/v1") + "/openai/v1/"
+    await make_client(base.replace("/v1/", "/v2/")).context_window("loopback-small")
+    assert all(not r.path.startswith("/api/") for r in server.requests)

@@ -104,10 +104,10 @@ Keep any variable the person already named, with its name.
 - Long inputs (documents, transcripts, code, data) are placed before the instructions \
 that refer to them, each inside its own delimiters, e.g. \
 <document>{{document}}</document>; the instructions then refer to them by that name.
-- Reasoning comes before conclusions: the prompt asks the model to work through the \
-evidence or steps first and to give the classification, score, verdict or answer last. \
-If the person's examples put the conclusion first, reverse the order. When the output \
-is graded or judged, the justification comes before the score.
+- Reasoning comes before conclusions: where the answer holds both, the prompt asks \
+for the explanation, evidence or justification first and the classification, score, \
+verdict or final answer last. If the person's examples put the conclusion first, \
+reverse the order.
 - Examples only where they help, at most three, and with placeholders in square \
 brackets for long or variable parts ([summary of the article]); never invent example \
 content that would read as a requirement. Mark the person's own examples as theirs \

@@ -298,7 +298,7 @@ class PlanFilter:
                 end = self._pending.find(self._closer)
                 if end < 0:
                     # Keep only what could be the start of the closing tag.
-                    self._pending = self._pending[len(self._pending) - len(self._closer) + 1 :]
+                    self._pending = self._pending[max(0, len(self._pending) - len(self._closer) + 1) :]
                     break
                 self._pending = self._pending[end + len(self._closer) :]
                 self._closer = None

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import openai
-    from openai import AsyncOpenAI, AsyncStream
+    from openai import AsyncOpenAI, AsyncStream, RequestOptions
     from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 # Sent when the user has no key: local servers (Ollama, LM Studio, vLLM) ignore it, and
@@ -259,12 +259,12 @@ class LLMClient:
         """JSON from one request to the endpoint, or None on any failure."""
         import openai
 
+        # Not following redirects keeps every probe on the configured host.
+        options: RequestOptions = {"timeout": DISCOVERY_SECONDS, "max_retries": 0, "follow_redirects": False}
         try:
             if method == "post":
-                return await self._sdk().post(
-                    path, cast_to=object, body=body, options={"timeout": DISCOVERY_SECONDS, "max_retries": 0}
-                )
-            return await self._sdk().get(path, cast_to=object, options={"timeout": DISCOVERY_SECONDS, "max_retries": 0})
+                return await self._sdk().post(path, cast_to=object, body=body, options=options)
+            return await self._sdk().get(path, cast_to=object, options=options)
         except (openai.OpenAIError, ValueError):
             return None
 
