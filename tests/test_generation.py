@@ -305,3 +305,14 @@ def test_the_plan_block_never_survives(lead: str, plan: str, prompt: str, cuts: 
     f = PlanFilter()
     streamed = "".join(f.feed(chunk) for chunk in chunked(answer, cuts)) + f.finish()
     assert streamed == prompt.lstrip() and (SECRET not in streamed or SECRET in prompt)
+
+
+def test_importing_the_request_builders_loads_no_tokenizer_or_sdk() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, promptstudio_tui.generation, promptstudio_tui.context; "
+        "sys.exit(any(m in sys.modules for m in ('openai', 'tiktoken', 'textual')))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
