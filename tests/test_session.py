@@ -225,6 +225,8 @@ async def test_generation_streams_into_a_prompt_and_a_stop_saves_nothing(
     [ready] = recorder.of(conversation.id, PromptReady)
     assert ready.prompt.content == flight.text == "You are a support analyst."
 
+    session.send(conversation.id, "Only urgent ones")  # something new for the next version to take in
+    await session.settled(conversation.id)
     endpoint.script(Scenario(reply="x" * 200, chunk_size=5, stall_after_chars=10))
     session.generate(conversation.id)
     await recorder.until(lambda: session.flight(conversation.id) and session.flight(conversation.id).pieces)

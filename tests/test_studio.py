@@ -28,6 +28,11 @@ async def collect(events):
     return [event async for event in events]
 
 
+def chats(endpoint) -> list:
+    """The chat requests the endpoint received (besides, say, asking it for a model's window)."""
+    return [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
+
+
 async def test_send_persists_both_messages_and_records_usage(studio: Studio, endpoint) -> None:
     endpoint.default = Scenario(reply="Who is the audience?", include_usage=True)
     conv = studio.new_conversation(category="Marketing")
@@ -112,7 +117,7 @@ async def test_quota_refusal_keeps_the_message_and_sends_nothing(studio: Studio,
     with pytest.raises(StudioError, match="free plan's 100 monthly tokens"):
         await collect(studio.send(conv.id, "hello"))
     assert [m.content for m in studio.history(conv.id)] == ["hello"]
-    assert endpoint.requests == []
+    assert chats(endpoint) == []
 
 
 async def test_generate_needs_an_exchange_then_saves_the_prompt(studio: Studio, endpoint) -> None:
@@ -158,17 +163,24 @@ async def test_save_and_export(studio: Studio, endpoint, tmp_path) -> None:
         studio.save_prompt(prompt.id, title="x", category="Nope", tags=[])
 
 
-async def test_long_history_is_trimmed_to_the_context_window(studio: Studio, endpoint) -> None:
-    studio.settings = studio.settings.with_values(context_window=1200)
+async def test_long_history_keeps_the_goal_and_the_newest_turns_and_says_what_was_cut(studio: Studio, endpoint) -> None:
+    studio.settings = studio.settings.with_values(context_window=1400)
     conv = studio.new_conversation()
+    ids = []
     for i in range(12):
-        repos(studio).messages.add(conv.id, "user", f"turn {i} " + "filler " * 60)
-        repos(studio).messages.add(conv.id, "assistant", f"reply {i}")
-    await collect(studio.retry(conv.id))
+        ids.append(repos(studio).messages.add(conv.id, "user", f"turn {i} " + "filler " * 60).id)
+        ids.append(repos(studio).messages.add(conv.id, "assistant", f"reply {i}").id)
+    started = next(e for e in await collect(studio.retry(conv.id)) if isinstance(e, ReplyStarted))
     sent = endpoint.requests[-1].body["messages"]
     assert sent[0]["role"] == "system"
+    assert sent[1]["content"].startswith("turn 0 ")  # the goal is stated first: never cut
     assert sent[-1]["content"] == "reply 11"
-    assert len(sent) < 25 and tokens.count_chat(sent, "gpt-4o-mini") <= 1200 - studio.settings.chat.max_tokens
+    assert tokens.count_chat(sent, "gpt-4o-mini") <= 1400 - studio.settings.chat.max_tokens
+    omitted = started.omitted
+    assert omitted is not None and omitted.count == 24 - (len(sent) - 1)
+    cut = ids[ids.index(omitted.first_message_id) : ids.index(omitted.last_message_id) + 1]
+    assert len(cut) == omitted.count and ids[0] not in cut and ids[-1] not in cut
+    assert omitted.describe() == f"{omitted.count} earlier turns not sent to the model"
 
 
 async def test_orphaned_streaming_reply_is_recovered_on_open(studio: Studio) -> None:
@@ -193,7 +205,7 @@ async def test_reply_row_that_cannot_be_written_leaves_no_reservation(studio: St
     assert studio.quota_status().reserved_requests == 0
     assert [(m.role, m.content) for m in studio.history(conv.id)] == [("user", "kept even so")]
     assert repos(studio).conversations.get(conv.id).title == "kept even so"
-    assert endpoint.requests == []
+    assert chats(endpoint) == []
 
 
 async def test_the_engineer_names_the_users_key_for_generating(endpoint, config_file, monkeypatch) -> None:

@@ -209,14 +209,15 @@ async def test_import_without_talk_improves_at_once_and_titles_from_the_first_li
 
 
 async def test_import_refuses_bad_input_and_creates_nothing(studio: Studio, endpoint) -> None:
-    studio.settings = studio.settings.with_values(context_window=1500)
-    too_big = "Explain every detail carefully. " * 300
+    studio.settings = studio.settings.with_values(context_window=4000)
+    too_big = "Explain every detail carefully. " * 600  # fits alone, not with room for the answer
     with pytest.raises(StudioError) as refused:
         studio.import_prompt(too_big)
     message = str(refused.value)
     counted = tokens.count(too_big.strip(), "gpt-4o-mini").tokens
-    assert message.startswith(f"The prompt is {counted:,} tokens") and "1,500-token window" in message
-    assert message.count(".") == 1  # one sentence
+    assert 2500 < counted < 4000
+    assert message.startswith(f"The prompt is {counted:,} tokens:")
+    assert "window of 4,000 tokens (set in config.toml)" in message and "\n" not in message
     with pytest.raises(StudioError, match="no prompt text to import"):
         studio.import_prompt("---\ntitle: Empty\n---\n  \n")
     with pytest.raises(StudioError, match="Front matter line 2"):
@@ -237,3 +238,36 @@ async def test_a_prompt_deleted_while_refining_keeps_usage_and_makes_no_version(
     with pytest.raises(StudioError, match="deleted while it was being revised"):
         await collect(events)
     assert studio.quota_status().used.requests == 3 and studio.quota_status().reserved_requests == 0
+
+
+async def test_every_turn_reaches_the_generator_and_its_plan_never_reaches_the_user(studio: Studio, endpoint) -> None:
+    studio.settings = studio.settings.with_values(model="mystery-model")  # a window nobody reports: assumed
+    assert studio.window().assumed
+    conv = studio.new_conversation()
+    messages = repos(studio).messages
+    messages.add(conv.id, "user", "FIRST-TURN: the output must always be in French")
+    for i in range(59):
+        messages.add(conv.id, "assistant" if i % 2 == 0 else "user", f"turn {i + 2} about details")
+    endpoint.script(Scenario(reply="<plan>\nSECRET-PLAN: keep French\n</plan>\n\nRéponds en français.", chunk_size=5))
+    events = await collect(studio.generate(conv.id))
+
+    sent = endpoint.requests[-1].body["messages"][-1]["content"]
+    assert "FIRST-TURN: the output must always be in French" in sent
+    assert sent.count("<turn ") == 60 and "<conversation>" in sent and "</conversation>" in sent
+    shown = "".join(e.text for e in events if isinstance(e, PromptDelta))
+    assert shown == "Réponds en français." and "SECRET-PLAN" not in shown
+    assert any(e.planning for e in events if isinstance(e, PromptDelta))
+    ready = events[-1]
+    assert isinstance(ready, PromptReady) and ready.version.content == "Réponds en français."
+
+
+async def test_a_conversation_too_large_for_the_window_is_refused_not_cut(studio: Studio, endpoint) -> None:
+    studio.settings = studio.settings.with_values(context_window=3000)
+    conv = studio.new_conversation()
+    for i in range(20):
+        repos(studio).messages.add(conv.id, "user", f"requirement {i}: " + "detail " * 80)
+        repos(studio).messages.add(conv.id, "assistant", f"noted {i}")
+    with pytest.raises(StudioError, match=r"^The conversation is [\d,]+ tokens .* \d+ of its 40 turns do not fit"):
+        await collect(studio.generate(conv.id))
+    assert not [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
+    assert studio.prompts_for(conv.id) == [] and studio.quota_status().reserved_requests == 0

@@ -16,9 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from promptstudio_tui import catalog, context, credentials, exports, pricing, tokens
+from promptstudio_tui import catalog, context, credentials, exports, generation, pricing, tokens
 from promptstudio_tui.actions import fill
 from promptstudio_tui.config import Settings, load_settings, save_top_level
+from promptstudio_tui.context import Window
 from promptstudio_tui.llm import Finished, LLMClient, LLMError, TextDelta, Usage
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.quota import Quota, QuotaExceeded, QuotaStatus
@@ -57,8 +58,22 @@ class UserMessageSaved:
 
 
 @dataclass(frozen=True)
+class Omitted:
+    """Turns of a conversation that a chat request could not carry: one run in the middle."""
+
+    count: int
+    first_message_id: str  # the oldest turn left out
+    last_message_id: str  # the newest turn left out
+
+    def describe(self) -> str:
+        noun = "turn" if self.count == 1 else "turns"
+        return f"{self.count} earlier {noun} not sent to the model"
+
+
+@dataclass(frozen=True)
 class ReplyStarted:
     message: Message  # the empty assistant row, state "streaming"
+    omitted: Omitted | None = None  # None: the request carries every turn
 
 
 @dataclass(frozen=True)
@@ -75,8 +90,9 @@ class ReplyDone:
 
 @dataclass(frozen=True)
 class PromptDelta:
-    text: str
+    text: str  # what the user may see: the model's planning is never in it
     completion_tokens: int
+    planning: bool = False  # the model is planning (its plan is hidden): say so while text is empty
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,7 @@ class Studio:
         self.notices: list[str] = []
         self._client: LLMClient | None = None
         self._client_key: tuple[str, str | None, float] | None = None
+        self._reported_windows: dict[tuple[str, str], int | None] = {}  # (base URL, model): the endpoint's word
 
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
@@ -316,11 +333,20 @@ class Studio:
         settings = self.settings
         mode = settings.chat
         engineer = fill(catalog.PROMPT_ENGINEER, self.settings.keymap)  # its advice names the user's key
-        request = self._fit(engineer, self._messages.context_turns(conversation_id), mode.max_tokens)
+        rows = self._messages.context_rows(conversation_id)
+        fitted = context.fit_chat(
+            engineer,
+            [turn for _, turn in rows],
+            model=settings.model,
+            window=await self._window(),
+            reply_tokens=mode.max_tokens,
+        )
+        request, cut = fitted.messages, fitted.omitted
+        omitted = None if cut is None else Omitted(cut.count, rows[cut.start][0], rows[cut.end - 1][0])
         with self._store.write():  # the reservation and the reply's row commit (or roll back) together
             reservation = self._reserve(request, mode.max_tokens)
             reply = self._messages.start_reply(conversation_id, settings.model)
-        yield ReplyStarted(reply)
+        yield ReplyStarted(reply, omitted)
         outcome = Streamed()
         last_flush = time.monotonic()
         try:
@@ -404,19 +430,28 @@ class Studio:
         model = self.settings.model
         return tokens.count_chat(request, model), tokens.count(outcome.text, model).tokens
 
-    def _window(self) -> int:
-        return context.context_window(self.settings.model, self.settings.context_window)
+    def window(self) -> Window:
+        """The model's context window as known now, and where that comes from (no request is made)."""
+        reported = self._reported_windows.get((self.settings.base_url, self.settings.model))
+        return context.resolve_window(self.settings.model, configured=self.settings.context_window, endpoint=reported)
 
-    def _fit(self, system_prompt: str, turns: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
-        budget = max(self._window() - max_tokens, 1)
-        return context.fit(system_prompt, turns, model=self.settings.model, budget=budget)
+    async def _window(self) -> Window:
+        """The window, asking the endpoint first (once per model) unless config.toml sets it."""
+        key = (self.settings.base_url, self.settings.model)
+        if not self.settings.context_window and key not in self._reported_windows:
+            self._require_key()  # OpenAI without a key: say so, rather than ask it anything
+            self._reported_windows[key] = await self.client().context_window(self.settings.model)
+        return self.window()
 
-    def _reserve(self, request: list[dict[str, str]], max_tokens: int) -> str:
+    def _require_key(self) -> None:
         if self.api_key().value is None and OPENAI_HOST in self.settings.base_url:
             raise StudioError(
                 "No API key is set for OpenAI — open Settings with F2 or run `promptstudio key set` "
                 "(or set OPENAI_API_KEY)."
             )
+
+    def _reserve(self, request: list[dict[str, str]], max_tokens: int) -> str:
+        self._require_key()
         needed = tokens.count_chat(request, self.settings.model) + max_tokens
         try:
             return self._quota.reserve(self.settings.plan, self.settings.limits, needed)
@@ -455,12 +490,16 @@ class Studio:
         No prompt yet: v1 from the whole conversation. A prompt brought in by import that
         no model has revised yet: an improvement of it, in the light of any talk since.
         Otherwise: the smallest change to the latest version that satisfies the turns
-        said since that version was made (only those turns are sent).
+        said since that version was made (only those turns are sent). Nothing is ever
+        left out of a request: one that cannot fit the window is refused with a sentence.
         """
         conversation = self._conversations.get(conversation_id)
         prompt = self.prompt_of(conversation_id)
+        rows = self._messages.context_rows(conversation_id)
+        category = conversation.category
+        newest: str | None  # the newest turn the new version takes in
         if prompt is None:
-            turns, newest = self._messages.context_since(conversation_id, None)
+            turns = [turn for _, turn in rows]
             if not any(t["role"] == "user" for t in turns) or not any(t["role"] == "assistant" for t in turns):
                 raise StudioError(
                     fill(
@@ -468,15 +507,18 @@ class Studio:
                         self.settings.keymap,
                     )
                 )
-            request, source = (
-                self._generator_request(conversation, turns, self.settings.generate.max_tokens),
-                "generated",
-            )
+            request, report = generation.generator_request(turns, category=category, **await self._generation_fit())
+            source, newest = "generated", rows[-1][0]
         else:
             latest = self.version(prompt.id)
-            turns, newest = self._messages.context_since(conversation_id, _through(latest))
+            after = _through(latest)
+            new = [(message_id, turn) for message_id, turn in rows if after is None or message_id > after]
+            turns = [turn for _, turn in new]
             if self._awaiting_improvement(prompt.id):
-                request, source = _revision_request(latest.content, turns=turns, improve=True), "generated"
+                request, report = generation.improve_request(
+                    latest.content, turns, category=category, **await self._generation_fit()
+                )
+                source = "generated"
             elif not any(t["role"] == "user" for t in turns):
                 raise StudioError(
                     f"Nothing was said since v{latest.number} was made: "
@@ -486,8 +528,16 @@ class Studio:
                     )
                 )
             else:
-                request, source = _revision_request(latest.content, turns=turns), "refined"
-            newest = newest or _through(latest)
+                request, report = generation.refine_request(
+                    latest.content,
+                    turns,
+                    category=category,
+                    first_turn_number=len(rows) - len(new) + 1,  # numbered as in the chat
+                    **await self._generation_fit(),
+                )
+                source = "refined"
+            newest = new[-1][0] if new else after
+        self._refuse_unless_fits(report)
         async for event in self._make_version(conversation, prompt, request, source, {"through_message_id": newest}):
             yield event
 
@@ -498,26 +548,33 @@ class Studio:
             raise StudioError("Say what should change, e.g. “make it shorter”.")
         prompt = self.prompt(prompt_id)
         latest = self.version(prompt_id)
-        request = _revision_request(latest.content, instruction=instruction)
+        request, report = generation.refine_request(
+            latest.content, [], instruction=instruction, category=prompt.category, **await self._generation_fit()
+        )
+        self._refuse_unless_fits(report)
         # Turns said since the latest version are still to be taken in by the next generate.
         metadata = {"instruction": instruction, "through_message_id": _through(latest)}
         async for event in self._make_version(None, prompt, request, "refined", metadata):
             yield event
 
+    async def _generation_fit(self) -> dict[str, Any]:
+        """What every generation request is shaped by: target, window, model, room for the answer."""
+        return {
+            "target": self.settings.generate_target,
+            "window": await self._window(),
+            "model": self.settings.model,
+            "reply_tokens": self.settings.generate.max_tokens,
+        }
+
+    def _refuse_unless_fits(self, report: generation.FitReport) -> None:
+        refusal = report.refusal(self.settings.model)
+        if refusal is not None:
+            raise StudioError(refusal)
+
     def _awaiting_improvement(self, prompt_id: str) -> bool:
         """Imported, and no model has written a version of it yet."""
         versions = self._versions.for_prompt(prompt_id)
         return versions[0].source == "imported" and not any(v.source in ("generated", "refined") for v in versions)
-
-    def _generator_request(
-        self, conversation: Conversation, turns: list[dict[str, str]], max_tokens: int
-    ) -> list[dict[str, str]]:
-        """The transcript as one user message, dropping the oldest turns if it cannot fit."""
-        # The extra 200 leave room for the request's framing around the transcript.
-        kept = self._fit(catalog.PROMPT_GENERATOR, turns, max_tokens + 200)[1:]
-        transcript = "\n\n".join(f"{t['role'].upper()}: {t['content']}" for t in kept)
-        body = catalog.GENERATOR_REQUEST.format(category=conversation.category, transcript=transcript)
-        return [{"role": "system", "content": catalog.PROMPT_GENERATOR}, {"role": "user", "content": body}]
 
     async def _make_version(
         self,
@@ -531,15 +588,26 @@ class Studio:
         mode = self.settings.generate
         reservation = self._reserve(request, mode.max_tokens)
         outcome = Streamed()
+        plan = generation.PlanFilter()  # the model plans first; only what follows is shown and kept
         try:
             async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
-                yield PromptDelta(text, outcome.rough_tokens)
+                visible = plan.feed(text)
+                if visible or plan.planning:
+                    yield PromptDelta(visible, outcome.rough_tokens, plan.planning)
+            rest = plan.finish()
+            if rest:
+                yield PromptDelta(rest, outcome.rough_tokens)
         finally:
             made = self._settle_version(conversation, prompt, request, outcome, reservation, source, metadata)
         if made is None:
             if outcome.error:
                 detail = outcome.error.message
-            elif outcome.whole and outcome.text.strip():
+            elif outcome.whole and not generation.strip_plan(outcome.text).strip():
+                detail = (
+                    "the answer held only the model's planning (it may have run out of tokens);"
+                    " try again, or raise max_tokens under [generate] in config.toml."
+                )
+            elif outcome.whole:
                 detail = "the prompt was deleted while it was being revised."
             else:
                 detail = "The endpoint stopped before the prompt was complete."
@@ -558,7 +626,7 @@ class Studio:
     ) -> tuple[Prompt, PromptVersion] | None:
         """Keep the text only when it arrived whole; usage is recorded either way."""
         spend = self._spend(request, outcome)
-        text = outcome.text.strip()
+        text = generation.strip_plan(outcome.text).strip()
         conversation_id = conversation.id if conversation else prompt.conversation_id if prompt else None
         made: tuple[Prompt, PromptVersion] | None = None
         with self._store.write():
@@ -685,12 +753,22 @@ class Studio:
         body = parsed.body.strip()
         if not body:
             raise StudioError("There is no prompt text to import.")
-        model, window, room = self.settings.model, self._window(), self.settings.generate.max_tokens
+        model, window, room = self.settings.model, self.window(), self.settings.generate.max_tokens
         counted = tokens.count(body, model).tokens
-        if counted + room > window:
+        _, report = generation.improve_request(
+            body,
+            [],
+            category="General",
+            target=self.settings.generate_target,
+            window=window,
+            model=model,
+            reply_tokens=room,
+        )
+        if not report.fits:
             raise StudioError(
-                f"The prompt is {counted:,} tokens: with {room:,} kept for the improved version it does not fit "
-                f"{model}'s {window:,}-token window; shorten it or choose a model with a larger window."
+                f"The prompt is {counted:,} tokens: with the instructions and {room:,} tokens kept for an improved "
+                f"version it does not fit {model}'s window of {window.describe()}; shorten it or choose a model "
+                "with a larger window."
             )
         name = one_line(parsed.title or title or body.splitlines()[0].lstrip("# "), TITLE_CHARS) or "Imported prompt"
         tags = sorted({one_line(t, 40) for t in parsed.tags if t.strip()})
@@ -766,21 +844,3 @@ Here is a prompt I already have. Help me find what it lacks, so that it can be i
 def _through(version: PromptVersion) -> str | None:
     """The newest conversation turn this version has taken in (None: none)."""
     return version.metadata.get("through_message_id")
-
-
-def _revision_request(
-    current: str, *, turns: list[dict[str, str]] | None = None, instruction: str | None = None, improve: bool = False
-) -> list[dict[str, str]]:
-    """What is sent to revise a prompt (stand-in until generation.py's requests land)."""
-    parts = [f"<current_prompt>\n{current}\n</current_prompt>"]
-    if turns:
-        said = "\n\n".join(f'<turn role="{t["role"]}">\n{t["content"]}\n</turn>' for t in turns)
-        parts.append(f"<conversation_since>\n{said}\n</conversation_since>")
-    if instruction:
-        parts.append(f"<instruction>\n{instruction}\n</instruction>")
-    if improve:
-        ask = "Improve this prompt, taking in anything said above; where it is already good, change it minimally."
-    else:
-        ask = "Revise the prompt with the smallest change that satisfies what is asked above; keep everything else."
-    parts.append(ask + " Output the whole revised prompt alone.")
-    return [{"role": "system", "content": catalog.PROMPT_GENERATOR}, {"role": "user", "content": "\n\n".join(parts)}]

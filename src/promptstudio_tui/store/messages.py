@@ -82,17 +82,16 @@ class Messages(Repository[Message]):
         Failed and interrupted replies are kept for the user but are not context.
         Plain dicts straight from SQL: this runs before every request.
         """
-        return self.context_since(conversation_id, None)[0]
+        return [turn for _, turn in self.context_rows(conversation_id)]
 
-    def context_since(self, conversation_id: str, after: str | None) -> tuple[list[dict[str, str]], str | None]:
-        """The context turns newer than message `after` (None: all of them), and the id of
-        the newest one (None when there are none), read together so no turn slips between."""
+    def context_rows(self, conversation_id: str) -> list[tuple[str, dict[str, str]]]:
+        """The context turns with their message ids, to say which turns a request carried."""
         rows = self.store.query(
-            "SELECT id, role, content FROM messages WHERE conversation_id = ? AND id > ? AND (role = 'user'"
+            "SELECT id, role, content FROM messages WHERE conversation_id = ? AND (role = 'user'"
             " OR (role = 'assistant' AND state = 'complete' AND content <> '')) ORDER BY id",
-            (conversation_id, after or ""),
+            (conversation_id,),
         )
-        return [{"role": role, "content": content} for _, role, content in rows], rows[-1][0] if rows else None
+        return [(message_id, {"role": role, "content": content}) for message_id, role, content in rows]
 
     def count(self, conversation_id: str) -> int:
         return self.store.query("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))[0][0]
