@@ -22,6 +22,7 @@ from promptstudio_tui.screens.modals import ConfirmModal, Modal
 from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.screens.startup import StartupErrorScreen
 from promptstudio_tui.screens.usage import UsageScreen
+from promptstudio_tui.screens.workshop_modals import ImportPromptModal, PromptEditor
 from promptstudio_tui.widgets.composer import ComposerInput
 from promptstudio_tui.widgets.conversation_list import ConversationList
 from promptstudio_tui.widgets.prompt_panel import PromptPanel
@@ -37,6 +38,8 @@ BOUND = [
     (PromptPanel, "prompts"),
     (Modal, "dialog"),
     (ConfirmModal, "confirm"),
+    (PromptEditor, "editor"),
+    (ImportPromptModal, "editor"),
     (HelpScreen, "help"),
     (UsageScreen, "usage"),
     (SettingsScreen, "settings"),

@@ -18,7 +18,18 @@ if TYPE_CHECKING:
 
 # Where an action is bound: the app (everywhere), the main screen, a widget on it, or a dialog.
 Scope = Literal[
-    "app", "main", "composer", "conversations", "prompts", "dialog", "confirm", "help", "usage", "settings", "startup"
+    "app",
+    "main",
+    "composer",
+    "conversations",
+    "prompts",
+    "dialog",
+    "confirm",
+    "editor",
+    "help",
+    "usage",
+    "settings",
+    "startup",
 ]
 
 # Help's group titles, in Help's order.
@@ -30,6 +41,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "prompts": "Prompt pane",
     "dialog": "Dialogs",
     "confirm": "Yes/no questions",
+    "editor": "Prompt editor",
     "help": "Help",
     "usage": "Usage",
     "settings": "Settings",
@@ -38,10 +50,10 @@ SCOPE_TITLES: dict[Scope, str] = {
 
 # Scopes whose bindings land on one node (a yes/no question is a dialog and keeps Esc):
 # a key bound twice there is a clash, as within one scope.
-SHARED_NODE: dict[Scope, Scope] = {"confirm": "dialog"}
+SHARED_NODE: dict[Scope, Scope] = {"confirm": "dialog", "editor": "dialog"}
 
 # Key names as the footer shows them, where Textual's name differs.
-KEY_NAMES = {"escape": "esc"}
+KEY_NAMES = {"escape": "esc", "left_square_bracket": "[", "right_square_bracket": "]"}
 
 NO_KEYMAP: Mapping[str, str] = {}
 
@@ -124,6 +136,26 @@ ACTIONS: tuple[Action, ...] = (
            title="Delete prompt", help="Delete the shown prompt (asks first)."),
     Action("prompts.scope", "a", "prompts", "screen.toggle_prompt_scope", "This/all",
            title="Prompts: this conversation / all", help="Switch the prompt list."),
+    # -- the prompt's versions ---------------------------------------------------------------
+    # f4 works from the composer too: after ctrl+g makes a version, what changed is one key away.
+    Action("studio.show_changes", "f4", "main", "show_changes", "Changes", show=False,
+           title="Show what changed", help="Word diff of the shown version against the one before; again: its text."),
+    Action("prompts.previous_version", "left_square_bracket", "prompts", "screen.previous_version", "Older",
+           title="Prompt: previous version", help="Show the version before the shown one."),
+    Action("prompts.next_version", "right_square_bracket", "prompts", "screen.next_version", "Newer",
+           title="Prompt: next version", help="Show the version after the shown one."),
+    Action("prompts.compare", "v", "prompts", "screen.compare_versions", "Compare",
+           title="Compare two versions", help="A word diff between any two versions of the shown prompt."),
+    Action("prompts.restore", "u", "prompts", "screen.restore_version", "Restore",
+           title="Restore this version", help="Make the shown old version the newest (history is kept)."),
+    Action("prompts.refine", "r", "prompts", "screen.refine_prompt", "Refine",
+           title="Refine prompt", help="Ask for a change (“make it shorter”): the model makes the next version."),
+    Action("prompts.edit", "i", "prompts", "screen.edit_prompt", "Edit",
+           title="Edit prompt", help="Change the shown version by hand; saving makes a new version."),
+    Action("prompts.edit_external", "o", "prompts", "screen.edit_prompt_externally", "$EDITOR",
+           title="Edit prompt in $VISUAL/$EDITOR", help="Your own editor; saving makes a new version."),
+    Action("studio.import_prompt", "", "main", "import_prompt", "Improve a prompt",
+           title="Improve a prompt I already have", help="Paste a prompt: it becomes v1 of a new conversation."),
     # -- the composer --------------------------------------------------------------------------
     Action("composer.send", "enter", "composer", "send", "Send"),
     # Terminals without the kitty keyboard protocol (tmux, most SSH sessions) report
@@ -143,6 +175,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("modal.cancel", "escape", "dialog", "cancel", "Cancel"),
     Action("modal.confirm", "y", "confirm", "confirm", "Yes"),
     Action("modal.deny", "n", "confirm", "cancel", "No"),
+    Action("editor.save", "ctrl+s", "editor", "save", "Save as new version"),
     # The key that opened Help or Usage closes it again.
     Action("help.close", "escape,q,f1", "help", "close", "Close"),
     Action("usage.close", "escape,q,f3", "usage", "close", "Close"),

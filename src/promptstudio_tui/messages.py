@@ -83,3 +83,15 @@ class ListChanged(Message):
 
     tab: str
     sort: str
+
+
+@dataclass
+class PromptChosen(Message):
+    """A prompt picked from the prompt list, to show at its newest version."""
+
+    prompt_id: str
+
+
+@dataclass
+class ImportRequested(Message):
+    """The welcome entry "Improve a prompt I already have"."""

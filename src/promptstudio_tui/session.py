@@ -20,7 +20,7 @@ from typing import Literal
 
 from promptstudio_tui.errors import describe
 from promptstudio_tui.sanitize import one_line
-from promptstudio_tui.store.records import Conversation
+from promptstudio_tui.store.records import Conversation, Prompt
 from promptstudio_tui.studio import (
     PromptDelta,
     ReplyDelta,
@@ -40,6 +40,11 @@ GENERATION_STOPPED = "Generation stopped; nothing was saved."
 def failure_text(exc: BaseException) -> str:
     """One sentence for the user; a programming error still gets a sentence, never a traceback."""
     return describe(exc) or f"Something went wrong ({type(exc).__name__}: {one_line(str(exc), 160)})."
+
+
+def refine_key(prompt: Prompt) -> str:
+    """Where a refine of `prompt` flies: its conversation, or its own id for a prompt without one."""
+    return prompt.conversation_id or prompt.id
 
 
 class Busy(Exception):
@@ -78,6 +83,7 @@ class Flight:
     completion_tokens: int = 0  # running estimate
     error: str | None = None
     settled: bool = False  # the studio sent the reply's final row
+    planning: bool = False  # a generation's model is planning (its plan is never shown)
     # Pieces as they arrived: a reader takes what came since its last look, without
     # joining the whole (possibly huge) text each time.
     pieces: list[str] = field(default_factory=list)
@@ -193,6 +199,16 @@ class Session:
         self.check_generate(conversation_id)
         return self._start(conversation_id, "prompt", self.studio.generate(conversation_id))
 
+    def refine(self, prompt: Prompt, instruction: str) -> Flight:
+        """The prompt's next version, changed as `instruction` says: a generation like ctrl+g's.
+
+        It flies under the prompt's conversation (its own id for a prompt without one),
+        so a reply and a refine of one conversation never run at once.
+        """
+        key = refine_key(prompt)
+        self.check_generate(key)
+        return self._start(key, "prompt", self.studio.refine(prompt.id, instruction))
+
     def check_generate(self, conversation_id: str) -> None:
         """Busy or Refused if a generation cannot start here now (before the pane is made ready for it)."""
         if self.generating() is not None:
@@ -254,6 +270,8 @@ class Session:
         elif isinstance(event, ReplyStarted):
             flight.reply_id = event.message.id
         elif isinstance(event, (ReplyDelta, PromptDelta)):
+            if isinstance(event, PromptDelta):
+                flight.planning = event.planning and not event.text
             if flight.first_token_at is None:
                 flight.first_token_at = self._clock()
             if flight.kind == "reply":

@@ -27,8 +27,10 @@ from promptstudio_tui.messages import (
     FlightOver,
     FlightStep,
     FlightText,
+    ImportRequested,
     ListChanged,
     OpenConversation,
+    PromptChosen,
     SendRequested,
     StartFromTemplate,
 )
@@ -37,6 +39,7 @@ from promptstudio_tui.screens.conversation_actions import ConversationActions
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
 from promptstudio_tui.screens.warm_up import Pause, WarmUp, highlight
+from promptstudio_tui.screens.workshop import Workshop
 from promptstudio_tui.session import Session
 from promptstudio_tui.studio import PromptReady, Studio
 from promptstudio_tui.widgets.chat_header import ChatHeader
@@ -71,6 +74,7 @@ class StudioScreen(Screen[None]):
         self.session.listener = self.replies.report
         self.conversations = ConversationActions(self)
         self.prompts = PromptActions(self)
+        self.workshop = Workshop(self)
         self.warm = WarmUp(pause, highlight, studio.warm_up)
 
     # -- layout -------------------------------------------------------------------
@@ -93,7 +97,9 @@ class StudioScreen(Screen[None]):
                     yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", tips, id="chat-log")
                 hint = f"{self.key_hint('composer.send')} send · {self.key_hint('composer.newline')} new line"
                 yield Composer(hint, count_tokens=self.studio.count_tokens, id="composer")
-            yield PromptPanel(clock, self.key_hint("studio.generate_prompt"), id="right")
+            yield PromptPanel(
+                clock, self.key_hint("studio.generate_prompt"), self.key_hint("studio.show_changes"), id="right"
+            )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -265,6 +271,14 @@ class StudioScreen(Screen[None]):
         await self.conversations.open_new(message.template.category)
         self.composer.set_text(message.template.text)
 
+    @on(PromptChosen)
+    async def _prompt_chosen(self, message: PromptChosen) -> None:
+        await self.prompts.chosen(message.prompt_id)
+
+    @on(ImportRequested)
+    def _import_requested(self) -> None:
+        self.workshop.import_prompt()
+
     @on(SendRequested)
     async def _send_requested(self, message: SendRequested) -> None:
         await self.replies.send(message.text)
@@ -351,3 +365,32 @@ class StudioScreen(Screen[None]):
 
     def action_delete_prompt(self) -> None:
         self.prompts.delete()
+
+    # -- the prompt's versions (screens/workshop.py) ------------------------------------
+
+    async def action_show_changes(self) -> None:
+        await self.workshop.toggle_changes()
+
+    async def action_previous_version(self) -> None:
+        await self.workshop.step(-1)
+
+    async def action_next_version(self) -> None:
+        await self.workshop.step(1)
+
+    def action_compare_versions(self) -> None:
+        self.workshop.compare()
+
+    async def action_restore_version(self) -> None:
+        await self.workshop.restore()
+
+    def action_refine_prompt(self) -> None:
+        self.workshop.refine()
+
+    def action_edit_prompt(self) -> None:
+        self.workshop.edit()
+
+    async def action_edit_prompt_externally(self) -> None:
+        await self.workshop.edit_externally()
+
+    def action_import_prompt(self) -> None:
+        self.workshop.import_prompt()

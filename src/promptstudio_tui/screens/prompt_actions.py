@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptstudio_tui.sanitize import inert, one_line
+from promptstudio_tui.screens.workshop import window_words
 from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused
 from promptstudio_tui.store.records import Conversation, Prompt
 from promptstudio_tui.studio import PromptReady, StudioError
@@ -41,24 +42,40 @@ class PromptActions:
             screen.notify(str(exc), severity="warning", markup=False)
             return
         screen.reveal("right")
-        self._drawn = 0
+        prompt = self.studio.prompt_of(conversation.id)
         # Ready before the request starts: its report may be handled while this action still runs.
-        await screen.panel.start_generation()
+        await self.prepare(f"Making v{prompt.version + 1}…" if prompt else "Generating the prompt…")
         self.session.generate(conversation.id)
         screen.replies.started()
+
+    async def prepare(self, doing: str) -> None:
+        """Clear the pane for a generation; say so when the context window is only assumed."""
+        window = self.studio.window()
+        note = f"Context window: {window_words(window)}" if window.assumed else ""
+        self._drawn = 0
+        await self.screen.panel.start_generation(doing, note)
 
     async def text(self, flight: Flight) -> None:
         text, self._drawn = flight.text_since(self._drawn)
         if text:
             await self.screen.panel.append(text, flight.completion_tokens)
+        elif flight.planning:
+            self.screen.panel.planning(flight.completion_tokens)
 
     async def ready(self, flight: Flight, event: PromptReady) -> None:
         await self.text(flight)
         panel = self.screen.panel
         await panel.end_generation(None)
-        await panel.show_prompt(event.prompt)
+        await self.screen.workshop.show(event.prompt)
         self.load()
-        self.screen.notify(f"Prompt ready: {event.prompt.tokens_used:,} tokens. Save, copy or export it on the right.")
+        version = event.version
+        if version.number == 1:
+            self.screen.notify(
+                f"Prompt ready: {event.prompt.tokens_used:,} tokens. Save, copy or export it on the right."
+            )
+        else:
+            changes = self.screen.key_hint("studio.show_changes")
+            self.screen.notify(f"v{version.number} ready ({version.source}) — {changes} shows what changed.")
 
     async def over(self, ended: FlightEnded) -> None:
         self.screen.refresh_bindings()
@@ -71,7 +88,7 @@ class PromptActions:
     async def conversation_opened(self, conversation: Conversation | None) -> None:
         """Show its latest prompt; a generation in progress keeps the pane until it ends."""
         if self.session.generating() is None:
-            await self.screen.panel.show_prompt(self.studio.latest_prompt(conversation.id) if conversation else None)
+            await self.screen.workshop.show(self.studio.prompt_of(conversation.id) if conversation else None)
         self.load()
 
     # -- the list and the shown prompt ----------------------------------------------------
@@ -93,21 +110,29 @@ class PromptActions:
     def _shown(self) -> Prompt | None:
         prompt = self.screen.panel.current
         if prompt is None:
-            self.screen.notify(
-                f"No prompt shown: press {self.screen.key_hint('studio.generate_prompt')} or pick one from the list.",
-                severity="warning",
-                markup=False,
-            )
+            self.no_prompt_shown()
         return prompt
 
+    def no_prompt_shown(self) -> None:
+        self.screen.notify(
+            f"No prompt shown: press {self.screen.key_hint('studio.generate_prompt')} or pick one from the list.",
+            severity="warning",
+            markup=False,
+        )
+
+    async def chosen(self, prompt_id: str) -> None:
+        """Picked from the list: show it at its newest version."""
+        await self.screen.workshop.show(self.studio.prompt(prompt_id))
+
     async def _changed(self, prompt: Prompt | None) -> None:
-        await self.screen.panel.show_prompt(prompt)
+        shown = self.screen.panel.shown  # title, tags or star changed: the same version stays on show
+        await self.screen.workshop.show(prompt, shown.number if shown and prompt else None)
         self.load()
 
     def copy(self) -> None:
         prompt = self._shown()
         if prompt is not None:
-            text = inert(prompt.content)  # exactly what is shown: no control sequences
+            text = inert(self.screen.panel.shown_text)  # exactly the version shown: no control sequences
             self.screen.app.copy_to_clipboard(text)
             self.screen.notify(f"Copied {len(text):,} characters to the clipboard (OSC 52).")
 

@@ -124,6 +124,8 @@ class ReplyFlow:
             self._drawn[event.message.id] = 0
             if shown:
                 await chat.add(event.message, now)
+                if event.omitted is not None:  # said where the turns were cut, not only in a toast
+                    await chat.show_omitted(event.omitted.describe(), event.omitted.last_message_id)
         elif isinstance(event, ReplyDone):
             await self.text(flight)  # all of it, so the settled view is made of the pieces shown
             self._drawn.pop(event.message.id, None)

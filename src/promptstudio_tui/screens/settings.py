@@ -20,6 +20,7 @@ from promptstudio_tui.errors import describe
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.dialog import Dialog
 from promptstudio_tui.screens.modals import show_text
+from promptstudio_tui.screens.workshop import window_words
 from promptstudio_tui.studio import Studio
 
 PRESETS: tuple[tuple[str, str], ...] = (
@@ -166,6 +167,7 @@ class SettingsScreen(Dialog[bool]):
                         yield Button("List models", id="list-models")
                     yield Static(id="model-status", classes="status")
                     yield Static(id="model-note", classes="note")
+                    yield Static(Text(self._window_line()), id="context-window", classes="status")
             with Horizontal(classes="row"):
                 yield Label("API key", classes="row-label")
                 with Vertical(classes="row-body"):
@@ -195,6 +197,10 @@ class SettingsScreen(Dialog[bool]):
             show_text(self.query_one(f"#{key}-note", Static), self._source_note(key))
         self._show_key_source()
         self._ask_for_models(self.studio.settings.base_url)
+
+    def _window_line(self) -> str:
+        """How much of a conversation the model can take, and whether that is known or assumed."""
+        return f"Context window: {window_words(self.studio.window())}"
 
     def _source_note(self, key: str) -> str:
         """A warning when something outranks config.toml; nothing for defaults and the file."""

@@ -41,6 +41,11 @@ class ChatLog(VerticalScroll):
     .chat-header {
         margin-top: 1;
     }
+    .chat-omitted {
+        color: $warning;
+        text-align: center;
+        margin: 1 0 0 0;
+    }
     """
 
     def __init__(self, retry_label: str, tips: Sequence[str], **kwargs) -> None:
@@ -127,6 +132,16 @@ class ChatLog(VerticalScroll):
         """A refusal or failure that produced no reply row (quota, no key, unreachable)."""
         await self.query(".chat-notice").remove()
         await self.mount(Static(Text(text), classes="chat-notice"))
+
+    async def show_omitted(self, text: str, last_omitted_id: str) -> None:
+        """A one-line marker where a request cut older turns: above the first shown message
+        newer than the last turn left out (at the top when the cut is above the loaded page)."""
+        await self.query(".chat-omitted").remove()
+        after = next((view for view in self._views.values() if view.message.id > last_omitted_id), None)
+        if after is None:
+            return
+        # Plain text: never markup, whatever the count says.
+        await self.mount(Static(Text(f"⋯ {text} ⋯"), classes="chat-omitted"), before=after)
 
     def message_ids(self) -> list[str]:
         return list(self._views)

@@ -35,6 +35,18 @@ def relative_date(iso: str, now: datetime) -> str:
     return f"{when.day} {when.strftime('%b %Y')}"
 
 
+def ago(iso: str, now: datetime) -> str:
+    """'just now', '2 min ago', '3 h ago', then as `relative_date` ('yesterday', '12 Mar')."""
+    seconds = (now.astimezone() - local(iso)).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400 and local(iso).date() == now.astimezone().date():
+        return f"{int(seconds // 3600)} h ago"
+    return relative_date(iso, now)
+
+
 def clock_time(iso: str, now: datetime) -> str:
     """'14:03' today, '12 Mar 14:03' on other days."""
     when = local(iso)

@@ -1,8 +1,9 @@
-"""The right pane: the generated prompt (streaming while ctrl+g runs), its actions, and the prompt list."""
+"""The right pane: the prompt's shown version (streaming while ctrl+g runs) or what changed
+from another, its actions, and the prompt list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -13,11 +14,14 @@ from textual.widgets import Button, Label, Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownStream
 
 from promptstudio_tui.actions import bindings
+from promptstudio_tui.messages import PromptChosen
 from promptstudio_tui.sanitize import inert, one_line
-from promptstudio_tui.store.records import Prompt
+from promptstudio_tui.store.records import Prompt, PromptVersion
+from promptstudio_tui.widgets.diff_view import Comparison, DiffView
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
 from promptstudio_tui.widgets.row_list import RowList
 from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
+from promptstudio_tui.widgets.version_bar import VersionBar
 
 SCOPES = {"conversation": "This conversation", "all": "All prompts"}
 
@@ -66,14 +70,19 @@ class PromptPanel(Vertical):
         height: auto;
         padding: 0 1;
     }
-    #prompt-actions {
+    #prompt-actions, #prompt-work {
         height: 1;
         padding: 0 1;
+    }
+    #prompt-work {
         margin-bottom: 1;
     }
-    #prompt-actions Button {
+    #prompt-actions Button, #prompt-work Button {
         min-width: 0;
         width: auto;
+    }
+    #prompt-work Button {
+        margin-right: 1;
     }
     #prompt-list {
         height: 10;
@@ -83,20 +92,28 @@ class PromptPanel(Vertical):
     """
     BINDINGS = bindings("prompts")
 
-    def __init__(self, clock: Callable[[], datetime], generate_key: str, **kwargs) -> None:
+    def __init__(self, clock: Callable[[], datetime], generate_key: str, changes_key: str = "f4", **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
         self._generate_key = generate_key
+        self._changes_key = changes_key
         self.current: Prompt | None = None
+        self.versions: list[PromptVersion] = []  # the current prompt's, oldest first
+        self.shown: PromptVersion | None = None  # the version on show (None: the prompt's text as it stands)
+        self.comparison: Comparison | None = None  # set while the pane shows what changed
         self._stream: MarkdownStream | None = None
+        self._doing = "Generating the prompt…"
+        self._generating_note = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-title"):
             yield Label("Prompt")
             yield Button("Generate", action="screen.generate_prompt", compact=True, variant="primary", id="generate")
         yield Static(id="prompt-status", markup=False)
+        yield VersionBar(self._clock, self._changes_key, id="version-bar")
         with VerticalScroll(id="prompt-scroll"):
             yield SafeMarkdown(id="prompt-text")
+            yield DiffView(id="prompt-diff")
         yield Static(id="prompt-meta", markup=False)
         with Horizontal(id="prompt-actions"):
             yield Button("Save", action="screen.save_prompt", compact=True, id="prompt-save")
@@ -106,6 +123,16 @@ class PromptPanel(Vertical):
                 "★", action="screen.favourite_prompt", compact=True, id="prompt-favourite", tooltip="Favourite"
             )
             yield Button("Delete", action="screen.delete_prompt", compact=True, variant="error", id="prompt-delete")
+        with Horizontal(id="prompt-work"):
+            yield Button("Refine…", action="screen.refine_prompt", compact=True, id="prompt-refine")
+            yield Button("Edit", action="screen.edit_prompt", compact=True, id="prompt-edit")
+            yield Button(
+                "$EDITOR",
+                action="screen.edit_prompt_externally",
+                compact=True,
+                id="prompt-edit-external",
+                tooltip="Edit in $VISUAL or $EDITOR",
+            )
         with Horizontal(classes="pane-title"):
             yield Label("Prompts", id="prompt-list-title")
             yield Button("Show all", action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
@@ -114,18 +141,40 @@ class PromptPanel(Vertical):
     def on_mount(self) -> None:
         self._show_current()
 
-    async def show_prompt(self, prompt: Prompt | None) -> None:
-        self.current = prompt
-        await self.query_one("#prompt-text", Markdown).update(inert(prompt.content) if prompt else "")
+    async def show_prompt(
+        self,
+        prompt: Prompt | None,
+        versions: Sequence[PromptVersion] = (),
+        shown: PromptVersion | None = None,
+        comparison: Comparison | None = None,
+    ) -> None:
+        """The prompt at version `shown` (default: its text as it stands), or what changed."""
+        self.current, self.versions = prompt, list(versions)
+        self.shown = shown if prompt is not None else None
+        self.comparison = comparison if prompt is not None else None
+        text = self.shown.content if self.shown else prompt.content if prompt else ""
+        markdown = self.query_one("#prompt-text", Markdown)
+        diff = self.query_one(DiffView)
+        diff.show(self.comparison)
+        diff.display = self.comparison is not None
+        markdown.display = self.comparison is None
+        if self.comparison is None:
+            await markdown.update(inert(text))
         # A finished prompt reads from its task line: drop the streaming anchor.
         scroll = self.query_one("#prompt-scroll", VerticalScroll)
         scroll.anchor(False)
         scroll.scroll_home(animate=False)
         self._show_current()
 
+    @property
+    def shown_text(self) -> str:
+        """The text of the version on show (what copy, edit and export act on)."""
+        return self.shown.content if self.shown else self.current.content if self.current else ""
+
     def _show_current(self) -> None:
         hint = f"Press {self._generate_key} to turn the conversation into a prompt."
         self._status("" if self.current else hint)
+        self.query_one(VersionBar).show(self.versions, self.shown, self.comparison is not None)
         self._show_meta()
         self._show_actions()
 
@@ -145,6 +194,7 @@ class PromptPanel(Vertical):
 
     def _show_actions(self) -> None:
         self.query_one("#prompt-actions").display = self.current is not None
+        self.query_one("#prompt-work").display = self.current is not None
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#prompt-status", Static)
@@ -152,19 +202,30 @@ class PromptPanel(Vertical):
         status.set_class(error, "-error")
         status.display = bool(text)
 
-    async def start_generation(self) -> None:
-        self.current = None
+    async def start_generation(self, doing: str = "Generating the prompt…", note: str = "") -> None:
+        """Clear the pane for a prompt to stream in; `note` (e.g. an assumed context window) stays under it."""
+        self.current, self.versions, self.shown, self.comparison = None, [], None, None
         self._show_current()
         markdown = self.query_one("#prompt-text", Markdown)
+        markdown.display = True
+        self.query_one(DiffView).display = False
         await markdown.update("")
         self._stream = Markdown.get_stream(markdown)
         self.query_one("#prompt-scroll", VerticalScroll).anchor()
-        self._status("Generating the prompt…")
+        self._doing, self._generating_note = doing, note
+        self._status(self._with_note(doing))
+
+    def _with_note(self, text: str) -> str:
+        return f"{text}\n{self._generating_note}" if self._generating_note else text
 
     async def append(self, text: str, tokens: int) -> None:
         if self._stream is not None:
             await self._stream.write(inert(text))
-        self._status(f"Generating the prompt… ~{plural(tokens, 'token')}")
+        self._status(self._with_note(f"{self._doing} ~{plural(tokens, 'token')}"))
+
+    def planning(self, tokens: int) -> None:
+        """The model is still planning: its plan is never shown, so say why nothing appears yet."""
+        self._status(self._with_note(f"The model is planning (not shown)… ~{plural(tokens, 'token')}"))
 
     async def end_generation(self, error: str | None) -> None:
         if self._stream is not None:
@@ -184,8 +245,7 @@ class PromptPanel(Vertical):
         self.query_one("#prompt-scope", Button).label = "Show all" if scope == "conversation" else "Show this"
 
     @on(OptionList.OptionSelected, "#prompt-list")
-    async def _selected(self, event: OptionList.OptionSelected) -> None:
+    def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        chosen = next((p for p in self.prompts if p.id == event.option.id), None)
-        if chosen is not None:
-            await self.show_prompt(chosen)
+        if event.option.id is not None:
+            self.post_message(PromptChosen(event.option.id))

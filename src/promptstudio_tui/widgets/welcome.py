@@ -12,7 +12,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from promptstudio_tui.catalog import TEMPLATES
-from promptstudio_tui.messages import StartFromTemplate
+from promptstudio_tui.messages import ImportRequested, StartFromTemplate
+
+IMPORT_OPTION = "import"
 
 
 class Welcome(VerticalScroll):
@@ -60,9 +62,18 @@ class Welcome(VerticalScroll):
             Option(Text.assemble((template.category, "bold"), "  ", (template.title, "dim")), id=str(index))
             for index, template in enumerate(TEMPLATES)
         ]
+        options.append(
+            Option(
+                Text.assemble(("Improve a prompt I already have", "bold"), "  ", ("paste it; v1 to improve on", "dim")),
+                id=IMPORT_OPTION,
+            )
+        )
         yield OptionList(*options, id="templates", markup=False)
 
     @on(OptionList.OptionSelected, "#templates")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(StartFromTemplate(TEMPLATES[int(event.option.id or 0)]))
+        if event.option.id == IMPORT_OPTION:
+            self.post_message(ImportRequested())
+        else:
+            self.post_message(StartFromTemplate(TEMPLATES[int(event.option.id or 0)]))
