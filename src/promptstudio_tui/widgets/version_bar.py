@@ -12,15 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from promptstudio_tui.store.records import PromptVersion
-from promptstudio_tui.widgets.formatting import ago, plural
+from promptstudio_tui.widgets.formatting import ago
 
 
 def version_line(shown: PromptVersion, count: int, now: datetime) -> str:
-    """E.g. "v2 of 3 · refined · 2 min ago · 412 tokens"."""
-    line = f"v{shown.number} of {count} · {shown.source} · {ago(shown.created_at, now)}"
-    if shown.tokens:
-        line += f" · {plural(shown.tokens, 'token')}"
-    return line
+    """E.g. "v2 of 3 · refined · 2 min ago"."""
+    return f"v{shown.number} of {count} · {shown.source} · {ago(shown.created_at, now)}"
 
 
 class VersionBar(Vertical):
@@ -77,6 +74,7 @@ class VersionBar(Vertical):
         label.update(Text(line))
         label.set_class(shown.number != latest, "-old")
         first = versions[0].number if versions else shown.number
+        self.query_one("#version-buttons").display = len(versions) > 1  # one version: nothing to step to
         self.query_one("#version-previous", Button).disabled = shown.number <= first
         self.query_one("#version-next", Button).disabled = shown.number >= latest
         changes = self.query_one("#version-changes", Button)
