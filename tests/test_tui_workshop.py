@@ -8,16 +8,20 @@ the pane and the chat show, the notifications, the store and the requests sent.
 from __future__ import annotations
 
 import re
+import shutil
 from typing import Any
 
+import pytest
 from textual import events
 from textual.widgets import Input, Static, TextArea
 
+from conftest import TEST_KEY
 from loopback import Scenario
 from promptstudio_tui.screens.modals import TextInputModal
 from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.screens.workshop_modals import ImportPromptModal, PromptEditor
 from promptstudio_tui.widgets.diff_view import DiffView
+from tmux_terminal import PROMPTSTUDIO, Terminal
 from tui_fixtures import SIZE, idle, notifications, rendered, screen, send, wait_for
 
 V1 = "You summarise support emails in 3 bullets."
@@ -73,7 +77,9 @@ async def test_versions_diff_step_back_and_restore(make_app, endpoint):
         await wait_for(pilot, lambda: panel.comparison is not None)
         diff = rendered(studio_screen.query_one(DiffView))  # as a terminal without colour shows it
         assert "v1 → v2: +2 words, −1 word" in diff
-        assert "You summarise{+ urgent+} support emails in [-3-]{+5+} bullets." in diff
+        assert "emails in [-3-]{+5+} bullets." in diff
+        # Which side of a space the marks take is the diff's choice.
+        assert re.search(r"You summarise ?\{\+ ?urgent ?\+\} ?support", diff)
         await pilot.press("f4")  # again: the text
         await wait_for(pilot, lambda: panel.comparison is None)
 
@@ -270,3 +276,51 @@ async def test_a_configured_window_is_named_as_such_in_settings(make_app, endpoi
             app.screen.query_one("#context-window", Static)
         )
         app.screen.query_one("#temperature", Input).focus()
+
+
+# -- in a real terminal: the full loop, with the user's own editor ---------------------------
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_tmux_chat_generate_refine_diff_edit_in_editor_and_restore(endpoint, home, tmp_path):
+    # A fake $EDITOR that changes the file the studio hands it, as a person would.
+    editor = tmp_path / "fake-editor"
+    editor.write_text('#!/bin/sh\nsed -i "s/5 bullets/7 bullets/" "$1"\n', encoding="utf-8")
+    editor.chmod(0o700)
+    terminal = Terminal(
+        [
+            "env", "-u", "COLUMNS", "-u", "LINES", "-u", "VISUAL",
+            f"PROMPTSTUDIO_HOME={home}", f"OPENAI_API_KEY={TEST_KEY}", f"OPENAI_BASE_URL={endpoint.base_url}",
+            f"EDITOR={editor}", "TERM=xterm-256color", str(PROMPTSTUDIO),
+        ]
+    )  # fmt: skip
+    try:
+        terminal.start()
+        terminal.wait_for("Welcome to Prompt Studio")
+        terminal.keys("Summarise support emails", "Enter")
+        terminal.wait_for("You asked about: Summarise support emails.")
+        endpoint.script(Scenario(reply=V1))
+        terminal.keys("C-g")
+        terminal.wait_for("v1 of 1 · generated")
+        terminal.keys("Only the urgent ones", "Enter")
+        terminal.wait_for("You asked about: Only the urgent ones.")
+        endpoint.script(Scenario(reply=V2))
+        terminal.keys("C-g")
+        terminal.wait_for("v2 ready (refined)")
+        terminal.wait_for("v2 of 2 · refined")
+        terminal.keys("F4")
+        terminal.wait_for("[-3-]{+5+}")  # the word diff, marks and all
+        terminal.keys("F4")
+        terminal.keys("C-o", "C-o")  # hide the prompt pane, show it again with its list focused
+        terminal.wait_for("Refine")  # the pane's keys in the footer
+        terminal.keys("o")  # $EDITOR: the studio steps aside, the editor runs, the studio comes back
+        terminal.wait_for("v3 of 3 · edited")
+        terminal.wait_for("in 7")  # what the editor wrote
+        terminal.keys("[", "[")
+        terminal.wait_for("v1 of 3 · generated")
+        terminal.keys("u")
+        terminal.wait_for("Restored v1 as v4.")
+        terminal.keys("C-q")
+        terminal.wait_for("EXITED 0")
+    finally:
+        terminal.stop()
