@@ -52,8 +52,10 @@ class PromptPanel(Vertical):
     #prompt-status.-error {
         color: $error;
     }
+    /* The shown text gets most of the height; on a short terminal the list gives way. */
     #prompt-scroll {
-        height: 1fr;
+        height: 2fr;
+        min-height: 4;
         padding: 0 1;
     }
     #prompt-text {
@@ -85,7 +87,9 @@ class PromptPanel(Vertical):
         margin-right: 1;
     }
     #prompt-list {
-        height: 10;
+        height: 1fr;
+        min-height: 2;
+        max-height: 10;
         border: none;
         padding: 0;
     }

@@ -38,7 +38,6 @@ class VersionBar(Vertical):
     #version-buttons Button {
         min-width: 0;
         width: auto;
-        margin-right: 1;
     }
     """
 
@@ -50,10 +49,12 @@ class VersionBar(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="version-line", markup=False)
         with Horizontal(id="version-buttons"):
-            yield Button("‹ Older", action="screen.previous_version", compact=True, id="version-previous")
-            yield Button("Newer ›", action="screen.next_version", compact=True, id="version-next")
             yield Button(
-                "Changes",
+                "‹", action="screen.previous_version", compact=True, id="version-previous", tooltip="Older version"
+            )
+            yield Button("›", action="screen.next_version", compact=True, id="version-next", tooltip="Newer version")
+            yield Button(
+                "Diff",
                 action="screen.show_changes",
                 compact=True,
                 id="version-changes",
@@ -75,9 +76,12 @@ class VersionBar(Vertical):
         label.set_class(shown.number != latest, "-old")
         first = versions[0].number if versions else shown.number
         self.query_one("#version-buttons").display = len(versions) > 1  # one version: nothing to step to
-        self.query_one("#version-previous", Button).disabled = shown.number <= first
-        self.query_one("#version-next", Button).disabled = shown.number >= latest
+        previous, following = self.query_one("#version-previous", Button), self.query_one("#version-next", Button)
+        previous.disabled, following.disabled = shown.number <= first, shown.number >= latest
+        # Short labels naming where they go: the row fits a 34-column pane with Restore.
+        previous.label = f"‹ v{shown.number - 1}" if shown.number > first else "‹"
+        following.label = f"v{shown.number + 1} ›" if shown.number < latest else "›"
         changes = self.query_one("#version-changes", Button)
         changes.disabled = len(versions) < 2
-        changes.label = "Text" if comparing else "Changes"
+        changes.label = "Text" if comparing else "Diff"
         self.query_one("#version-restore", Button).display = shown.number != latest
