@@ -671,8 +671,6 @@ class Studio:
         newest = self._prompts.list(conversation_id=conversation_id, limit=1)
         return newest[0] if newest else None
 
-    latest_prompt = prompt_of  # the prompt pane's name for it
-
     def prompt(self, prompt_id: str) -> Prompt:
         return self._prompts.get(prompt_id)
 
