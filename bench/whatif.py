@@ -96,7 +96,7 @@ def coalesce(arg: str | None) -> None:
     import time
 
     import promptstudio_tui.session as session
-    from promptstudio_tui.studio import ReplyDelta
+    from promptstudio_tui.events import ReplyDelta
 
     window = int(arg or 33) / 1000
     original = session.Session._start

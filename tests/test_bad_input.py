@@ -35,7 +35,8 @@ from loopback import LoopbackServer, Scenario
 from promptstudio_tui import cli, sanitize
 from promptstudio_tui.config import ConfigError, load_settings
 from promptstudio_tui.errors import describe
-from promptstudio_tui.studio import Studio, StudioError
+from promptstudio_tui.events import StudioError
+from promptstudio_tui.studio import Studio
 from repos import repos
 
 # Every kind of control: NUL, BEL, backspace, lone CR, vertical tab, form feed, DEL, C1.

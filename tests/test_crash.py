@@ -18,7 +18,8 @@ import pytest
 from clitools import PROMPTSTUDIO, cli_env, poll_until, query, run_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
-from promptstudio_tui.studio import Studio, StudioError
+from promptstudio_tui.events import StudioError
+from promptstudio_tui.studio import Studio
 from repos import repos
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(3000))  # ~20 s at the pace below: never finishes

@@ -23,7 +23,8 @@ from clitools import PROMPTSTUDIO, cli_env, closed_port, error_line, run_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui import tokens
-from promptstudio_tui.studio import ReplyDelta, ReplyDone, ReplyStarted, Studio, StudioError, UserMessageSaved
+from promptstudio_tui.events import ReplyDelta, ReplyDone, ReplyStarted, StudioError, UserMessageSaved
+from promptstudio_tui.studio import Studio
 from repos import repos
 
 REPLY = "The first part. The second part. The third part."

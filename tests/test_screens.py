@@ -22,6 +22,7 @@ from loopback import LoopbackServer, run_server
 from promptstudio_tui import credentials
 from promptstudio_tui.actions import remappable
 from promptstudio_tui.config import DEFAULT_PLANS
+from promptstudio_tui.events import UsageReport
 from promptstudio_tui.quota import QuotaStatus, month_window
 from promptstudio_tui.screens.help import HelpScreen
 from promptstudio_tui.screens.modals import (
@@ -34,7 +35,7 @@ from promptstudio_tui.screens.modals import (
 from promptstudio_tui.screens.settings import OTHER_MODEL, SettingsScreen
 from promptstudio_tui.screens.usage import UsageScreen
 from promptstudio_tui.store.records import BreakdownRow, DayUsage, Prompt, UsageTotals
-from promptstudio_tui.studio import Studio, UsageReport
+from promptstudio_tui.studio import Studio
 from repos import repos
 from tui_fixtures import notifications
 
@@ -157,7 +158,7 @@ async def test_settings_refuses_invalid_input_and_saves_nothing(studio: Studio) 
         ):
             screen.query_one(field, Input).value = value
             await pilot.pause()  # let the Input's Changed message land before saving
-            await pilot.click("#save")
+            await pilot.press("ctrl+s")  # the Save button may be scrolled out of a 30-row dialog
             await pilot.pause()
             assert complaint in str(screen.query_one("#error", Static).render())
             screen.query_one("#temperature", Input).value = "0.7"

@@ -13,8 +13,9 @@ import pytest
 
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
+from promptstudio_tui.events import PromptReady, ReplyDelta, ReplyDone, UserMessageSaved
 from promptstudio_tui.session import GENERATION_STOPPED, Busy, Flight, FlightEnded, Refused, Session, SessionEvent
-from promptstudio_tui.studio import PromptReady, ReplyDelta, ReplyDone, Studio, UserMessageSaved
+from promptstudio_tui.studio import Studio
 
 GUARD = 20  # seconds before a wait counts as a hang
 

@@ -10,17 +10,17 @@ import pytest
 from loopback import Scenario
 from promptstudio_tui import tokens
 from promptstudio_tui.config import PlanLimits
-from promptstudio_tui.store.messages import Messages
-from promptstudio_tui.studio import (
+from promptstudio_tui.events import (
     PromptDelta,
     PromptReady,
     ReplyDelta,
     ReplyDone,
     ReplyStarted,
-    Studio,
     StudioError,
     UserMessageSaved,
 )
+from promptstudio_tui.store.messages import Messages
+from promptstudio_tui.studio import Studio
 from repos import repos
 
 

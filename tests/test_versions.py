@@ -6,7 +6,8 @@ import pytest
 
 from loopback import Scenario
 from promptstudio_tui import tokens
-from promptstudio_tui.studio import PromptDelta, PromptReady, Studio, StudioError
+from promptstudio_tui.events import PromptDelta, PromptReady, StudioError
+from promptstudio_tui.studio import Studio
 from repos import repos
 
 

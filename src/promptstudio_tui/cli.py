@@ -171,7 +171,7 @@ def _studio(args: argparse.Namespace):
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
-    from promptstudio_tui.studio import ReplyDelta, ReplyDone, StudioError
+    from promptstudio_tui.events import ReplyDelta, ReplyDone, StudioError
 
     text = _read_text(args.text)
     studio = _studio(args)
@@ -200,7 +200,7 @@ def _cmd_send(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from promptstudio_tui.studio import PromptDelta, PromptReady
+    from promptstudio_tui.events import PromptDelta, PromptReady
 
     studio = _studio(args)
 
@@ -335,7 +335,7 @@ def _prompts_restore(studio, prompt, args: argparse.Namespace) -> int:
 
 
 def _prompts_refine(studio, prompt, args: argparse.Namespace) -> int:
-    from promptstudio_tui.studio import PromptDelta, PromptReady
+    from promptstudio_tui.events import PromptDelta, PromptReady
 
     instruction = _read_text(args.instruction)
 
@@ -369,7 +369,7 @@ def _prompts_edit(studio, prompt, args: argparse.Namespace) -> int:
 
 
 def _prompts_import(studio, args: argparse.Namespace) -> int:
-    from promptstudio_tui.studio import StudioError
+    from promptstudio_tui.events import StudioError
 
     if args.file == "-":
         text, title = sys.stdin.read(), None
@@ -392,7 +392,7 @@ def _prompts_import(studio, args: argparse.Namespace) -> int:
 
 def _version_number(text: str) -> int:
     """A version as the user writes it: 3 or v3."""
-    from promptstudio_tui.studio import StudioError
+    from promptstudio_tui.events import StudioError
 
     digits = text.strip().lower().removeprefix("v")
     if not digits.isdigit():
@@ -509,7 +509,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _category(value: str) -> str:
     from promptstudio_tui.catalog import CATEGORIES
-    from promptstudio_tui.studio import StudioError
+    from promptstudio_tui.events import StudioError
 
     for name in CATEGORIES:
         if name.lower() == value.lower():

@@ -9,10 +9,10 @@ def describe(exc: BaseException) -> str | None:
     """The user-facing sentence, or None for a programming error (let it surface)."""
     from promptstudio_tui.config import ConfigError
     from promptstudio_tui.editor import EditorError
+    from promptstudio_tui.events import StudioError
     from promptstudio_tui.llm import LLMError
     from promptstudio_tui.quota import QuotaExceeded
     from promptstudio_tui.store import StoreError
-    from promptstudio_tui.studio import StudioError
 
     if isinstance(exc, (StudioError, ConfigError, StoreError, LLMError, QuotaExceeded, EditorError)):
         return str(exc)

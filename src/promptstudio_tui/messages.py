@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from promptstudio_tui.catalog import Template
+from promptstudio_tui.events import PromptReady, ReplyDone, ReplyStarted, UserMessageSaved
 from promptstudio_tui.session import Flight, FlightEnded
 from promptstudio_tui.store.records import Conversation
-from promptstudio_tui.studio import PromptReady, ReplyDone, ReplyStarted, UserMessageSaved
 
 # -- from the session -------------------------------------------------------------
 

@@ -19,18 +19,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from promptstudio_tui.errors import describe
-from promptstudio_tui.sanitize import one_line
-from promptstudio_tui.store.records import Conversation, Prompt
-from promptstudio_tui.studio import (
+from promptstudio_tui.events import (
     PromptDelta,
     ReplyDelta,
     ReplyDone,
     ReplyStarted,
-    Studio,
     StudioError,
     StudioEvent,
     UserMessageSaved,
 )
+from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.store.records import Conversation, Prompt
+from promptstudio_tui.studio import Studio
 
 FlightKind = Literal["reply", "prompt"]
 FlightState = Literal["waiting", "streaming", "generating"]

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,19 @@ from promptstudio_tui import catalog, context, credentials, exports, generation,
 from promptstudio_tui.actions import fill
 from promptstudio_tui.config import Settings, load_settings, save_top_level
 from promptstudio_tui.context import Window
+from promptstudio_tui.events import (
+    Omitted,
+    PromptDelta,
+    PromptReady,
+    ReplyDelta,
+    ReplyDone,
+    ReplyStarted,
+    StudioError,
+    StudioEvent,
+    UsageReport,
+    UserMessageSaved,
+    VersionDiff,
+)
 from promptstudio_tui.llm import Finished, LLMClient, LLMError, TextDelta, Usage
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.quota import Quota, QuotaExceeded, QuotaStatus
@@ -30,12 +42,12 @@ from promptstudio_tui.store.messages import Messages
 from promptstudio_tui.store.plans import Plans
 from promptstudio_tui.store.preferences import Preferences
 from promptstudio_tui.store.prompts import Prompts
-from promptstudio_tui.store.records import BreakdownRow, Conversation, DayUsage, Message, Prompt, PromptVersion
+from promptstudio_tui.store.records import Conversation, Message, Prompt, PromptVersion
 from promptstudio_tui.store.versions import PromptVersions
 from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.tokens import TokenCount
 from promptstudio_tui.workshop import frontmatter
-from promptstudio_tui.workshop.diff import WordDiff, word_diff
+from promptstudio_tui.workshop.diff import word_diff
 
 Tab = Literal["all", "starred", "archived"]
 Sort = Literal["recent", "title", "starred"]
@@ -43,82 +55,6 @@ Sort = Literal["recent", "title", "starred"]
 TITLE_CHARS = 60
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 OPENAI_HOST = "api.openai.com"
-
-
-class StudioError(Exception):
-    """A refusal or failure to show the user as one sentence with the next step."""
-
-
-# -- events streamed to the TUI and the CLI --------------------------------------
-
-
-@dataclass(frozen=True)
-class UserMessageSaved:
-    message: Message
-
-
-@dataclass(frozen=True)
-class Omitted:
-    """Turns of a conversation that a chat request could not carry: one run in the middle."""
-
-    count: int
-    first_message_id: str  # the oldest turn left out
-    last_message_id: str  # the newest turn left out
-
-    def describe(self) -> str:
-        noun = "turn" if self.count == 1 else "turns"
-        return f"{self.count} earlier {noun} not sent to the model"
-
-
-@dataclass(frozen=True)
-class ReplyStarted:
-    message: Message  # the empty assistant row, state "streaming"
-    omitted: Omitted | None = None  # None: the request carries every turn
-
-
-@dataclass(frozen=True)
-class ReplyDelta:
-    message_id: str
-    text: str
-    completion_tokens: int  # running estimate, for a live tokens/s
-
-
-@dataclass(frozen=True)
-class ReplyDone:
-    message: Message  # final state: complete, interrupted or error
-
-
-@dataclass(frozen=True)
-class PromptDelta:
-    text: str  # what the user may see: the model's planning is never in it
-    completion_tokens: int
-    planning: bool = False  # the model is planning (its plan is hidden): say so while text is empty
-
-
-@dataclass(frozen=True)
-class PromptReady:
-    prompt: Prompt  # as it now stands: its content is the new version's
-    version: PromptVersion  # the version this request made
-
-
-@dataclass(frozen=True)
-class VersionDiff:
-    """What changed from one version of a prompt to another."""
-
-    old: PromptVersion
-    new: PromptVersion
-    words: WordDiff
-
-
-StudioEvent = UserMessageSaved | ReplyStarted | ReplyDelta | ReplyDone | PromptDelta | PromptReady
-
-
-@dataclass(frozen=True)
-class UsageReport:
-    quota: QuotaStatus
-    days: list[DayUsage]
-    by_type: list[BreakdownRow]
-    by_model: list[BreakdownRow]
 
 
 class ApiKeys:

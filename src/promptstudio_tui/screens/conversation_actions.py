@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import ContentSwitcher
 
+from promptstudio_tui.events import StudioError
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.records import Conversation, Message
-from promptstudio_tui.studio import StudioError
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen

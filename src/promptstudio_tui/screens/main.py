@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from promptstudio_tui import catalog
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.commands import keys_for
+from promptstudio_tui.events import PromptReady
 from promptstudio_tui.messages import (
     FlightOver,
     FlightStep,
@@ -41,7 +42,7 @@ from promptstudio_tui.screens.reply_flow import ReplyFlow
 from promptstudio_tui.screens.warm_up import Pause, WarmUp, highlight
 from promptstudio_tui.screens.workshop import Workshop
 from promptstudio_tui.session import Session
-from promptstudio_tui.studio import PromptReady, Studio
+from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.chat_header import ChatHeader
 from promptstudio_tui.widgets.chat_log import ChatLog
 from promptstudio_tui.widgets.composer import Composer, ComposerInput

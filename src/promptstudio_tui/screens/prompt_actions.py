@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptstudio_tui.events import PromptReady, StudioError
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.screens.workshop import window_words
 from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused
 from promptstudio_tui.store.records import Conversation, Prompt
-from promptstudio_tui.studio import PromptReady, StudioError
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen

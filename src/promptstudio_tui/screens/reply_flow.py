@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
+from promptstudio_tui.events import PromptDelta, ReplyDelta, ReplyDone, ReplyStarted, UserMessageSaved
 from promptstudio_tui.messages import FlightOver, FlightStep, FlightText
 from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused, SessionEvent
-from promptstudio_tui.studio import PromptDelta, ReplyDelta, ReplyDone, ReplyStarted, UserMessageSaved
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen

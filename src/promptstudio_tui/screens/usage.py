@@ -13,11 +13,12 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from promptstudio_tui.actions import bindings, spoken
+from promptstudio_tui.events import UsageReport
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.dialog import Dialog
 from promptstudio_tui.store.records import BreakdownRow, DayUsage
-from promptstudio_tui.studio import Studio, UsageReport
+from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.formatting import compact, plural
 
 REQUEST_TYPES = {

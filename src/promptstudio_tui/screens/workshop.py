@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import SuspendNotSupported
 
+from promptstudio_tui.events import StudioError
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.session import Busy, Refused
 from promptstudio_tui.store.records import Prompt, PromptVersion
-from promptstudio_tui.studio import StudioError
 from promptstudio_tui.widgets.diff_view import Comparison
 
 if TYPE_CHECKING:
