@@ -323,7 +323,12 @@ def _dumper() -> type[yaml.SafeDumper]:
             super().increase_indent(flow, False)
 
     def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-        style = "|" if "\n" in value else None
+        # PyYAML writes these line breaks raw in plain and quoted styles and reads them back as
+        # spaces; escaped in double quotes they survive.
+        if any(ch in value for ch in "\r\x85\u2028\u2029"):
+            style: str | None = '"'
+        else:
+            style = "|" if "\n" in value else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     BlockDumper.add_representer(str, text)
