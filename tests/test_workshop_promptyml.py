@@ -3,6 +3,7 @@ the file (and line), fingerprints see content not layout, and export names are s
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -60,10 +61,13 @@ def test_golden_github_evaluators_and_response_format() -> None:
 
 
 def test_unknown_top_level_keys_are_kept() -> None:
-    text = "name: x\nmessages:\n  - role: user\n    content: hi\nowner: team-a\nlabels:\n  - prod\n"
+    text = (
+        "name: x\nmessages:\n  - role: user\n    content: hi\nowner: team-a\nlabels:\n  - prod\nreviewed: 2025-03-01\n"
+    )
     loaded = load(text, source_name="x.prompt.yml")
-    assert loaded.extra == {"owner": "team-a", "labels": ["prod"]}
+    assert loaded.extra == {"owner": "team-a", "labels": ["prod"], "reviewed": datetime.date(2025, 3, 1)}
     assert dump(loaded) == text
+    assert loaded.fingerprint() != load(text.replace("03-01", "03-02"), source_name="x").fingerprint()
 
 
 def test_dump_is_readable() -> None:

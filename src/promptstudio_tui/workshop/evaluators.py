@@ -375,7 +375,7 @@ def judge_request(rubric: str, inputs: Mapping[str, object] | str, output: str) 
     rubric_text = _fill(rubric, values)
     parts: list[tuple[str, str]] = [("rubric", rubric_text)]
     if isinstance(inputs, Mapping):
-        parts += [(f'input name="{_attr(key)}"', _as_text(value)) for key, value in inputs.items()]
+        parts += [(f'input name="{_attr(key)}"', as_text(value)) for key, value in inputs.items()]
     elif inputs:
         parts.append(("input", inputs))
     parts.append(("output", output))
@@ -521,7 +521,7 @@ def _string_from(name: str, body: object) -> StringCheck:
         raise _unknown_type(f"string: {op}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise EvaluatorError(f"Evaluator {name!r}: the value of {op} must be text.")
-    return StringCheck(name, op, _as_text(value))
+    return StringCheck(name, op, as_text(value))
 
 
 def _llm_from(name: str, body: object) -> GitHubLLM:
@@ -610,7 +610,7 @@ def _no_unknown_keys(name: str, where: str, data: Mapping[Any, Any], allowed: se
         )
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
     """A case value as text, as YAML writes it (true, not True)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -620,7 +620,7 @@ def _as_text(value: object) -> str:
 def _fill(text: str, values: Mapping[str, object]) -> str:
     """gh models eval's templating: each `{{key}}` of `values` replaced verbatim, nothing else touched."""
     for key, value in values.items():
-        text = text.replace("{{" + str(key) + "}}", _as_text(value))
+        text = text.replace("{{" + str(key) + "}}", as_text(value))
     return text
 
 

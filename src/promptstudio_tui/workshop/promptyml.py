@@ -30,7 +30,9 @@ first frame never waits for it.
 What a file holds, kept through load → dump → load: every field above; `modelParameters`
 as written (gh reads `temperature`, `maxTokens`, `topP`; `request_parameters()` maps them
 to the OpenAI names); `responseFormat` and `jsonSchema`; top-level keys we do not know
-(in `extra`); GitHub's `string:`, `llm:` and `uses: github/…` evaluators. Comments,
+(in `extra`); GitHub's `string:`, `llm:` and `uses: github/…` evaluators. Test case
+values are str, int, float or bool as YAML typed them; `evaluators.as_text(value)` is the
+text gh puts in the prompt for one (`true`, not `True`). Comments,
 anchors and quoting style are not kept (PyYAML's loader drops them).
 
 What the format cannot hold: versions (a file is one version: export writes the latest,
@@ -147,7 +149,10 @@ class PromptFile:
 
     def fingerprint(self) -> str:
         """A digest of the content (sha256 hex): equal for files that say the same, whatever their layout."""
-        canonical = json.dumps(self.to_mapping(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        # default=str: YAML dates and timestamps in unknown keys count by their written value.
+        canonical = json.dumps(
+            self.to_mapping(), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def request_parameters(self) -> dict[str, Scalar]:
