@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from promptstudio_tui.actions import NO_KEYMAP, fill
 
+TITLE_CHARS = 60  # a title made from a first message or an imported prompt
+
 CATEGORIES = (
     "General",
     "Content Creation",

@@ -440,7 +440,7 @@ def _cmd_usage(args: argparse.Namespace) -> int:
 def _cmd_tokens(args: argparse.Namespace) -> int:
     from promptstudio_tui.config import load_settings
     from promptstudio_tui.paths import Paths
-    from promptstudio_tui.studio import count_tokens
+    from promptstudio_tui.studio_base import count_tokens
 
     model = args.model or load_settings(Paths.discover().config_file, _overrides(args)).model
     result = count_tokens(_read_text(args.text), model)
@@ -453,7 +453,7 @@ def _cmd_tokens(args: argparse.Namespace) -> int:
 
 def _cmd_key(args: argparse.Namespace) -> int:
     from promptstudio_tui.paths import Paths
-    from promptstudio_tui.studio import ApiKeys
+    from promptstudio_tui.studio_base import ApiKeys
 
     paths = Paths.discover()
     paths.ensure_private()
