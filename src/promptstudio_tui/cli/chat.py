@@ -1,0 +1,119 @@
+"""Chat from the shell: send a message, generate the conversation's prompt, list conversations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+
+from promptstudio_tui.cli.common import category, json_out, open_studio, out, read_text
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from promptstudio_tui.events import ReplyDelta, ReplyDone, StudioError
+
+    text = read_text(args.text)
+    studio = open_studio(args)
+
+    async def run() -> int:
+        try:
+            if args.conversation:
+                conversation = studio.find_conversation(args.conversation)
+            else:
+                conversation = studio.new_conversation(category=category(args.category))
+            print(f"conversation {conversation.id}", file=sys.stderr)
+            async for event in studio.send(conversation.id, text):
+                if isinstance(event, ReplyDelta):
+                    out(event.text)
+                elif isinstance(event, ReplyDone):
+                    out("\n")
+                    if event.message.state != "complete":
+                        raise StudioError(event.message.error or f"The reply ended {event.message.state}.")
+                    if event.message.error:
+                        print(f"promptstudio: {event.message.error}", file=sys.stderr)
+            return 0
+        finally:
+            await studio.aclose()
+
+    return asyncio.run(run())
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from promptstudio_tui.events import PromptDelta, PromptReady
+
+    studio = open_studio(args)
+
+    async def run() -> int:
+        try:
+            conversation = studio.find_conversation(args.conversation)
+            async for event in studio.generate(conversation.id):
+                if isinstance(event, PromptDelta):
+                    out(event.text)
+                elif isinstance(event, PromptReady):
+                    prompt = event.prompt
+                    if args.title:
+                        prompt = studio.save_prompt(
+                            prompt.id, title=args.title, category=prompt.category, tags=prompt.tags
+                        )
+                    out("\n")
+                    made = event.version
+                    print(f"saved prompt {prompt.id} v{made.number} ({made.tokens} tokens)", file=sys.stderr)
+            return 0
+        finally:
+            await studio.aclose()
+
+    return asyncio.run(run())
+
+
+def _cmd_conversations(args: argparse.Namespace) -> int:
+    from promptstudio_tui.sanitize import one_line
+
+    studio = open_studio(args)
+    rows, _ = studio.conversation_page("archived" if args.archived else "all", "recent", args.search, 0, args.limit)
+    if args.json:
+        json_out([_conversation_json(c) for c in rows])
+    else:
+        for c in rows:
+            star = "*" if c.is_starred else " "
+            print(
+                f"{c.id}  {star} {c.last_message_at[:16].replace('T', ' ')}  {c.category:<16}  {one_line(c.title, 60)}"
+            )
+    return 0
+
+
+def _conversation_json(c) -> dict[str, object]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "category": c.category,
+        "status": c.status,
+        "starred": c.is_starred,
+        "tags": c.tags,
+        "last_message_at": c.last_message_at,
+        "preview": c.preview,
+    }
+
+
+Command = Callable[[str, str], argparse.ArgumentParser]
+
+
+def add_commands(command: Command) -> dict[str, Callable[[argparse.Namespace], int]]:
+    p = command("send", "send a message and stream the reply to stdout")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--conversation", metavar="ID", help="continue this conversation (id or unique prefix)")
+    target.add_argument("--new", action="store_true", help="start a new conversation (the default)")
+    p.add_argument("--category", default="General", help="category for a new conversation")
+    p.add_argument("text", metavar="TEXT", help="the message, or - to read it from stdin")
+
+    p = command("generate", "generate the conversation's prompt, or its next version; print it and save it")
+    p.add_argument("--conversation", metavar="ID", required=True, help="conversation id or unique prefix")
+    p.add_argument("--title", help="title for the saved prompt (default: the conversation's title)")
+
+    p = command("conversations", "list conversations")
+    p.add_argument("action", choices=("list",), help="list: newest activity first")
+    p.add_argument("--archived", action="store_true", help="list archived conversations")
+    p.add_argument("--search", default="", metavar="WORDS", help="only conversations matching these words")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    return {"send": _cmd_send, "generate": _cmd_generate, "conversations": _cmd_conversations}

@@ -1,0 +1,194 @@
+"""`promptstudio prompts …`: saved prompts and their versions."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from promptstudio_tui.cli.common import common_options, json_out, open_studio, out, read_text, version_number
+
+
+def _cmd_prompts(args: argparse.Namespace) -> int:
+    studio = open_studio(args)
+    if args.action == "list":
+        return _prompts_list(studio, args)
+    if args.action == "import":
+        return _prompts_import(studio, args)
+    prompt = studio.find_prompt(args.id)
+    return PROMPT_ACTIONS[args.action](studio, prompt, args)
+
+
+def _prompts_list(studio, args: argparse.Namespace) -> int:
+    from promptstudio_tui.sanitize import one_line
+
+    prompts = studio.prompts_for(None)
+    if args.json:
+        json_out([json.loads(studio.export_prompt(p, "json")) for p in prompts])
+        return 0
+    for p in prompts:
+        fav = "*" if p.is_favorite else " "
+        when = p.created_at[:16].replace("T", " ")
+        print(f"{p.id}  {fav} {when}  v{p.version:<3} {p.tokens_used:>6} tok  {one_line(p.title, 60)}")
+    return 0
+
+
+def _prompts_show(studio, prompt, args: argparse.Namespace) -> int:
+    number = None if args.version is None else version_number(args.version)
+    out(studio.version(prompt.id, number).content + "\n")
+    return 0
+
+
+def _prompts_export(studio, prompt, args: argparse.Namespace) -> int:
+    if args.output:
+        path = studio.write_export(prompt, args.format, Path(args.output))
+        print(f"exported to {path}", file=sys.stderr)
+    else:
+        out(studio.export_prompt(prompt, args.format))
+    return 0
+
+
+def _prompts_versions(studio, prompt, args: argparse.Namespace) -> int:
+    for v in studio.versions(prompt.id):
+        print(f"v{v.number:<4} {v.created_at[:16].replace('T', ' ')}  {v.source:<9}  {v.tokens:>6} tok")
+    return 0
+
+
+def _prompts_diff(studio, prompt, args: argparse.Namespace) -> int:
+    a = None if args.a is None else version_number(args.a)
+    b = None if args.b is None else version_number(args.b)
+    compared = studio.diff(prompt.id, a, b)
+    words = compared.words
+    summary = f"+{words.words_added} -{words.words_removed} words" if words.changed else "no changes"
+    print(f"v{compared.old.number} → v{compared.new.number}: {summary}", file=sys.stderr)
+    if not words.changed:
+        print("no changes")
+        return 0
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        sys.stdout.write(_coloured(words))  # not out: its runs are inert already, the colours are ours
+    else:
+        out(words.plain())
+    out("" if words.new.endswith("\n") else "\n")
+    return 0
+
+
+def _coloured(words) -> str:
+    """Removed words red, added green (as `git diff --word-diff=color`); each run made inert first."""
+    from promptstudio_tui.sanitize import inert
+
+    styles = {"delete": "\x1b[31m", "insert": "\x1b[32m"}
+    return "".join(
+        f"{styles[run.kind]}{inert(run.text)}\x1b[0m" if run.kind in styles else inert(run.text) for run in words.runs
+    )
+
+
+def _prompts_restore(studio, prompt, args: argparse.Namespace) -> int:
+    version = studio.restore(prompt.id, version_number(args.number))
+    print(f"restored v{version.metadata['restored_from']} as v{version.number} of prompt {prompt.id}", file=sys.stderr)
+    return 0
+
+
+def _prompts_refine(studio, prompt, args: argparse.Namespace) -> int:
+    from promptstudio_tui.events import PromptDelta, PromptReady
+
+    instruction = read_text(args.instruction)
+
+    async def run() -> int:
+        try:
+            async for event in studio.refine(prompt.id, instruction):
+                if isinstance(event, PromptDelta):
+                    out(event.text)
+                elif isinstance(event, PromptReady):
+                    out("\n")
+                    made = event.version
+                    print(f"saved v{made.number} of prompt {prompt.id} ({made.tokens} tokens)", file=sys.stderr)
+            return 0
+        finally:
+            await studio.aclose()
+
+    return asyncio.run(run())
+
+
+def _prompts_edit(studio, prompt, args: argparse.Namespace) -> int:
+    from promptstudio_tui.editor import edit_text
+
+    latest = studio.version(prompt.id)
+    edited = edit_text(latest.content + "\n", studio.paths.cache_dir)
+    made = studio.edit_prompt(prompt.id, edited)
+    if made is None:
+        print("no changes; no version made", file=sys.stderr)
+    else:
+        print(f"saved v{made.number} of prompt {prompt.id} (edited, {made.tokens} tokens)", file=sys.stderr)
+    return 0
+
+
+def _prompts_import(studio, args: argparse.Namespace) -> int:
+    from promptstudio_tui.events import StudioError
+
+    if args.file == "-":
+        text, title = sys.stdin.read(), None
+    else:
+        path = Path(args.file).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise StudioError(f"{path} is not UTF-8 text; save it as UTF-8 and import it again.") from None
+        title = path.stem
+    prompt = studio.import_prompt(text, title=title)
+    print(prompt.id)
+    print(
+        f"imported as v1 of prompt {prompt.id} ({prompt.tokens_used} tokens), with conversation "
+        f"{prompt.conversation_id} to talk it over; `promptstudio generate --conversation ID` improves it",
+        file=sys.stderr,
+    )
+    return 0
+
+
+PROMPT_ACTIONS: dict[str, Callable[..., int]] = {  # actions on one prompt: (studio, prompt, args)
+    "show": _prompts_show,
+    "export": _prompts_export,
+    "versions": _prompts_versions,
+    "diff": _prompts_diff,
+    "restore": _prompts_restore,
+    "refine": _prompts_refine,
+    "edit": _prompts_edit,
+}
+
+
+Command = Callable[[str, str], argparse.ArgumentParser]
+
+
+def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], int]]:
+    p = command("prompts", "saved prompts and their versions: list, show, diff, refine, edit, import …")
+    prompts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, help_text: str, takes_id: bool = True) -> argparse.ArgumentParser:
+        a = prompts.add_parser(name, help=help_text, description=help_text)
+        common_options(a, suppress=True)
+        if takes_id:
+            a.add_argument("id", metavar="ID", help="prompt id or unique prefix")
+        return a
+
+    a = action("list", "list saved prompts, newest first", takes_id=False)
+    a.add_argument("--json", action="store_true", help="machine-readable list")
+    a = action("show", "print a prompt's latest text, or another version's")
+    a.add_argument("--version", metavar="N", help="this version instead of the latest")
+    a = action("export", "write a prompt as markdown or JSON")
+    a.add_argument("--format", choices=("md", "json"), default="md", help="export format")
+    a.add_argument("-o", "--output", metavar="FILE", help="export to FILE instead of stdout")
+    action("versions", "one line per version: number, time, source, tokens")
+    a = action("diff", "word diff between two versions (default: the previous one against the latest)")
+    a.add_argument("a", nargs="?", metavar="A", help="the older version (default: the one before B)")
+    a.add_argument("b", nargs="?", metavar="B", help="the newer version (default: the latest)")
+    a = action("restore", "make an old version's text the latest, as a new version")
+    a.add_argument("number", metavar="N", help="the version to restore")
+    a = action("refine", "ask the model for a new version that follows INSTRUCTION; prints it")
+    a.add_argument("instruction", metavar="INSTRUCTION", help='e.g. "make it shorter", or - to read stdin')
+    action("edit", "edit the latest version in $VISUAL or $EDITOR; a changed text becomes a new version")
+    a = action("import", "bring in a prompt you have (text or markdown with front matter) to improve it", False)
+    a.add_argument("file", metavar="FILE", help="the file, or - to read stdin")
+    return {"prompts": _cmd_prompts}
