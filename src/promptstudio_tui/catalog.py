@@ -187,17 +187,13 @@ def generator_instructions(kind: str, target: str) -> str:
     return "\n".join((_TASKS[kind], _RULES, _TARGETS[target], plan))
 
 
-PROMPT_GENERATOR = generator_instructions("generate", "general")
+# The first message of a conversation seeded with a prompt the user already has.
+IMPORT_SEED = """\
+Here is a prompt I already have. Help me find what it lacks, so that it can be improved.
 
-# Kept while the service moves to generation.generator_request; remove with its last caller.
-GENERATOR_REQUEST = """\
-Category: {category}
-
-Here is the whole conversation, oldest first:
-
-{transcript}
-
-Write the prompt now."""
+<prompt>
+{prompt}
+</prompt>"""
 
 
 @dataclass(frozen=True)

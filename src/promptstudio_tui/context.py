@@ -218,12 +218,3 @@ def fit_chat(
     messages = [{"role": "system", "content": system_prompt}]
     messages += [{"role": turns[i]["role"], "content": turns[i]["content"]} for i in sorted(kept)]
     return ChatContext(messages, omitted, used)
-
-
-# Kept while the service moves to resolve_window/fit_chat; remove with its last caller.
-def context_window(model: str, override: int | None = None) -> int:
-    return resolve_window(model, configured=override).tokens
-
-
-def fit(system_prompt: str, turns: list[dict[str, str]], *, model: str, budget: int) -> list[dict[str, str]]:
-    return fit_chat(system_prompt, turns, model=model, window=Window(budget, "config"), reply_tokens=0).messages

@@ -316,7 +316,7 @@ class PromptFlow(StudioBase):
         tags = sorted({one_line(t, 40) for t in parsed.tags if t.strip()})
         with self._store.write():
             conversation = self._conversations.create(title=name)
-            seed = self._messages.add(conversation.id, "user", IMPORT_SEED.format(prompt=body))
+            seed = self._messages.add(conversation.id, "user", catalog.IMPORT_SEED.format(prompt=body))
             self._conversations.note_message(conversation.id, seed.content, unread=False)
             return self._prompts.add(
                 title=name,
@@ -355,14 +355,6 @@ class PromptFlow(StudioBase):
         except OSError as exc:
             raise StudioError(f"Could not write {target}: {exc.strerror or exc}.") from None
         return target
-
-
-IMPORT_SEED = """\
-Here is a prompt I already have. Help me find what it lacks, so that it can be improved.
-
-<prompt>
-{prompt}
-</prompt>"""
 
 
 def _through(version: PromptVersion) -> str | None:
