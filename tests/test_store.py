@@ -343,3 +343,76 @@ def test_one_letter_search_still_matches_word_prefixes(tmp_path: Path) -> None:
     _, conversations, _ = _search_store(tmp_path)
     assert {c.title for c in conversations.page(query="t", limit=1000)} >= {"Tractor repairs"}
     assert conversations.count(query="z") == 2
+
+
+def test_prompt_tests_migration_keeps_usage_and_allows_the_new_request_type(tmp_path: Path) -> None:
+    """m005 rebuilds usage_tracking (its CHECK names the request types): every row survives
+    as it was, and a prompt test can then be recorded and summed as its own type."""
+    from promptstudio_tui.store.cases import NewCase, PromptEvaluators, TestCases, VariableValues
+    from promptstudio_tui.store.records import Reason
+    from promptstudio_tui.store.runs import Runs
+    from promptstudio_tui.store.usage import Usage
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False), stop_before="m005_prompt_tests")
+    conn.execute(
+        "INSERT INTO conversations (id, title, created_at, updated_at, last_message_at) VALUES ('c1', 't', 'x', 'x', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO usage_tracking (id, request_type, prompt_tokens, completion_tokens, cost, model,"
+        " conversation_id, created_at) VALUES ('u1', 'conversation', 7, 3, 12, 'm', 'c1', '2026-01-02T00:00:00+00:00')"
+    )
+    conn.execute("INSERT INTO usage_summaries (summary_date, total_tokens, updated_at) VALUES ('2026-01-02', 10, 'x')")
+    conn.commit()
+    before = conn.execute("SELECT * FROM usage_tracking").fetchall()
+    conn.close()
+
+    store = open_store(path)
+    assert [tuple(r) for r in store.query("SELECT * FROM usage_tracking")] == before
+    assert store.query("SELECT total_tokens, prompt_test_requests FROM usage_summaries")[0][:] == (10, 0)
+    assert {"idx_usage_created"} <= {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    # The foreign keys of the rebuilt table still act.
+    Conversations(store).delete("c1")
+    assert store.query("SELECT conversation_id FROM usage_tracking WHERE id = 'u1'")[0][0] is None
+
+    Usage(store).record("prompt_test", prompt_tokens=5, completion_tokens=2, cost=None, model="m")
+    assert store.query("SELECT sum(prompt_test_requests), sum(unpriced_requests) FROM usage_summaries")[0][:] == (1, 1)
+    with pytest.raises(sqlite3.IntegrityError), store.write() as db:
+        db.execute("INSERT INTO usage_tracking (id, request_type, created_at) VALUES ('u9', 'something_else', 'x')")
+
+    # The new tables: cases, evaluators, runs and remembered values follow their prompt.
+    prompt = Prompts(store).add(title="p", content="Hi {{name}}", conversation_id=None)
+    cases = TestCases(store)
+    first = cases.add(prompt.id, {"name": "Ada", "n": 3}, expected="Hi Ada")
+    cases.add_many(prompt.id, [NewCase({"name": "Bob"}, source="proposed")])
+    assert [(c.vars, c.expected, c.source) for c in cases.for_prompt(prompt.id)] == [
+        ({"name": "Ada", "n": 3}, "Hi Ada", "manual"),
+        ({"name": "Bob"}, None, "proposed"),
+    ]
+    evaluators = PromptEvaluators(store)
+    evaluators.replace(prompt.id, [{"name": "a", "string": {"contains": "Hi"}}])
+    evaluators.append(prompt.id, [{"name": "b", "uses": "promptstudio/json"}])
+    assert [e["name"] for e in evaluators.for_prompt(prompt.id)] == ["a", "b"]
+    runs = Runs(store)
+    run = runs.add(
+        prompt.id,
+        version=1,
+        kind="test",
+        model="m",
+        vars={"name": "Ada"},
+        output="Hi",
+        state="complete",
+        case_id=first.id,
+    )
+    graded = runs.grade(run.id, "fail", [Reason("a", "fail", "no")])
+    assert (graded.verdict, graded.reasons) == ("fail", [Reason("a", "fail", "no")])
+    VariableValues(store).remember(prompt.id, {"name": "Ada"})
+    VariableValues(store).remember(prompt.id, {"other": "x"})
+    assert VariableValues(store).get(prompt.id) == {"name": "Ada", "other": "x"}
+
+    assert cases.delete(first.id) and not cases.delete(first.id)
+    assert runs.get(run.id).case_id is None  # a run outlives its case
+    Prompts(store).delete(prompt.id)
+    for table in ("test_cases", "prompt_evaluators", "runs", "prompt_variable_values"):
+        assert store.query(f"SELECT count(*) FROM {table}")[0][0] == 0

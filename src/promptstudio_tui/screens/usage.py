@@ -25,6 +25,7 @@ REQUEST_TYPES = {
     "conversation": "Chat replies",
     "prompt_optimization": "Prompt generation",
     "prompt_save": "Saved prompts",  # tracked, never counted against the plan
+    "prompt_test": "Prompt tests",
 }
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 AXIS_WIDTH = 7

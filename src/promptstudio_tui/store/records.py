@@ -151,6 +151,92 @@ class PromptVersion:
 
 
 @dataclass(frozen=True)
+class TestCase:
+    """One input of a prompt's tests: values for its variables, optionally the expected output."""
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    id: str
+    prompt_id: str
+    name: str
+    vars: dict[str, Any]  # scalars: text as typed, numbers and booleans as a .prompt.yml gave them
+    expected: str | None
+    source: str  # manual, run (saved from a try-run), proposed (generated, then accepted) or imported
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> TestCase:
+        return cls(
+            id=row["id"],
+            prompt_id=row["prompt_id"],
+            name=row["name"],
+            vars=loads(row["vars"], {}),
+            expected=row["expected"],
+            source=row["source"],
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One evaluator's result within a run's verdict."""
+
+    evaluator: str  # its name
+    verdict: str  # pass, fail, unclear or error
+    reason: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One request made by the workshop: a try, a test case's run, or a judge's grading."""
+
+    id: str
+    prompt_id: str
+    version: int  # the prompt version's number
+    kind: str  # try, test or judge
+    case_id: str | None
+    vars: dict[str, Any]
+    model: str
+    output: str
+    state: str  # complete, interrupted or error
+    error: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cost: int | None  # micro-dollars; None when the model's price is unknown
+    latency_ms: int
+    created_at: str
+    verdict: str | None = None  # test runs: pass, fail, unclear or error once graded
+    reasons: list[Reason] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Run:
+        reasons = [
+            Reason(str(r.get("evaluator", "")), str(r.get("verdict", "")), str(r.get("reason", "")))
+            for r in loads(row["reasons"], [])
+            if isinstance(r, dict)
+        ]
+        return cls(
+            id=row["id"],
+            prompt_id=row["prompt_id"],
+            version=row["version"],
+            kind=row["kind"],
+            case_id=row["case_id"],
+            vars=loads(row["vars"], {}),
+            model=row["model"],
+            output=row["output"],
+            state=row["state"],
+            error=row["error"],
+            prompt_tokens=row["prompt_tokens"],
+            completion_tokens=row["completion_tokens"],
+            cost=row["cost"],
+            latency_ms=row["latency_ms"],
+            created_at=row["created_at"],
+            verdict=row["verdict"],
+            reasons=reasons,
+        )
+
+
+@dataclass(frozen=True)
 class UsageTotals:
     tokens: int = 0
     requests: int = 0

@@ -205,3 +205,105 @@ def m004_prompt_versions(db: sqlite_utils.Database) -> None:
         " metadata) VALUES (?, ?, 1, ?, 'generated', ?, ?, ?, ?, ?)",
         [(new_id(), *row) for row in rows],
     )
+
+
+@migrations()
+def m005_prompt_tests(db: sqlite_utils.Database) -> None:
+    # The workshop's second part: test cases and evaluators per prompt, every try/test/judge
+    # request kept as a run, the variable values last used per prompt, and a request type of
+    # its own ("prompt_test") for the quota and the usage screen. Plain execute calls in this
+    # migration's one transaction (executescript would COMMIT half way).
+    #
+    # usage_tracking's CHECK lists the request types, and SQLite cannot alter a CHECK: the
+    # table is rebuilt with every row copied as it is (nothing references usage_tracking, so
+    # dropping the old copy after the copy breaks no foreign key).
+    db.execute(
+        """
+        CREATE TABLE usage_tracking_m005 (
+            id TEXT PRIMARY KEY,
+            request_type TEXT NOT NULL
+                CHECK (request_type IN ('conversation', 'prompt_optimization', 'prompt_save', 'prompt_test')),
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost INTEGER,
+            model TEXT,
+            conversation_id TEXT REFERENCES conversations (id) ON DELETE SET NULL,
+            prompt_id TEXT REFERENCES prompts (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO usage_tracking_m005 (id, request_type, prompt_tokens, completion_tokens, cost, model,"
+        " conversation_id, prompt_id, created_at) SELECT id, request_type, prompt_tokens, completion_tokens, cost,"
+        " model, conversation_id, prompt_id, created_at FROM usage_tracking"
+    )
+    db.execute("DROP TABLE usage_tracking")
+    db.execute("ALTER TABLE usage_tracking_m005 RENAME TO usage_tracking")
+    db.execute("CREATE INDEX idx_usage_created ON usage_tracking (created_at)")
+    db.execute("ALTER TABLE usage_summaries ADD COLUMN prompt_test_requests INTEGER NOT NULL DEFAULT 0")
+
+    # A case's values are a JSON object of scalars (text as typed; numbers and booleans as
+    # a .prompt.yml gave them, so a round trip keeps them); `expected` is optional.
+    db.execute(
+        """
+        CREATE TABLE test_cases (
+            id TEXT PRIMARY KEY,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id) ON DELETE CASCADE,
+            name TEXT NOT NULL DEFAULT '',
+            vars TEXT NOT NULL DEFAULT '{}',
+            expected TEXT,
+            source TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'run', 'proposed', 'imported')),
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_test_cases_prompt ON test_cases (prompt_id, created_at)")
+    # One evaluator spec per row, in the `.prompt.yml` shape (evaluators.to_mapping), in order.
+    db.execute(
+        """
+        CREATE TABLE prompt_evaluators (
+            id TEXT PRIMARY KEY,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            spec TEXT NOT NULL,
+            UNIQUE (prompt_id, position)
+        )
+        """
+    )
+    # A run outlives its case (case_id is set NULL) but not its prompt.
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('try', 'test', 'judge')),
+            case_id TEXT REFERENCES test_cases (id) ON DELETE SET NULL,
+            vars TEXT NOT NULL DEFAULT '{}',
+            model TEXT NOT NULL,
+            output TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ('complete', 'interrupted', 'error')),
+            error TEXT,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost INTEGER,
+            latency_ms INTEGER NOT NULL DEFAULT 0,
+            verdict TEXT CHECK (verdict IN ('pass', 'fail', 'unclear', 'error')),
+            reasons TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_runs_prompt ON runs (prompt_id, created_at)")
+    db.execute("CREATE INDEX idx_runs_case ON runs (case_id) WHERE case_id IS NOT NULL")
+    # The values last used to fill each prompt's variables, so the form opens filled.
+    db.execute(
+        """
+        CREATE TABLE prompt_variable_values (
+            prompt_id TEXT PRIMARY KEY REFERENCES prompts (id) ON DELETE CASCADE,
+            vars TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

@@ -9,9 +9,9 @@ from promptstudio_tui.store.db import Store
 from promptstudio_tui.store.owner import is_gone, this_process
 from promptstudio_tui.store.records import BreakdownRow, DayUsage, UsageTotals
 
-REQUEST_TYPES = ("conversation", "prompt_optimization", "prompt_save")
+REQUEST_TYPES = ("conversation", "prompt_optimization", "prompt_save", "prompt_test")
 # Saving a prompt is tracked but is not an LLM request, so it never counts against limits.
-LIMITED_TYPES = ("conversation", "prompt_optimization")
+LIMITED_TYPES = ("conversation", "prompt_optimization", "prompt_test")
 
 
 def local_day(instant: datetime) -> str:
