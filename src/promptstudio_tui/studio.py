@@ -27,6 +27,7 @@ from promptstudio_tui.events import (
 )
 from promptstudio_tui.llm import LLMClient
 from promptstudio_tui.paths import Paths
+from promptstudio_tui.prompt_files import PromptFiles
 from promptstudio_tui.prompt_flow import PromptFlow
 from promptstudio_tui.quota import QuotaStatus
 from promptstudio_tui.sanitize import one_line
@@ -43,7 +44,7 @@ Sort = Literal["recent", "title", "starred"]
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 
 
-class Studio(PromptFlow):
+class Studio(PromptFiles, PromptFlow):
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
         paths = paths or Paths.discover()

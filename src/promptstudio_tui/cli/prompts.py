@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from promptstudio_tui.cli import prompt_files
 from promptstudio_tui.cli.common import common_options, json_out, open_studio, out, read_text, version_number
 
 
@@ -19,6 +20,8 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
         return _prompts_list(studio, args)
     if args.action == "import":
         return _prompts_import(studio, args)
+    if args.action in STUDIO_ACTIONS:  # actions on the studio, not on one prompt: (studio, args)
+        return STUDIO_ACTIONS[args.action](studio, args)
     prompt = studio.find_prompt(args.id)
     return PROMPT_ACTIONS[args.action](studio, prompt, args)
 
@@ -44,6 +47,8 @@ def _prompts_show(studio, prompt, args: argparse.Namespace) -> int:
 
 
 def _prompts_export(studio, prompt, args: argparse.Namespace) -> int:
+    if args.format == "prompt-yml":
+        return prompt_files.export(studio, prompt, args)
     if args.output:
         path = studio.write_export(prompt, args.format, Path(args.output))
         print(f"exported to {path}", file=sys.stderr)
@@ -129,6 +134,8 @@ def _prompts_edit(studio, prompt, args: argparse.Namespace) -> int:
 def _prompts_import(studio, args: argparse.Namespace) -> int:
     from promptstudio_tui.events import StudioError
 
+    if prompt_files.handles_import(args.file):
+        return prompt_files.import_(studio, args)
     if args.file == "-":
         text, title = sys.stdin.read(), None
     else:
@@ -157,6 +164,7 @@ PROMPT_ACTIONS: dict[str, Callable[..., int]] = {  # actions on one prompt: (stu
     "refine": _prompts_refine,
     "edit": _prompts_edit,
 }
+STUDIO_ACTIONS: dict[str, Callable[..., int]] = {}
 
 
 Command = Callable[[str, str], argparse.ArgumentParser]
@@ -177,9 +185,10 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     a.add_argument("--json", action="store_true", help="machine-readable list")
     a = action("show", "print a prompt's latest text, or another version's")
     a.add_argument("--version", metavar="N", help="this version instead of the latest")
-    a = action("export", "write a prompt as markdown or JSON")
-    a.add_argument("--format", choices=("md", "json"), default="md", help="export format")
+    a = action("export", "write a prompt as markdown, JSON or a .prompt.yml (GitHub Models)")
+    a.add_argument("--format", choices=("md", "json", "prompt-yml"), default="md", help="export format")
     a.add_argument("-o", "--output", metavar="FILE", help="export to FILE instead of stdout")
+    a.add_argument("--force", action="store_true", help="prompt-yml: overwrite FILE even if it is not this prompt's")
     action("versions", "one line per version: number, time, source, tokens")
     a = action("diff", "word diff between two versions (default: the previous one against the latest)")
     a.add_argument("a", nargs="?", metavar="A", help="the older version (default: the one before B)")
@@ -189,6 +198,7 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     a = action("refine", "ask the model for a new version that follows INSTRUCTION; prints it")
     a.add_argument("instruction", metavar="INSTRUCTION", help='e.g. "make it shorter", or - to read stdin')
     action("edit", "edit the latest version in $VISUAL or $EDITOR; a changed text becomes a new version")
-    a = action("import", "bring in a prompt you have (text or markdown with front matter) to improve it", False)
-    a.add_argument("file", metavar="FILE", help="the file, or - to read stdin")
+    a = action("import", "bring in a prompt (text, markdown with front matter, .prompt.yml) or a folder of them", False)
+    a.add_argument("file", metavar="FILE|DIR", help="the file, a folder of .prompt.yml files, or - to read stdin")
+    STUDIO_ACTIONS.update(prompt_files.add_actions(action))
     return {"prompts": _cmd_prompts}
