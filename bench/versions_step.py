@@ -6,7 +6,8 @@
 In-process (Textual Pilot, headless 160×48, so no terminal output: a lower bound): a
 prompt with two versions, the pane focused; each run presses `[` or `]` and waits for the
 screen's next refresh, timing key → refreshed; then the same for f4 (the word diff and
-back). Median and worst of N. Numbers only: no assertion.
+back). Median and worst of N, beside the floor: the same for a key bound to nothing, which
+is what Pilot's own key delivery and frame wait cost. Numbers only: no assertion.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ async def measure(runs: int) -> dict[str, list[float]]:
     prompt = studio.import_prompt(old, title="Bench")
     studio.edit_prompt(prompt.id, new)
     app = PromptStudioApp(studio=studio)
-    times: dict[str, list[float]] = {"step [ or ]": [], "f4 diff or text": []}
+    times: dict[str, list[float]] = {"floor (unbound key)": [], "step [ or ]": [], "f4 diff or text": []}
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         screen = next(s for s in app.screen_stack if isinstance(s, StudioScreen))
@@ -53,6 +54,7 @@ async def measure(runs: int) -> dict[str, list[float]]:
         await pilot.pause()
         screen.query_one("#prompt-scroll").focus()
         for name, keys in (
+            ("floor (unbound key)", ("x",)),  # what Pilot itself takes for a key and a frame
             ("step [ or ]", ("left_square_bracket", "right_square_bracket")),
             ("f4 diff or text", ("f4",)),
         ):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import Input, Markdown
+from textual.widgets import Input, Static
 
 from loopback import Scenario
 from promptstudio_tui.screens.modals import ConfirmModal, ExportModal, SavePromptModal
 from repos import repos
-from tui_fixtures import SIZE, idle, notifications, screen, send, wait_for
+from tui_fixtures import SIZE, idle, notifications, rendered, screen, send, wait_for
 
 PROMPT_TEXT = "You are a support analyst.\n\n# Steps\n1. Read the email.\n2. Summarise it in 3 bullets."
 
@@ -31,7 +31,7 @@ async def test_ctrl_g_generates_and_shows_the_prompt(make_app, endpoint):
         await generated(pilot, endpoint)
         prompt = studio_screen.panel.current
         assert prompt.content == PROMPT_TEXT and prompt.tokens_used > 0
-        assert "Summarise it in 3 bullets" in studio_screen.query_one("#prompt-text", Markdown).source
+        assert "Summarise it in 3 bullets" in rendered(studio_screen.query_one("#prompt-text", Static))
         assert f"{prompt.tokens_used} tokens" in str(studio_screen.query_one("#prompt-meta").render())
         assert repos(app.studio).prompts.list(conversation_id=studio_screen.session.conversation.id)[0].id == prompt.id
         generator_request = endpoint.requests[-1].body["messages"]

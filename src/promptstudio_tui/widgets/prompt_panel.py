@@ -19,11 +19,13 @@ from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt, PromptVersion
 from promptstudio_tui.widgets.diff_view import Comparison, DiffView
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
+from promptstudio_tui.widgets.message_view import RenderedOnce, reply_markdown
 from promptstudio_tui.widgets.row_list import RowList
 from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
 from promptstudio_tui.widgets.version_bar import VersionBar
 
 SCOPES = {"conversation": "This conversation", "all": "All prompts"}
+RENDER_CACHE = 8  # versions kept rendered for stepping back and forth
 
 
 def prompt_row(prompt: Prompt, now: datetime, width: int) -> Text:
@@ -58,13 +60,13 @@ class PromptPanel(Vertical):
         min-height: 4;
         padding: 0 1;
     }
-    #prompt-text {
+    #prompt-text, #prompt-live {
         padding: 0;
         margin: 0;
         background: transparent;
     }
-    /* Prompts read as documents: headings flush left. */
-    #prompt-text MarkdownHeader {
+    /* Prompts read as documents: headings flush left while one streams in. */
+    #prompt-live MarkdownHeader {
         content-align: left middle;
         margin: 1 0 0 0;
     }
@@ -106,6 +108,7 @@ class PromptPanel(Vertical):
         self.shown: PromptVersion | None = None  # the version on show (None: the prompt's text as it stands)
         self.comparison: Comparison | None = None  # set while the pane shows what changed
         self._stream: MarkdownStream | None = None
+        self._renders: dict[tuple[str, bool], RenderedOnce] = {}
         self._doing = "Generating the prompt…"
         self._generating_note = ""
 
@@ -116,7 +119,11 @@ class PromptPanel(Vertical):
         yield Static(id="prompt-status", markup=False)
         yield VersionBar(self._clock, self._changes_key, id="version-bar")
         with VerticalScroll(id="prompt-scroll"):
-            yield SafeMarkdown(id="prompt-text")
+            # A shown version is one Static (Rich renders a 4,000-token prompt in ~35 ms; the
+            # Markdown widget builds a widget per block: ~2.4 s per step between versions).
+            # The Markdown widget is kept for streaming, which it appends to block by block.
+            yield Static(id="prompt-text", markup=False)
+            yield SafeMarkdown(id="prompt-live")
             yield DiffView(id="prompt-diff")
         yield Static(id="prompt-meta", markup=False)
         with Horizontal(id="prompt-actions"):
@@ -143,6 +150,7 @@ class PromptPanel(Vertical):
         yield PromptList(self._clock, id="prompt-list")
 
     def on_mount(self) -> None:
+        self.query_one("#prompt-live").display = False
         self._show_current()
 
     async def show_prompt(
@@ -157,18 +165,28 @@ class PromptPanel(Vertical):
         self.shown = shown if prompt is not None else None
         self.comparison = comparison if prompt is not None else None
         text = self.shown.content if self.shown else prompt.content if prompt else ""
-        markdown = self.query_one("#prompt-text", Markdown)
+        view = self.query_one("#prompt-text", Static)
         diff = self.query_one(DiffView)
         diff.show(self.comparison)
         diff.display = self.comparison is not None
-        markdown.display = self.comparison is None
+        view.display = self.comparison is None
+        self.query_one("#prompt-live").display = False
         if self.comparison is None:
-            await markdown.update(inert(text))
+            view.update(self._rendered(text) if text else "")
         # A finished prompt reads from its task line: drop the streaming anchor.
         scroll = self.query_one("#prompt-scroll", VerticalScroll)
         scroll.anchor(False)
         scroll.scroll_home(animate=False)
         self._show_current()
+
+    def _rendered(self, text: str) -> RenderedOnce:
+        """The text as markdown, parsed once: stepping back to a version seen before costs nothing."""
+        key = (text, self.app.current_theme.dark)
+        if key not in self._renders:
+            if len(self._renders) >= RENDER_CACHE:
+                del self._renders[next(iter(self._renders))]  # the oldest
+            self._renders[key] = RenderedOnce(reply_markdown(text, key[1]))
+        return self._renders[key]
 
     @property
     def shown_text(self) -> str:
@@ -210,8 +228,9 @@ class PromptPanel(Vertical):
         """Clear the pane for a prompt to stream in; `note` (e.g. an assumed context window) stays under it."""
         self.current, self.versions, self.shown, self.comparison = None, [], None, None
         self._show_current()
-        markdown = self.query_one("#prompt-text", Markdown)
+        markdown = self.query_one("#prompt-live", Markdown)
         markdown.display = True
+        self.query_one("#prompt-text").display = False
         self.query_one(DiffView).display = False
         await markdown.update("")
         self._stream = Markdown.get_stream(markdown)
