@@ -16,6 +16,9 @@ As a process (TUI/tmux tests, benchmarks)::
 and script it from elsewhere with `remote_script(base_url, Scenario(...))` or
 ``POST /_control/script`` (see `_Handler._control`).
 
+Answers by input and by model: `server.when(Scenario(...), contains="text", model="id")`
+answers every matching chat request, whatever the order requests arrive in.
+
 Model metadata, for context-window discovery: `server.model_fields[id]` adds fields to
 that model's /v1/models entry (vLLM's max_model_len, OpenRouter's context_length);
 `server.ollama_show[id]` is Ollama's POST /api/show answer for it (others: 404);
@@ -140,6 +143,7 @@ class LoopbackServer:
         self.models = list(models) if models is not None else None  # None: /models answers 404
         self.api_key = api_key  # when set, requests must carry "Bearer <api_key>" or get 401
         self._queue: deque[_Entry] = deque()
+        self._rules: list[tuple[str | None, str | None, _Entry]] = []  # see `when`
         self._initial_default = default or Scenario()
         self._default = _Entry(self._initial_default)
         self._lock = threading.Lock()
@@ -180,6 +184,7 @@ class LoopbackServer:
         """Forget queued scenarios and recorded requests; restore the startup default."""
         with self._lock:
             self._queue.clear()
+            self._rules.clear()
             self._default = _Entry(self._initial_default)
             self.requests.clear()
 
@@ -207,18 +212,40 @@ class LoopbackServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _next(self) -> tuple[Scenario, bool]:
+    def when(
+        self, scenario: Scenario, *, model: str | None = None, contains: str | None = None, first: bool = False
+    ) -> None:
+        """Answer every chat request for `model` and/or whose messages contain `contains` with
+        `scenario`, before the queue (rules are kept, first match wins, `first` puts this one
+        ahead of the others; `reset` forgets them). Keyed by input and model, so a run of many
+        requests is deterministic in any order."""
+        with self._lock:
+            self._rules.insert(0 if first else len(self._rules), (model, contains, _Entry(scenario)))
+
+    def _next(self, body: Any = None) -> tuple[Scenario, bool]:
         """The scenario for this chat request and whether it should fail."""
         with self._lock:
-            entry = self._queue[0] if self._queue else self._default
+            entry = self._rule_for(body) or (self._queue[0] if self._queue else self._default)
             scenario = entry.scenario
             fail = scenario.status != 200 and (scenario.fail_times == 0 or entry.failures < scenario.fail_times)
             if fail and scenario.fail_times:
                 entry.failures += 1
-            elif self._queue:
+            elif self._queue and entry is self._queue[0]:
                 self._queue.popleft()
             self._completions += 1
             return scenario, fail
+
+    def _rule_for(self, body: Any) -> _Entry | None:
+        if not self._rules or not isinstance(body, dict):
+            return None
+        texts = [_content_text(m.get("content")) for m in body.get("messages") or [] if isinstance(m, dict)]
+        for model, contains, entry in self._rules:
+            if model is not None and body.get("model") != model:
+                continue
+            if contains is not None and not any(contains in text for text in texts):
+                continue
+            return entry
+        return None
 
     def _completion_id(self) -> str:
         return f"chatcmpl-loopback-{self._completions}"
@@ -309,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._error(400, Scenario(error_message="The body must be a JSON object."))
             return
-        scenario, fail = self.loopback._next()
+        scenario, fail = self.loopback._next(body)
         if scenario.hang:
             self._pause(math.inf, record)
             self.close_connection = True

@@ -29,6 +29,7 @@ from promptstudio_tui.llm import LLMClient
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.prompt_files import PromptFiles
 from promptstudio_tui.prompt_flow import PromptFlow
+from promptstudio_tui.prompt_tests import PromptTests
 from promptstudio_tui.quota import QuotaStatus
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store import open_store
@@ -44,7 +45,7 @@ Sort = Literal["recent", "title", "starred"]
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 
 
-class Studio(PromptFiles, PromptFlow):
+class Studio(PromptFiles, PromptFlow, PromptTests):
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
         paths = paths or Paths.discover()
