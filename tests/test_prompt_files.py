@@ -5,6 +5,8 @@ export never overwrites a file that is not the prompt's own, lint sees the promp
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,3 +279,26 @@ def _paths(root: Path):
     from promptstudio_tui.paths import Paths
 
     return Paths(data_dir=root, config_dir=root, cache_dir=root / "cache")
+
+
+def test_a_number_as_expected_is_kept_as_text_and_reimports_unchanged(studio: Studio) -> None:
+    text = (
+        "name: Adder\nmessages:\n  - role: user\n    content: Add {{a}} and 1.\ntestData:\n  - a: 2\n    expected: 3\n"
+    )
+    done = studio.import_prompt_file(text, "adder.prompt.yml")
+    (case,) = TestCases(repos(studio).store).for_prompt(done.prompt.id)
+    assert case.vars == {"a": 2} and case.expected == "3"
+    assert studio.import_prompt_file(text, "adder.prompt.yml").outcome == "unchanged"
+    assert "expected: '3'" in studio.export_prompt_file(done.prompt.id)
+
+
+def test_yaml_loads_only_when_a_file_is_touched() -> None:
+    code = (
+        "import sys\n"
+        "import promptstudio_tui.studio\n"
+        "from promptstudio_tui.cli import build_parser\n"
+        "build_parser()\n"
+        "print(sorted(m for m in ('yaml', 'jsonschema') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -348,8 +348,10 @@ class PromptFiles(StudioBase):
             return ImportedFile(source_name, prompt, "created", self._file_version(prompt.id, None))
 
         now = self.prompt_file(existing.id)
-        named = loaded if loaded.name else dataclasses.replace(loaded, name=now.name)
-        if named.fingerprint() == now.fingerprint():
+        # Compared as the studio keeps it: a file without a name has the prompt's; `expected` is text.
+        rows = [dict(c.vars) if c.expected is None else {**c.vars, "expected": c.expected} for c in cases]
+        kept = dataclasses.replace(loaded, name=loaded.name or now.name, test_data=rows)
+        if kept.fingerprint() == now.fingerprint():
             return ImportedFile(source_name, existing, "unchanged")
         version: PromptVersion | None = None
         with self._store.write():
@@ -362,7 +364,7 @@ class PromptFiles(StudioBase):
                     tokens=counted,
                     metadata={**version_meta, "through_message_id": latest.metadata.get("through_message_id")},
                 )
-            if loaded.test_data != now.test_data:
+            if kept.test_data != now.test_data:
                 TestCases(self._store).replace(existing.id, cases)
             if specs != [evaluators.to_mapping(spec) for spec in now.evaluators]:
                 PromptEvaluators(self._store).replace(existing.id, specs)
