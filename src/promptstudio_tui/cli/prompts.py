@@ -9,8 +9,9 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from promptstudio_tui.cli import prompt_files
+from promptstudio_tui.cli import prompt_files, prompt_tests
 from promptstudio_tui.cli.common import common_options, json_out, open_studio, out, read_text, version_number
 
 
@@ -174,8 +175,8 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     p = command("prompts", "saved prompts and their versions: list, show, diff, refine, edit, import …")
     prompts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def action(name: str, help_text: str, takes_id: bool = True) -> argparse.ArgumentParser:
-        a = prompts.add_parser(name, help=help_text, description=help_text)
+    def action(name: str, help_text: str, takes_id: bool = True, **options: Any) -> argparse.ArgumentParser:
+        a = prompts.add_parser(name, help=help_text, description=help_text, **options)
         common_options(a, suppress=True)
         if takes_id:
             a.add_argument("id", metavar="ID", help="prompt id or unique prefix")
@@ -201,4 +202,5 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     a = action("import", "bring in a prompt (text, markdown with front matter, .prompt.yml) or a folder of them", False)
     a.add_argument("file", metavar="FILE|DIR", help="the file, a folder of .prompt.yml files, or - to read stdin")
     STUDIO_ACTIONS.update(prompt_files.add_actions(action))
+    PROMPT_ACTIONS.update(prompt_tests.add_actions(action))
     return {"prompts": _cmd_prompts}
