@@ -79,7 +79,7 @@ def test_two_actions_on_one_live_key_clash(keymap: dict[str, str], clash: tuple[
 
 
 def test_the_same_key_in_places_never_live_together_is_no_clash() -> None:
-    assert clashes({"conversations.star": "x", "prompts.copy": "x", "settings.save": "ctrl+g"}) == []
+    assert clashes({"conversations.star": "j", "prompts.copy": "j", "settings.save": "ctrl+g"}) == []
     assert clashes({"studio.new_conversation": "ctrl+g", "studio.generate_prompt": "ctrl+n"}) == []  # a swap
 
 

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from promptstudio_tui.catalog import Template
-from promptstudio_tui.events import PromptReady, ReplyDone, ReplyStarted, UserMessageSaved
+from promptstudio_tui.events import (
+    CaseDone,
+    CaseStarted,
+    CompareDone,
+    PromptReady,
+    ReplyDone,
+    ReplyStarted,
+    RunDone,
+    RunStarted,
+    TestDone,
+    UserMessageSaved,
+)
 from promptstudio_tui.session import Flight, FlightEnded
 from promptstudio_tui.store.records import Conversation
 
@@ -20,10 +31,21 @@ from promptstudio_tui.store.records import Conversation
 
 @dataclass
 class FlightStep(Message):
-    """A step of a reply or a prompt generation (the session has applied it already)."""
+    """A step of a reply, a prompt generation or a workshop run (the session has applied it already)."""
 
     flight: Flight
-    event: UserMessageSaved | ReplyStarted | ReplyDone | PromptReady
+    event: (
+        UserMessageSaved
+        | ReplyStarted
+        | ReplyDone
+        | PromptReady
+        | RunStarted
+        | RunDone
+        | CaseStarted
+        | CaseDone
+        | TestDone
+        | CompareDone
+    )
 
 
 @dataclass
@@ -95,3 +117,10 @@ class PromptChosen(Message):
 @dataclass
 class ImportRequested(Message):
     """The welcome entry "Improve a prompt I already have"."""
+
+
+@dataclass
+class MatrixRowChosen(Message):
+    """Enter on a row of the test or compare matrix: show that input's outputs and reasons."""
+
+    key: str

@@ -24,15 +24,19 @@ from promptstudio_tui.events import (
     ReplyDelta,
     ReplyDone,
     ReplyStarted,
+    RunDelta,
+    RunEvent,
     StudioError,
     StudioEvent,
+    TestEvent,
     UserMessageSaved,
 )
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.records import Conversation, Prompt
 from promptstudio_tui.studio import Studio
 
-FlightKind = Literal["reply", "prompt"]
+FlightKind = Literal["reply", "prompt", "try", "test", "compare"]
+WORKSHOP_KINDS = ("try", "test", "compare")  # the prompt workshop's runs: one at a time, in the pane
 FlightState = Literal["waiting", "streaming", "generating"]
 GENERATION_STOPPED = "Generation stopped; nothing was saved."
 
@@ -65,9 +69,10 @@ class FlightEnded:
     reply_id: str | None
     error: str | None
     unsent: bool = False  # the text sent was never saved: it waits in the drafts
+    stopped: bool = False  # a workshop run stopped by the user (what finished is stored)
 
 
-SessionEvent = StudioEvent | FlightEnded
+SessionEvent = StudioEvent | RunEvent | TestEvent | FlightEnded
 
 
 @dataclass
@@ -84,6 +89,7 @@ class Flight:
     error: str | None = None
     settled: bool = False  # the studio sent the reply's final row
     planning: bool = False  # a generation's model is planning (its plan is never shown)
+    prompt_id: str | None = None  # a workshop run's prompt
     # Pieces as they arrived: a reader takes what came since its last look, without
     # joining the whole (possibly huge) text each time.
     pieces: list[str] = field(default_factory=list)
@@ -172,6 +178,10 @@ class Session:
         """The prompt generation in flight, wherever it is (one at a time: it has one pane)."""
         return next((f for f in self._flights.values() if f.kind == "prompt"), None)
 
+    def workshop(self) -> Flight | None:
+        """The prompt workshop's run in flight (a try, a test or a compare), wherever it is."""
+        return next((f for f in self._flights.values() if f.kind in WORKSHOP_KINDS), None)
+
     def take_draft(self, conversation_id: str) -> str | None:
         """Text sent in that conversation that was never saved (a refused send), once."""
         return self._drafts.pop(conversation_id, None)
@@ -215,6 +225,43 @@ class Session:
             raise Refused("A prompt is already being generated.")
         self._check_idle(conversation_id)
 
+    # -- the prompt workshop's runs (one at a time: they share the pane's Try view) ----------
+
+    def try_run(self, prompt_id: str, version: int, values: dict[str, str], model: str | None = None) -> Flight:
+        """Run a version, filled with `values`, against `model` (None: the configured one)."""
+        return self._workshop("try", prompt_id, lambda: self.studio.run(prompt_id, version, values, model))
+
+    def test(self, prompt_id: str, version: int, model: str | None = None) -> Flight:
+        """Every case of the prompt against a version, graded."""
+        return self._workshop("test", prompt_id, lambda: self.studio.test(prompt_id, version, model))
+
+    def compare(
+        self,
+        prompt_id: str,
+        *,
+        versions: tuple[int, int] | None = None,
+        models: tuple[str, str] | None = None,
+    ) -> Flight:
+        """Two versions or two models side by side on the prompt's cases (or its last input)."""
+        return self._workshop(
+            "compare", prompt_id, lambda: self.studio.compare(prompt_id, versions=versions, models=models)
+        )
+
+    def _workshop(self, kind: FlightKind, prompt_id: str, events: Callable[[], AsyncGenerator]) -> Flight:
+        if self.workshop() is not None:
+            raise Refused("A test or try-run is still going: wait, or stop it first.")
+        flight = self._start(f"workshop:{prompt_id}", kind, events())
+        flight.prompt_id = prompt_id
+        return flight
+
+    def stop_workshop(self) -> bool:
+        """Stop the workshop's run (what finished is kept); False if none."""
+        flight = self.workshop()
+        if flight is None:
+            return False
+        self._tasks[flight.conversation_id].cancel()
+        return True
+
     def stop(self, conversation_id: str | None = None) -> bool:
         """Cancel the request of a conversation (default: the one on screen); False if none."""
         flight = self.flight(conversation_id)
@@ -243,8 +290,8 @@ class Session:
         if conversation_id in self._flights:
             raise Busy(conversation_id)
 
-    def _start(self, conversation_id: str, kind: FlightKind, events: AsyncGenerator[StudioEvent, None]) -> Flight:
-        state: FlightState = "waiting" if kind == "reply" else "generating"
+    def _start(self, conversation_id: str, kind: FlightKind, events: AsyncGenerator) -> Flight:
+        state: FlightState = "generating" if kind == "prompt" else "waiting"
         flight = Flight(conversation_id, kind, self._clock(), state)
         self._flights[conversation_id] = flight
         task = asyncio.create_task(self._run(flight, events), name=f"{kind} in {conversation_id}")
@@ -253,7 +300,7 @@ class Session:
         task.add_done_callback(lambda done: self._land(flight, done))
         return flight
 
-    async def _run(self, flight: Flight, events: AsyncGenerator[StudioEvent, None]) -> None:
+    async def _run(self, flight: Flight, events: AsyncGenerator) -> None:
         # Nothing here waits on the screen (the listener only posts): the stream is the
         # one thing this task awaits, so a cancel lands inside the studio's stream.
         try:
@@ -264,17 +311,17 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - shown to the user as one sentence
             flight.error = failure_text(exc)
 
-    def _apply(self, flight: Flight, event: StudioEvent) -> None:
+    def _apply(self, flight: Flight, event: StudioEvent | RunEvent | TestEvent) -> None:
         if isinstance(event, UserMessageSaved):
             self._drafts.pop(flight.conversation_id, None)
         elif isinstance(event, ReplyStarted):
             flight.reply_id = event.message.id
-        elif isinstance(event, (ReplyDelta, PromptDelta)):
+        elif isinstance(event, (ReplyDelta, PromptDelta, RunDelta)):
             if isinstance(event, PromptDelta):
                 flight.planning = event.planning and not event.text
             if flight.first_token_at is None:
                 flight.first_token_at = self._clock()
-            if flight.kind == "reply":
+            if flight.kind in ("reply", "try"):
                 flight.state = "streaming"
             flight.pieces.append(event.text)
             flight.completion_tokens = event.completion_tokens
@@ -284,6 +331,7 @@ class Session:
     def _land(self, flight: Flight, task: asyncio.Task[None]) -> None:
         conversation_id = flight.conversation_id
         del self._flights[conversation_id], self._tasks[conversation_id]
+        stopped = task.cancelled() and flight.kind in WORKSHOP_KINDS
         if task.cancelled():
             if flight.kind == "prompt":
                 flight.error = GENERATION_STOPPED
@@ -292,4 +340,4 @@ class Session:
                 # a ReplyDone: report the final row like any other ending.
                 self.listener(flight, ReplyDone(self.studio.message(flight.reply_id)))
         unsent = conversation_id in self._drafts and flight.kind == "reply"
-        self.listener(flight, FlightEnded(conversation_id, flight.kind, flight.reply_id, flight.error, unsent))
+        self.listener(flight, FlightEnded(conversation_id, flight.kind, flight.reply_id, flight.error, unsent, stopped))

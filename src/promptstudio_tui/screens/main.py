@@ -39,9 +39,11 @@ from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.conversation_actions import ConversationActions
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
+from promptstudio_tui.screens.testing import Testing
+from promptstudio_tui.screens.testing_actions import TestingActions
 from promptstudio_tui.screens.warm_up import Pause, WarmUp, highlight
 from promptstudio_tui.screens.workshop import Workshop
-from promptstudio_tui.session import Session
+from promptstudio_tui.session import WORKSHOP_KINDS, Session
 from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.chat_header import ChatHeader
 from promptstudio_tui.widgets.chat_log import ChatLog
@@ -55,7 +57,7 @@ from promptstudio_tui.widgets.welcome import Welcome
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
 
 
-class StudioScreen(Screen[None]):
+class StudioScreen(TestingActions, Screen[None]):
     # Textual types it `ClassVar[list[...]] | None`, which mypy reads as an instance variable.
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#composer-input"
@@ -76,6 +78,7 @@ class StudioScreen(Screen[None]):
         self.conversations = ConversationActions(self)
         self.prompts = PromptActions(self)
         self.workshop = Workshop(self)
+        self.testing = Testing(self)
         self.warm = WarmUp(pause, highlight, studio.warm_up)
 
     # -- layout -------------------------------------------------------------------
@@ -286,21 +289,27 @@ class StudioScreen(Screen[None]):
 
     @on(FlightStep)
     async def _flight_step(self, message: FlightStep) -> None:
-        if isinstance(message.event, PromptReady):
+        if message.flight.kind in WORKSHOP_KINDS:
+            await self.testing.step(message)
+        elif isinstance(message.event, PromptReady):
             await self.prompts.ready(message.flight, message.event)
         else:
             await self.replies.step(message)
 
     @on(FlightText)
     async def _flight_text(self, message: FlightText) -> None:
-        if message.flight.kind == "prompt":
+        if message.flight.kind in WORKSHOP_KINDS:
+            await self.testing.text(message.flight)
+        elif message.flight.kind == "prompt":
             await self.prompts.text(message.flight)
         else:
             await self.replies.text(message.flight)
 
     @on(FlightOver)
     async def _flight_over(self, message: FlightOver) -> None:
-        if message.ended.kind == "prompt":
+        if message.ended.kind in WORKSHOP_KINDS:
+            await self.testing.over(message.ended)
+        elif message.ended.kind == "prompt":
             await self.prompts.over(message.ended)
         else:
             await self.replies.over(message.ended)
@@ -313,13 +322,15 @@ class StudioScreen(Screen[None]):
     # -- actions (bound keys, buttons and the palette name these) -----------------------
 
     def action_stop(self) -> None:
-        if not self.session.stop() and self.overlay:
+        stopped = self.testing.stop_if_focused() or self.session.stop() or self.session.stop_workshop()
+        if not stopped and self.overlay:
             self._set_pane(self.overlay, False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             # When there is nothing to stop, Esc is left to whatever else wants it.
-            return self.session.flight() is not None or bool(self.overlay)
+            busy = self.session.flight() is not None or self.session.workshop() is not None
+            return busy or bool(self.overlay)
         return True
 
     def action_retry(self) -> None:

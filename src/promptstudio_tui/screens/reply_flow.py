@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from promptstudio_tui.events import PromptDelta, ReplyDelta, ReplyDone, ReplyStarted, UserMessageSaved
+from promptstudio_tui.events import PromptDelta, ReplyDelta, ReplyDone, ReplyStarted, RunDelta, UserMessageSaved
 from promptstudio_tui.messages import FlightOver, FlightStep, FlightText
 from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused, SessionEvent
 
@@ -33,7 +33,7 @@ class ReplyFlow:
 
     def report(self, flight: Flight, event: SessionEvent) -> None:
         """The session's listener: runs in its tasks, so it only posts."""
-        if isinstance(event, (ReplyDelta, PromptDelta)):
+        if isinstance(event, (ReplyDelta, PromptDelta, RunDelta)):
             self.screen.post_message(FlightText(flight))
         elif isinstance(event, FlightEnded):
             self.screen.post_message(FlightOver(event))

@@ -95,6 +95,7 @@ class Workshop:
             diff = self.studio.diff(prompt.id, compare, shown.number)
             comparison = Comparison(diff.old.number, diff.new.number, diff.words)
         await self.panel.show_prompt(prompt, versions, shown, comparison)
+        self.screen.testing.lint_shown()
 
     def _current(self) -> tuple[Prompt, PromptVersion] | None:
         panel = self.panel

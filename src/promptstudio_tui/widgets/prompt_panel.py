@@ -19,10 +19,13 @@ from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt, PromptVersion
 from promptstudio_tui.widgets.diff_view import Comparison, DiffView
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
+from promptstudio_tui.widgets.lint_view import LintView
 from promptstudio_tui.widgets.message_view import RenderedOnce, reply_markdown
 from promptstudio_tui.widgets.row_list import RowList
 from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
+from promptstudio_tui.widgets.try_view import TryView
 from promptstudio_tui.widgets.version_bar import VersionBar
+from promptstudio_tui.workshop.lint import LintReport
 
 SCOPES = {"conversation": "This conversation", "all": "All prompts"}
 RENDER_CACHE = 8  # versions kept rendered for stepping back and forth
@@ -125,6 +128,8 @@ class PromptPanel(Vertical):
             yield Static(id="prompt-text", markup=False)
             yield SafeMarkdown(id="prompt-live")
             yield DiffView(id="prompt-diff")
+        yield LintView(id="prompt-lint")
+        yield TryView(id="try-view")
         yield Static(id="prompt-meta", markup=False)
         with Horizontal(id="prompt-actions"):
             yield Button("Save", action="screen.save_prompt", compact=True, id="prompt-save")
@@ -151,6 +156,8 @@ class PromptPanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#prompt-live").display = False
+        self.query_one(LintView).display = False
+        self.query_one(TryView).display = False
         self._show_current()
 
     async def show_prompt(
@@ -171,6 +178,7 @@ class PromptPanel(Vertical):
         diff.display = self.comparison is not None
         view.display = self.comparison is None
         self.query_one("#prompt-live").display = False
+        self.query_one(LintView).show(None)
         if self.comparison is None:
             view.update(self._rendered(text) if text else "")
         # A finished prompt reads from its task line: drop the streaming anchor.
@@ -187,6 +195,19 @@ class PromptPanel(Vertical):
                 del self._renders[next(iter(self._renders))]  # the oldest
             self._renders[key] = RenderedOnce(reply_markdown(text, key[1]))
         return self._renders[key]
+
+    def show_lint(self, report: LintReport | None, names: Sequence[str] = ()) -> None:
+        """What lint found in the shown version, with its variables, tokens and costs."""
+        self.query_one(LintView).show(report, names)
+
+    @property
+    def lint(self) -> LintView:
+        return self.query_one(LintView)
+
+    @property
+    def work(self) -> TryView:
+        """The Try view: a try-run's output, or a test's or compare's matrix."""
+        return self.query_one(TryView)
 
     @property
     def shown_text(self) -> str:
@@ -232,6 +253,7 @@ class PromptPanel(Vertical):
         markdown.display = True
         self.query_one("#prompt-text").display = False
         self.query_one(DiffView).display = False
+        self.query_one(LintView).show(None)
         await markdown.update("")
         self._stream = Markdown.get_stream(markdown)
         self.query_one("#prompt-scroll", VerticalScroll).anchor()
