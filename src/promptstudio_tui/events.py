@@ -7,7 +7,7 @@ without importing the service itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptstudio_tui.quota import QuotaStatus
 from promptstudio_tui.store.records import (
@@ -20,8 +20,10 @@ from promptstudio_tui.store.records import (
     Run,
     TestCase,
 )
-from promptstudio_tui.workshop.diff import WordDiff
-from promptstudio_tui.workshop.evaluators import Spec
+
+if TYPE_CHECKING:
+    from promptstudio_tui.workshop.diff import WordDiff
+    from promptstudio_tui.workshop.evaluators import Spec
 
 
 class StudioError(Exception):

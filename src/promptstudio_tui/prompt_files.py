@@ -55,7 +55,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from promptstudio_tui import catalog, context, exports, pricing, tokens
 from promptstudio_tui.events import StudioError
@@ -63,9 +63,11 @@ from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.cases import NewCase, PromptEvaluators, TestCases
 from promptstudio_tui.store.records import Prompt, PromptVersion
 from promptstudio_tui.studio_base import StudioBase
-from promptstudio_tui.workshop import evaluators, promptyml
-from promptstudio_tui.workshop.lint import LintReport, lint
-from promptstudio_tui.workshop.promptyml import Message, PromptFile, PromptFileError
+
+if TYPE_CHECKING:
+    from promptstudio_tui.workshop.lint import LintReport
+    from promptstudio_tui.workshop.promptyml import Message, PromptFile
+
 
 META_KEY = "prompt_file"  # the prompt's metadata about its file: origin, fingerprint, fields
 LAYOUT_KEY = "file_messages"  # a version's metadata: the messages of the file it came from
@@ -142,6 +144,8 @@ class PromptFiles(StudioBase):
         return self._lint_with(_joined(loaded.messages), cases, _bare_model(loaded.model) or self.settings.model)
 
     def _lint_with(self, text: str, cases: Sequence[Mapping[str, object]], model: str) -> LintReport:
+        from promptstudio_tui.workshop.lint import lint
+
         window = self.window() if model == self.settings.model else context.resolve_window(model)
         counted = tokens.count("", model)
         prices: dict[str, tuple[Any, Any]] = {}
@@ -164,6 +168,9 @@ class PromptFiles(StudioBase):
 
     def prompt_file(self, prompt_id: str) -> PromptFile:
         """The `.prompt.yml` of the prompt's latest version, its cases and evaluators."""
+        from promptstudio_tui.workshop import evaluators
+        from promptstudio_tui.workshop.promptyml import PromptFile
+
         prompt = self._file_prompt(prompt_id)
         latest = self._file_version(prompt_id, None)
         record = _record(prompt)
@@ -198,6 +205,8 @@ class PromptFiles(StudioBase):
 
     def export_prompt_file(self, prompt_id: str) -> str:
         """The prompt's `.prompt.yml` text."""
+        from promptstudio_tui.workshop import promptyml
+
         return promptyml.dump(self.prompt_file(prompt_id))
 
     def write_prompt_file(self, prompt_id: str, path: Path, *, force: bool = False) -> ExportedFile:
@@ -219,6 +228,8 @@ class PromptFiles(StudioBase):
 
     def export_all(self, directory: Path, *, force: bool = False) -> FolderExport:
         """One file per prompt in `directory` (made if missing); see the module docstring for names."""
+        from promptstudio_tui.workshop import promptyml
+
         folder = directory.expanduser()
         if folder.exists() and not folder.is_dir():
             raise StudioError(f"{folder} is not a folder.")
@@ -258,6 +269,9 @@ class PromptFiles(StudioBase):
 
     def _not_ours(self, prompt: Prompt, target: Path) -> str | None:
         """None when `target` is this prompt's file, unchanged since we last read or wrote it; else why not."""
+        from promptstudio_tui.workshop import promptyml
+        from promptstudio_tui.workshop.promptyml import PromptFileError
+
         record = _record(prompt)
         if record.get("origin") != target.name:
             return f"{target} exists and is not this prompt's file"
@@ -270,6 +284,8 @@ class PromptFiles(StudioBase):
         return None
 
     def _write_file(self, prompt: Prompt, target: Path, text: str) -> ExportedFile:
+        from promptstudio_tui.workshop import promptyml
+
         fingerprint = promptyml.load(text, source_name=target.name).fingerprint()
         written = True
         try:
@@ -287,6 +303,8 @@ class PromptFiles(StudioBase):
 
     def _messages_for(self, latest: PromptVersion) -> list[Message]:
         """The file's messages for a text: the layout it was imported with, else one user message."""
+        from promptstudio_tui.workshop.promptyml import Message
+
         for version in reversed(self._versions.for_prompt(latest.prompt_id)):
             layout = _layout(version)
             if version.content == latest.content and layout and _joined(layout) == latest.content:
@@ -303,6 +321,9 @@ class PromptFiles(StudioBase):
         A known one: nothing when its content is what export would write; a new version when
         the text differs; the prompt updated in place when only cases, evaluators or fields do.
         """
+        from promptstudio_tui.workshop import evaluators
+        from promptstudio_tui.workshop.promptyml import Message
+
         loaded = self._load_file(text, source_name)
         origin = origin or Path(source_name).name
         name = loaded.name or _name_from_file(origin)
@@ -379,6 +400,8 @@ class PromptFiles(StudioBase):
         A file that cannot be read is one sentence in `errors`; the others are imported.
         Importing the same folder again changes nothing.
         """
+        from promptstudio_tui.workshop import promptyml
+
         folder = directory.expanduser()
         if not folder.is_dir():
             raise StudioError(f"{folder} is not a folder.")
@@ -404,6 +427,9 @@ class PromptFiles(StudioBase):
         return None
 
     def _load_file(self, text: str, source_name: str) -> PromptFile:
+        from promptstudio_tui.workshop import promptyml
+        from promptstudio_tui.workshop.promptyml import PromptFileError
+
         try:
             return promptyml.load(text, source_name=source_name)
         except PromptFileError as exc:
@@ -443,6 +469,8 @@ def _record(prompt: Prompt) -> dict[str, Any]:
 
 
 def _layout(version: PromptVersion) -> list[Message]:
+    from promptstudio_tui.workshop.promptyml import Message
+
     raw = version.metadata.get(LAYOUT_KEY)
     if not isinstance(raw, list):
         return []
@@ -458,6 +486,8 @@ def _joined(messages: Sequence[Message]) -> str:
 
 
 def _new_case(row: Mapping[str, Any]) -> NewCase:
+    from promptstudio_tui.workshop import evaluators
+
     expected = row.get("expected")
     values = {k: v for k, v in row.items() if k != "expected"}
     return NewCase(values, None if expected is None else evaluators.as_text(expected), source="imported")
@@ -468,6 +498,8 @@ def _title_for(name: str) -> str:
 
 
 def _name_from_file(file_name: str) -> str:
+    from promptstudio_tui.workshop import promptyml
+
     for suffix in promptyml.SUFFIXES:
         if file_name.lower().endswith(suffix):
             file_name = file_name[: -len(suffix)]

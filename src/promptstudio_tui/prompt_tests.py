@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptstudio_tui import pricing, tokens
 from promptstudio_tui.config import ModeSettings
@@ -50,8 +50,10 @@ from promptstudio_tui.store.records import PromptVersion, Reason, Run, TestCase
 from promptstudio_tui.store.runs import Runs
 from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.studio_base import StudioBase
-from promptstudio_tui.workshop import evaluators, variables
-from promptstudio_tui.workshop.evaluators import EvalResult, EvaluatorError, Spec
+
+if TYPE_CHECKING:
+    from promptstudio_tui.workshop.evaluators import EvalResult, Spec
+
 
 JUDGE = ModeSettings(temperature=0.0, max_tokens=400)
 PROPOSE = ModeSettings(temperature=0.2, max_tokens=4000)
@@ -102,10 +104,14 @@ class PromptTests(StudioBase):
 
     def variables(self, prompt_id: str, version: int | None = None) -> list[str]:
         """The version's `{{variables}}` (None: the latest), distinct, in order of first appearance."""
+        from promptstudio_tui.workshop import variables
+
         return variables.names(self._version_of(prompt_id, version).content)
 
     def remembered_values(self, prompt_id: str) -> dict[str, str]:
         """The values last used to fill this prompt (any version), as text."""
+        from promptstudio_tui.workshop import evaluators
+
         return {name: evaluators.as_text(value) for name, value in self._values.get(prompt_id).items()}
 
     def render(self, prompt_id: str, version: int | None = None, values: Mapping[str, Any] | None = None) -> str:
@@ -120,6 +126,8 @@ class PromptTests(StudioBase):
         return text
 
     def _remember(self, prompt_id: str, text: str, values: Mapping[str, Any]) -> None:
+        from promptstudio_tui.workshop import variables
+
         used = set(variables.names(text))
         kept = {name: value for name, value in values.items() if name in used}
         if kept:
@@ -206,6 +214,9 @@ class PromptTests(StudioBase):
 
     def evaluators(self, prompt_id: str) -> list[Spec]:
         """In order. A stored spec that no longer reads is a StudioError naming it."""
+        from promptstudio_tui.workshop import evaluators
+        from promptstudio_tui.workshop.evaluators import EvaluatorError
+
         try:
             return [evaluators.from_mapping(spec) for spec in self._evaluators.for_prompt(prompt_id)]
         except EvaluatorError as exc:
@@ -217,6 +228,8 @@ class PromptTests(StudioBase):
         Each is validated first (an unknown type, a regex that does not compile, an invalid
         schema: one sentence naming it); names must be distinct. All or nothing.
         """
+        from promptstudio_tui.workshop import evaluators
+
         built = [_spec(item) for item in specs]
         _distinct_names(built)
         self._prompts.get(prompt_id)
@@ -337,6 +350,8 @@ class PromptTests(StudioBase):
         """ONE request turning the requirements stated in the prompt's conversation into proposed
         cases and evaluators. Nothing is saved (see `accept_proposed`). An answer not in the
         asked shape is a StudioError (one sentence); the request is counted either way."""
+        from promptstudio_tui.workshop import variables
+
         prompt = self._prompts.get(prompt_id)
         latest = self._version_of(prompt_id, None)
         turns = (
@@ -373,6 +388,8 @@ class PromptTests(StudioBase):
     def accept_proposed(self, prompt_id: str, proposals: Proposals) -> tuple[list[TestCase], list[Spec]]:
         """Save the proposals the user kept: cases (source "proposed") after the prompt's
         cases, evaluators after its evaluators (a name already taken gets " (2)" …), in one transaction."""
+        from promptstudio_tui.workshop import evaluators
+
         self._prompts.get(prompt_id)
         have = self.evaluators(prompt_id)
         taken = {spec.name for spec in have}
@@ -414,6 +431,9 @@ class PromptTests(StudioBase):
         kind: str,
     ) -> CaseOutcome:
         """One input: fill, run, grade. Raises `_Refused` only for a quota refusal."""
+        from promptstudio_tui.workshop import evaluators
+        from promptstudio_tui.workshop.evaluators import EvalResult
+
         target = _Target(prompt_id, found.number, kind, model, dict(values), case.id if case else None)
         try:
             text = _fill(found.content, values)
@@ -451,6 +471,9 @@ class PromptTests(StudioBase):
         self, spec: Spec, values: Mapping[str, Any], run: Run, target: _Target
     ) -> tuple[EvalResult, Run | None]:
         """A grader's request for one model-graded spec: its verdict and its stored run."""
+        from promptstudio_tui.workshop import evaluators
+        from promptstudio_tui.workshop.evaluators import EvalResult
+
         messages = evaluators.model_request(spec, values, run.output)  # type: ignore[arg-type]
         model = getattr(spec, "model", None) or self.settings.model
         try:
@@ -629,6 +652,8 @@ def _free_tag(base: str, texts: list[str]) -> str:
 
 def _fill(text: str, values: Mapping[str, Any]) -> str:
     """The text filled with `values` (any scalar, written as text); UnfilledVariables names the gaps."""
+    from promptstudio_tui.workshop import evaluators, variables
+
     try:
         return variables.render(text, {str(k): evaluators.as_text(v) for k, v in values.items()})
     except variables.UnfilledVariablesError as exc:
@@ -638,6 +663,9 @@ def _fill(text: str, values: Mapping[str, Any]) -> str:
 
 
 def _spec(item: Spec | Mapping[str, Any]) -> Spec:
+    from promptstudio_tui.workshop import evaluators
+    from promptstudio_tui.workshop.evaluators import EvaluatorError
+
     try:
         return evaluators.from_mapping(item if isinstance(item, Mapping) else evaluators.to_mapping(item))
     except EvaluatorError as exc:
@@ -658,6 +686,9 @@ _CASE_KEYS = {"name", "vars", "expected", "why"}
 def _parse_proposals(answer: str, names: list[str]) -> Proposals:
     """The proposal answer, strictly: one JSON object {"cases": [...], "evaluators": [...]},
     optionally in one ``` fence, nothing else. Anything else is a StudioError."""
+    from promptstudio_tui.workshop import evaluators
+    from promptstudio_tui.workshop.evaluators import EvaluatorError
+
     text = answer.strip()
     fenced = _FENCED.fullmatch(text)
     if fenced:
