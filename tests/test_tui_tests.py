@@ -97,7 +97,7 @@ async def test_try_streams_is_stored_and_becomes_a_case(make_app, endpoint):
         assert chat_bodies(endpoint)[-1]["messages"] == [{"role": "user", "content": "Answer for apples in one line."}]
         runs = app.studio.runs(prompt_id, kind="try")
         assert len(runs) == 1 and runs[0].state == "complete" and runs[0].vars == {"item": "apples"}
-        assert "complete" in status(pilot) and "k saves it as a test case" in status(pilot)
+        assert "complete" in status(pilot) and "k: save as a test case" in status(pilot)
 
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, SaveCaseModal))

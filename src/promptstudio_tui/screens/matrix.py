@@ -42,5 +42,5 @@ def summary_words(summary: TestSummary) -> str:
     counts += [f"{summary.count(v)} {w}" for v, w in (("fail", "failed"), ("unclear", "unclear"), ("error", "errors"))
                if summary.count(v)]  # fmt: skip
     unpriced = f" (+{summary.unpriced} unpriced)" if summary.unpriced else ""
-    facts = f"{summary.tokens:,} tokens · {format_usd(summary.cost)}{unpriced} · {summary.latency_ms / 1000:.1f} s"
+    facts = f"{summary.tokens:,} tok · {format_usd(summary.cost)}{unpriced} · {summary.latency_ms / 1000:.1f} s"
     return f"{one_line(summary.label)}: {', '.join(counts)} · {facts}"

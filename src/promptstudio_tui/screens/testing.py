@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from promptstudio_tui.widgets.try_view import TryView
 
 
+SHORT = 30  # rows: below this the Try view opens full screen (esc or z: back to the pane)
+
+
 class Testing:
     def __init__(self, screen: StudioScreen) -> None:
         self.screen = screen
@@ -112,8 +115,8 @@ class Testing:
             self._notify(str(exc), "warning")
             return
         self._drawn, self.last_run, self.matrix = 0, None, None
-        self.screen.reveal("right")
         self.view.start_output(f"Try v{shown.number}", f"Sending to {model}… {self._key('studio.stop')} stops")
+        self._show_view()
         self.screen.refresh_bindings()
 
     async def text(self, flight: Flight) -> None:
@@ -131,7 +134,7 @@ class Testing:
             self._notify(run.error or "The run failed.", "error")
             return
         note = f" — {run.error}" if run.error else ""
-        save = f" · {self._key('prompts.save_case')} saves it as a test case" if run.state == "complete" else ""
+        save = f" — {self._key('prompts.save_case')}: save as a test case" if run.state == "complete" else ""
         self.view.status(f"v{run.version} · {run_facts(run)}{note}{save}")
 
     # -- test and compare -------------------------------------------------------------------------
@@ -156,7 +159,7 @@ class Testing:
             self._notify(str(exc), "warning")
             return
         columns = [spec.name for spec in specs] + ["all"]
-        self._start_matrix("test", f"Test v{shown.number}", columns, list(cases))
+        self._start_matrix("test", f"Test v{shown.number} · enter: details", columns, list(cases))
 
     def compare(self) -> None:
         from promptstudio_tui.screens.testing_modals import CompareSetup
@@ -191,13 +194,13 @@ class Testing:
             self._notify(str(exc), "warning")
             return
         rows: list[TestCase | None] = list(cases) or [None]
-        self._start_matrix("compare", f"{labels[0]} vs {labels[1]}", labels, rows)
+        self._start_matrix("compare", f"{labels[0]} vs {labels[1]} · enter: details", labels, rows)
 
     def _start_matrix(self, kind: Literal["test", "compare"], title: str, columns: list[str], rows: list) -> None:
         self.matrix = Matrix(kind, columns, {row_key(c): c for c in rows}, total=len(rows))
-        self.screen.reveal("right")
         labelled = [(row_key(c), case_label(c, i)) for i, c in enumerate(rows)]
         self.view.start_matrix(title, "input" if kind == "compare" else "case", columns, labelled)
+        self._show_view()
         self.view.status(f"0/{len(rows)}… {self._key('studio.stop')} stops (finished results are kept)")
         self.screen.refresh_bindings()
 
@@ -255,7 +258,7 @@ class Testing:
     def _finished(self, summaries: list[TestSummary]) -> None:
         stopped = next((s.stopped for s in summaries if s.stopped), None)
         words = " | ".join(summary_words(s) for s in summaries)
-        self.view.status(f"{words}{f' — {stopped}' if stopped else ''} · enter: outputs and reasons")
+        self.view.status(f"{words}{f' — {stopped}' if stopped else ''}")
 
     async def over(self, ended: FlightEnded) -> None:
         self.screen.refresh_bindings()
@@ -354,6 +357,12 @@ class Testing:
         self.screen.app.push_screen(ProposalsModal(proposals), kept)
 
     # -- the view ------------------------------------------------------------------------------------
+
+    def _show_view(self) -> None:
+        """The pane, and on a short terminal the view full screen (the pane cannot hold it)."""
+        self.screen.reveal("right")
+        if self.screen.size.height < SHORT and self.screen.maximized is None:
+            self.screen.maximize(self.view, container=False)
 
     def zoom(self) -> None:
         screen = self.screen

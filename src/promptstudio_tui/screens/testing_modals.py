@@ -41,6 +41,12 @@ CaseDetail .side {
 SaveCaseModal TextArea {
     height: 1fr;
 }
+CompareSetup .pair {
+    height: auto;
+}
+CompareSetup .pair Select {
+    width: 1fr;
+}
 VariablesForm #fields {
     height: auto;
     max-height: 20;

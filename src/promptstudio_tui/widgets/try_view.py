@@ -36,16 +36,18 @@ def mark(verdict: str) -> Text:
 
 
 class TryView(Vertical):
+    ALLOW_MAXIMIZE = True  # z: the output or the matrix full screen
     DEFAULT_CSS = """
     TryView {
         height: 2fr;
-        min-height: 6;
+        min-height: 8;
         border-top: hkey $panel-lighten-2;
     }
     TryView #try-status {
         padding: 0 1;
         color: $text-muted;
         height: auto;
+        max-height: 2;
     }
     TryView #try-status.-error {
         color: $error;
@@ -102,13 +104,17 @@ class TryView(Vertical):
         self._open(title, "try-output")
         self._pieces = []
         self.query_one("#try-text", Static).update("")
-        self.query_one("#try-output", VerticalScroll).anchor()
+        self.query_one("#try-output", VerticalScroll).scroll_home(animate=False)
         self.status(status)
 
     def append(self, text: str) -> None:
         if text:
             self._pieces.append(text)
+            scroll = self.query_one("#try-output", VerticalScroll)
+            following = scroll.scroll_y >= scroll.max_scroll_y  # the reader has not scrolled up
             self.query_one("#try-text", Static).update(Text(inert(self.output)))
+            if following:
+                self.call_after_refresh(scroll.scroll_end, animate=False)
 
     def show_output(self, text: str) -> None:
         """The whole output as stored (the settled run's, which is what was streamed)."""
