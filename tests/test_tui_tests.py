@@ -201,3 +201,57 @@ async def test_lint_findings_show_under_the_prompt(make_app, endpoint):
         assert "⚠ 2:" in text and "etc." in text
         assert "tokens" in text
         assert lint.has_class("-error")
+
+
+async def test_esc_stops_the_matrix_and_keeps_the_finished_cases(make_app, endpoint):
+    app = make_app()
+    prompt_id = make_prompt(app)
+    for item in ("fast", "slow"):
+        app.studio.add_case(prompt_id, {"item": item}, name=item)
+    app.studio.set_evaluators(prompt_id, [{"name": "says ok", "string": {"contains": "OK"}}])
+    endpoint.when(Scenario(reply="OK fast"), contains="for fast")
+    endpoint.when(Scenario(reply="OK " * 300, chunk_size=3, delay=0.02), contains="for slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_prompt(pilot, prompt_id)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: status(pilot).startswith("2/2"))
+        await pilot.press("escape")  # the focus is on the matrix, in the pane
+        await idle(pilot)
+        await wait_for(pilot, lambda: "Stopped after 1 of 2" in status(pilot))
+        table = view(pilot).query_one(DataTable)
+        fast = next(c.id for c in app.studio.cases(prompt_id) if c.name == "fast")
+        assert [str(c) for c in table.get_row(fast)[1:]] == ["✓", "✓"]
+        states = sorted(r.state for r in app.studio.runs(prompt_id, kind="test"))
+        assert states == ["complete", "interrupted"]
+
+
+async def test_proposed_cases_are_saved_only_as_ticked(make_app, endpoint):
+    from textual.widgets import SelectionList
+
+    from promptstudio_tui.screens.testing_modals import ProposalsModal
+    from promptstudio_tui.screens.usage import UsageScreen
+
+    app = make_app()
+    prompt_id = make_prompt(app)
+    answer = (
+        '{"cases": [{"name": "one", "vars": {"item": "a"}, "expected": null, "why": "w"},'
+        ' {"name": "two", "vars": {"item": "b"}, "expected": null, "why": "w"}],'
+        ' "evaluators": [{"name": "short", "uses": "promptstudio/length", "with": {"max": 20, "unit": "words"}}]}'
+    )
+    endpoint.when(Scenario(reply=answer), contains="You write test cases")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_prompt(pilot, prompt_id)
+        await screen(pilot).run_action("propose_cases")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProposalsModal))
+        await pilot.pause()
+        app.screen.query_one(SelectionList).deselect("case-1")
+        await pilot.click("#confirm")
+        await wait_for(pilot, lambda: bool(app.studio.cases(prompt_id)))
+        assert [c.name for c in app.studio.cases(prompt_id)] == ["one"]
+        assert [s.name for s in app.studio.evaluators(prompt_id)] == ["short"]
+        assert "Kept 1 cases and 1 checks — m runs them." in notifications(pilot)
+        await pilot.press("f3")  # the request counts as a prompt test, named so in Usage
+        await wait_for(pilot, lambda: isinstance(app.screen, UsageScreen))
+        await pilot.pause()
+        by_type = app.screen.query_one("#by-type", DataTable)
+        assert ["Prompt tests"] == [str(by_type.get_row(key)[0]) for key in by_type.rows]
