@@ -254,4 +254,4 @@ async def test_proposed_cases_are_saved_only_as_ticked(make_app, endpoint):
         await wait_for(pilot, lambda: isinstance(app.screen, UsageScreen))
         await pilot.pause()
         by_type = app.screen.query_one("#by-type", DataTable)
-        assert ["Prompt tests"] == [str(by_type.get_row(key)[0]) for key in by_type.rows]
+        assert [str(by_type.get_row(key)[0]) for key in by_type.rows] == ["Prompt tests"]
