@@ -126,7 +126,7 @@ class PromptFiles(StudioBase):
 
     def lint_prompt(self, prompt_id: str, version: int | None = None) -> LintReport:
         """Lint a version (None: the latest) against the prompt's test cases' values."""
-        shown = self._file_version(prompt_id, version)
+        shown = self.version(prompt_id, version)
         cases = [case.vars for case in TestCases(self._store).for_prompt(prompt_id)]
         return self._lint_with(shown.content, cases, self.settings.model)
 
@@ -172,7 +172,7 @@ class PromptFiles(StudioBase):
         from promptstudio_tui.workshop.promptyml import PromptFile
 
         prompt = self._file_prompt(prompt_id)
-        latest = self._file_version(prompt_id, None)
+        latest = self.version(prompt_id, None)
         record = _record(prompt)
         kept = record.get("fields")
         if isinstance(kept, dict):
@@ -366,7 +366,7 @@ class PromptFiles(StudioBase):
                 TestCases(self._store).add_many(created.id, cases)
                 PromptEvaluators(self._store).replace(created.id, specs)
                 prompt = self._prompts.update(created.id, metadata={**created.metadata, META_KEY: record})
-            return ImportedFile(source_name, prompt, "created", self._file_version(prompt.id, None))
+            return ImportedFile(source_name, prompt, "created", self.version(prompt.id, None))
 
         now = self.prompt_file(existing.id)
         # Compared as the studio keeps it: a file without a name has the prompt's; `expected` is text.
@@ -377,7 +377,7 @@ class PromptFiles(StudioBase):
         version: PromptVersion | None = None
         with self._store.write():
             if loaded.messages != now.messages:
-                latest = self._file_version(existing.id, None)
+                latest = self.version(existing.id, None)
                 version = self._versions.add(
                     existing.id,
                     content=body,
@@ -440,17 +440,6 @@ class PromptFiles(StudioBase):
             return self._prompts.get(prompt_id)
         except KeyError:
             raise StudioError(f"There is no prompt {prompt_id}.") from None
-
-    def _file_version(self, prompt_id: str, number: int | None) -> PromptVersion:
-        """Version `number` (None: the latest); a StudioError names the versions there are."""
-        found = self._versions.number(prompt_id, number)
-        if found is not None:
-            return found
-        latest = self._versions.number(prompt_id)
-        if latest is None:
-            raise StudioError(f"There is no prompt {prompt_id}.")
-        have = "only 1" if latest.number == 1 else f"1–{latest.number}"
-        raise StudioError(f"Prompt {prompt_id} has no version {number} (it has {have}).")
 
 
 def read_file(path: Path) -> str:

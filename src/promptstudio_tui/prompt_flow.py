@@ -235,17 +235,6 @@ class PromptFlow(StudioBase):
         """Oldest first."""
         return self._versions.for_prompt(prompt_id)
 
-    def version(self, prompt_id: str, number: int | None = None) -> PromptVersion:
-        """Version `number` (None: the latest); a StudioError names the versions there are."""
-        found = self._versions.number(prompt_id, number)
-        if found is not None:
-            return found
-        latest = self._versions.number(prompt_id)
-        if latest is None:
-            raise StudioError(f"There is no prompt {prompt_id}.")
-        have = "only 1" if latest.number == 1 else f"1–{latest.number}"
-        raise StudioError(f"Prompt {prompt_id} has no version {number} (it has {have}).")
-
     def diff(self, prompt_id: str, a: int | None = None, b: int | None = None) -> VersionDiff:
         """Version `a` against version `b` (default: the latest); `a` defaults to the one before `b`."""
         new = self.version(prompt_id, b)

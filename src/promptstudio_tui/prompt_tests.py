@@ -15,7 +15,6 @@ the chat's (`[chat]` in config.toml); graders answer at temperature 0.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
@@ -25,7 +24,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from promptstudio_tui import pricing, tokens
 from promptstudio_tui.config import ModeSettings
 from promptstudio_tui.events import (
     CaseDone,
@@ -44,7 +42,6 @@ from promptstudio_tui.events import (
     TestSummary,
     UnfilledVariables,
 )
-from promptstudio_tui.llm import Finished, LLMError, TextDelta, Usage
 from promptstudio_tui.store.cases import NewCase, PromptEvaluators, TestCases, VariableValues
 from promptstudio_tui.store.records import PromptVersion, Reason, Run, TestCase
 from promptstudio_tui.store.runs import Runs
@@ -106,7 +103,7 @@ class PromptTests(StudioBase):
         """The version's `{{variables}}` (None: the latest), distinct, in order of first appearance."""
         from promptstudio_tui.workshop import variables
 
-        return variables.names(self._version_of(prompt_id, version).content)
+        return variables.names(self.version(prompt_id, version).content)
 
     def remembered_values(self, prompt_id: str) -> dict[str, str]:
         """The values last used to fill this prompt (any version), as text."""
@@ -120,7 +117,7 @@ class PromptTests(StudioBase):
         `UnfilledVariables` (a StudioError) names every variable left without a value;
         values for names the text does not have are ignored (see `variables`).
         """
-        found = self._version_of(prompt_id, version)
+        found = self.version(prompt_id, version)
         text = _fill(found.content, values or {})
         self._remember(prompt_id, found.content, values or {})
         return text
@@ -149,7 +146,7 @@ class PromptTests(StudioBase):
         interrupted run; an endpoint failure is an error run with its one sentence. Refusals
         before any request (no such version, an unfilled variable, quota) raise StudioError.
         """
-        found = self._version_of(prompt_id, version)
+        found = self.version(prompt_id, version)
         values = dict(values or {})
         text = _fill(found.content, values)
         self._remember(prompt_id, found.content, values)
@@ -195,7 +192,7 @@ class PromptTests(StudioBase):
     ) -> TestCase:
         """A case for the prompt. Refused (one sentence) when it leaves a variable of the latest
         version unfilled; values for names the prompt does not have are kept (lint names them)."""
-        latest = self._version_of(prompt_id, None)
+        latest = self.version(prompt_id, None)
         _fill(latest.content, values)  # refuses an unfilled variable
         return self._cases.add(prompt_id, dict(values), expected=expected, name=name.strip())
 
@@ -248,7 +245,7 @@ class PromptTests(StudioBase):
         answer not in the asked shape is "unclear"). A case whose request fails is "error"
         and the next case runs. Stopping keeps every finished case (each is stored as it ends).
         """
-        found = self._version_of(prompt_id, version)
+        found = self.version(prompt_id, version)
         cases = self.cases(prompt_id)
         if not cases:
             raise StudioError(
@@ -294,13 +291,13 @@ class PromptTests(StudioBase):
         if versions is not None:
             if len(versions) != 2:
                 raise StudioError("Compare exactly two versions.")
-            sides = [(self._version_of(prompt_id, n), self.settings.model) for n in versions]
+            sides = [(self.version(prompt_id, n), self.settings.model) for n in versions]
             labels = [f"v{v.number}" for v, _ in sides]
         else:
             assert models is not None
             if len(models) != 2 or not all(m.strip() for m in models):
                 raise StudioError("Compare exactly two models.")
-            latest = self._version_of(prompt_id, None)
+            latest = self.version(prompt_id, None)
             sides = [(latest, m.strip()) for m in models]
             labels = [m for _, m in sides]
         if labels[0] == labels[1]:
@@ -353,7 +350,7 @@ class PromptTests(StudioBase):
         from promptstudio_tui.workshop import variables
 
         prompt = self._prompts.get(prompt_id)
-        latest = self._version_of(prompt_id, None)
+        latest = self.version(prompt_id, None)
         turns = (
             [turn for _, turn in self._messages.context_rows(prompt.conversation_id)] if prompt.conversation_id else []
         )
@@ -374,9 +371,9 @@ class PromptTests(StudioBase):
         reservation = self._reserve(request, PROPOSE.max_tokens)
         outcome = Streamed()
         try:
-            await _drain(self._stream_to(request, self.settings.model, PROPOSE, outcome))
+            await _drain(self._stream(request, PROPOSE.temperature, PROPOSE.max_tokens, outcome))
         finally:
-            spend = self._spend_on(self.settings.model, request, outcome)
+            spend = self._spend(request, outcome)
             with self._store.write():
                 self._record(spend, "prompt_test", reservation, prompt.conversation_id, prompt_id)
         if outcome.error is not None:
@@ -409,16 +406,6 @@ class PromptTests(StudioBase):
         return added, renamed
 
     # -- the parts ----------------------------------------------------------------
-
-    def _version_of(self, prompt_id: str, number: int | None) -> PromptVersion:
-        found = self._versions.number(prompt_id, number)
-        if found is not None:
-            return found
-        latest = self._versions.number(prompt_id)
-        if latest is None:
-            raise StudioError(f"There is no prompt {prompt_id}.")
-        have = "only 1" if latest.number == 1 else f"1–{latest.number}"
-        raise StudioError(f"Prompt {prompt_id} has no version {number} (it has {have}).")
 
     async def _case(
         self,
@@ -501,46 +488,11 @@ class PromptTests(StudioBase):
         outcome = Streamed()
         started = time.perf_counter()
         try:
-            async for text in self._stream_to(request, target.model, mode, outcome):
+            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome, model=target.model):
                 yield text
         finally:
             latency = round((time.perf_counter() - started) * 1000)
             result.append(self._settle_run(target, request, outcome, reservation, latency))
-
-    async def _stream_to(
-        self, request: list[dict[str, str]], model: str, mode: ModeSettings, outcome: Streamed
-    ) -> AsyncGenerator[str, None]:
-        """StudioBase._stream for any model: text as it arrives, the ending recorded in `outcome`."""
-        events = self.client().stream_chat(
-            request, model=model, temperature=mode.temperature, max_tokens=mode.max_tokens
-        )
-        try:
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    if isinstance(event, TextDelta):
-                        outcome.append(event.text)
-                        yield event.text
-                    elif isinstance(event, Usage):
-                        outcome.usage = event
-                    elif isinstance(event, Finished):
-                        outcome.finish_reason = event.reason
-        except LLMError as exc:
-            outcome.error = exc
-        except (asyncio.CancelledError, GeneratorExit):
-            outcome.cancelled = True
-            raise
-
-    def _spend_on(self, model: str, request: list[dict[str, str]], outcome: Streamed) -> Spend:
-        """The server's token numbers when it sent them, else our own count; priced for `model`."""
-        if outcome.usage is not None:
-            prompt_tokens, completion_tokens = outcome.usage.prompt_tokens, outcome.usage.completion_tokens
-        elif not outcome.text and outcome.finish_reason is None:
-            prompt_tokens = completion_tokens = 0  # failed before any output: nothing we can know of
-        else:
-            prompt_tokens = tokens.count_chat(request, model)
-            completion_tokens = tokens.count(outcome.text, model).tokens
-        cost = pricing.cost_micros(model, prompt_tokens, completion_tokens, self.settings.prices)
-        return Spend(model, prompt_tokens, completion_tokens, cost)
 
     def _settle_run(
         self, target: _Target, request: list[dict[str, str]], outcome: Streamed, reservation: str, latency_ms: int
@@ -556,7 +508,7 @@ class PromptTests(StudioBase):
             state, error = "complete", None
             if outcome.finish_reason == "length":
                 error = "The output reached the max_tokens limit and was cut short."
-        spend = self._spend_on(target.model, request, outcome)
+        spend = self._spend(request, outcome, target.model)
         with self._store.write():
             exists = self._prompts.exists(target.prompt_id)
             self._record(spend, "prompt_test", reservation, None, target.prompt_id if exists else None)

@@ -24,6 +24,7 @@ from promptstudio_tui.store.conversations import Conversations
 from promptstudio_tui.store.messages import Messages
 from promptstudio_tui.store.preferences import Preferences
 from promptstudio_tui.store.prompts import Prompts
+from promptstudio_tui.store.records import PromptVersion
 from promptstudio_tui.store.versions import PromptVersions
 from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.tokens import TokenCount
@@ -86,10 +87,12 @@ class StudioBase:
             self._client_key = wanted
         return self._client
 
-    def _spend(self, request: list[dict[str, str]], outcome: Streamed) -> Spend:
-        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome)
-        cost = pricing.cost_micros(self.settings.model, prompt_tokens, completion_tokens, self.settings.prices)
-        return Spend(self.settings.model, prompt_tokens, completion_tokens, cost)
+    def _spend(self, request: list[dict[str, str]], outcome: Streamed, model: str | None = None) -> Spend:
+        """What a request to `model` (default: the configured one) cost: tokens and micro-dollars."""
+        model = model or self.settings.model
+        prompt_tokens, completion_tokens = self._usage_numbers(request, outcome, model)
+        cost = pricing.cost_micros(model, prompt_tokens, completion_tokens, self.settings.prices)
+        return Spend(model, prompt_tokens, completion_tokens, cost)
 
     def _record(
         self,
@@ -112,7 +115,7 @@ class StudioBase:
             )
         self._quota.release(reservation)
 
-    def _usage_numbers(self, request: list[dict[str, str]], outcome: Streamed) -> tuple[int, int]:
+    def _usage_numbers(self, request: list[dict[str, str]], outcome: Streamed, model: str) -> tuple[int, int]:
         """The server's numbers when it sent them; else our own exact count.
 
         A request that failed before any output used nothing we can know of.
@@ -121,8 +124,18 @@ class StudioBase:
             return outcome.usage.prompt_tokens, outcome.usage.completion_tokens
         if not outcome.text and outcome.finish_reason is None:
             return 0, 0
-        model = self.settings.model
         return tokens.count_chat(request, model), tokens.count(outcome.text, model).tokens
+
+    def version(self, prompt_id: str, number: int | None = None) -> PromptVersion:
+        """Version `number` (None: the latest); a StudioError names the versions there are."""
+        found = self._versions.number(prompt_id, number)
+        if found is not None:
+            return found
+        latest = self._versions.number(prompt_id)
+        if latest is None:
+            raise StudioError(f"There is no prompt {prompt_id}.")
+        have = "only 1" if latest.number == 1 else f"1–{latest.number}"
+        raise StudioError(f"Prompt {prompt_id} has no version {number} (it has {have}).")
 
     def window(self) -> Window:
         """The model's context window as known now, and where that comes from (no request is made)."""
@@ -153,11 +166,16 @@ class StudioBase:
             raise StudioError(str(exc)) from None
 
     async def _stream(
-        self, request: list[dict[str, str]], temperature: float, max_tokens: int, outcome: Streamed
+        self,
+        request: list[dict[str, str]],
+        temperature: float,
+        max_tokens: int,
+        outcome: Streamed,
+        model: str | None = None,
     ) -> AsyncGenerator[str, None]:
-        """Yield text as it arrives, recording everything about the ending in `outcome`."""
+        """Yield text as it arrives from `model` (default: the configured one), recording the ending in `outcome`."""
         events = self.client().stream_chat(
-            request, model=self.settings.model, temperature=temperature, max_tokens=max_tokens
+            request, model=model or self.settings.model, temperature=temperature, max_tokens=max_tokens
         )
         try:
             # aclosing: the HTTP stream closes at once however this generator is left.
