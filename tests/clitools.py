@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 PROMPTSTUDIO = shutil.which("promptstudio", path=str(Path(sys.executable).parent)) or "promptstudio"
 
 # A terminal must never receive these from untrusted text: C0 controls other than
@@ -107,3 +109,18 @@ def poll_until(predicate, what: str, timeout: float = 30.0):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def run(home: Path, endpoint):
+    """`run("prompts", "list")`: the installed CLI on this home and the loopback endpoint, with the test
+    key and no keyring; asserts the exit code (`check`, None for any); `**extra` adds environment."""
+    from conftest import TEST_KEY
+
+    def invoke(*args: str, stdin: str | None = None, check: int | None = 0, **extra: str):
+        result = run_cli(cli_env(home, endpoint.base_url, TEST_KEY, **extra), *args, stdin=stdin)
+        if check is not None:
+            assert result.returncode == check, result.stderr
+        return result
+
+    return invoke

@@ -12,8 +12,8 @@ sys.path.insert(0, str(TESTS))  # loopback.py, keyring_backend.py
 
 TEST_KEY = "sk-test-NEVERSHOWN-0123456789abcdef"
 
-# Fixtures of the studio's Pilot tests and of the real-terminal tests, for every test module.
-pytest_plugins = ["tui_fixtures", "tmux_terminal"]
+# Fixtures of the studio's Pilot tests, the real-terminal tests and the CLI tests, for every test module.
+pytest_plugins = ["tui_fixtures", "tmux_terminal", "clitools"]
 
 
 @pytest.fixture(autouse=True)

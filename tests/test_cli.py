@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import pytest
 
 from conftest import TEST_KEY
 from loopback import Scenario
 
 PROMPTSTUDIO = shutil.which("promptstudio", path=str(Path(sys.executable).parent)) or "promptstudio"
-
-
-@pytest.fixture
-def run(home: Path, endpoint):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTHON_KEYRING"))}
-    # No keyring backend, as on an SSH box: `key set` must fall back to the private file.
-    env.update(
-        PROMPTSTUDIO_HOME=str(home),
-        OPENAI_BASE_URL=endpoint.base_url,
-        OPENAI_API_KEY=TEST_KEY,
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-    )
-
-    def invoke(*args: str, stdin: str | None = None, extra_env: dict[str, str] | None = None, check: int | None = 0):
-        result = subprocess.run(
-            [PROMPTSTUDIO, *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**env, **(extra_env or {})},
-            timeout=60,
-        )
-        if check is not None:
-            assert result.returncode == check, result.stderr
-        return result
-
-    return invoke
 
 
 def test_version_and_help_document_every_command(run) -> None:
@@ -100,15 +69,15 @@ def test_tokens_prints_the_count_alone(run) -> None:
 
 def test_key_set_status_clear_without_keyring(run, home: Path) -> None:
     env = {"OPENAI_API_KEY": ""}
-    assert "No API key set" in run("key", "status", extra_env=env).stdout
-    saved = run("key", "set", stdin="sk-file-key-123456789\n", extra_env=env)
+    assert "No API key set" in run("key", "status", **env).stdout
+    saved = run("key", "set", stdin="sk-file-key-123456789\n", **env)
     assert "key file" in saved.stdout
     key_file = home / "api_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
-    status = run("key", "status", extra_env=env).stdout
+    status = run("key", "status", **env).stdout
     assert "key file" in status and "sk-file-key-123456789" not in status
     assert "environment variable" in run("key", "status").stdout
-    run("key", "clear", extra_env=env)
+    run("key", "clear", **env)
     assert not key_file.exists()
 
 

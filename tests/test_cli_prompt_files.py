@@ -9,23 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from clitools import cli_env, error_line, run_cli
-from conftest import TEST_KEY
+from clitools import error_line
 
 DATA = Path(__file__).parent / "data" / "promptyml"
 GOLDEN = sorted(DATA.glob("*.prompt.yml"))
 NOT_IN_FILES = "older versions, runs, category, tags and case names stay in the studio"
-
-
-@pytest.fixture
-def run(home: Path, endpoint):
-    def invoke(*args: str, stdin: str | None = None, check: int | None = 0):
-        result = run_cli(cli_env(home, endpoint.base_url, TEST_KEY), *args, stdin=stdin)
-        if check is not None:
-            assert result.returncode == check, result.stderr
-        return result
-
-    return invoke
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from clitools import cli_env, run_cli
-from conftest import TEST_KEY
 from loopback import Scenario
 
 PROPOSAL = {
@@ -19,17 +17,6 @@ PROPOSAL = {
     ],
     "evaluators": [{"name": "queue", "string": {"equals": "{{expected}}"}}],
 }
-
-
-@pytest.fixture
-def run(home: Path, endpoint):
-    def invoke(*args: str, stdin: str | None = None, check: int | None = 0):
-        result = run_cli(cli_env(home, endpoint.base_url, TEST_KEY), *args, stdin=stdin)
-        if check is not None:
-            assert result.returncode == check, result.stderr
-        return result
-
-    return invoke
 
 
 @pytest.fixture

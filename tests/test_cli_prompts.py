@@ -7,20 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from clitools import cli_env, error_line, run_cli, run_in_pty
+from clitools import cli_env, error_line, run_in_pty
 from conftest import TEST_KEY
 from loopback import Scenario
-
-
-@pytest.fixture
-def run(home: Path, endpoint):
-    def invoke(*args: str, stdin: str | None = None, check: int | None = 0, **extra: str):
-        result = run_cli(cli_env(home, endpoint.base_url, TEST_KEY, **extra), *args, stdin=stdin)
-        if check is not None:
-            assert result.returncode == check, result.stderr
-        return result
-
-    return invoke
 
 
 @pytest.fixture
