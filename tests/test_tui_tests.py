@@ -42,6 +42,7 @@ async def open_prompt(pilot: Any, prompt_id: str) -> None:
     await wait_for(pilot, lambda: studio_screen.panel.current is not None)
     assert studio_screen.panel.current.id == prompt_id
     studio_screen.query_one("#prompt-scroll").focus()
+    await pilot.app.workers.wait_for_complete()  # lint runs in a worker thread
     await pilot.pause()
 
 

@@ -9,6 +9,7 @@ app settle them as they settle a reply: what finished is stored and kept on scre
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from promptstudio_tui.events import (
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen
     from promptstudio_tui.screens.testing_modals import Filled
     from promptstudio_tui.widgets.try_view import TryView
+    from promptstudio_tui.workshop.lint import LintReport
 
 
 SHORT = 30  # rows: below this the Try view opens full screen (esc or z: back to the pane)
@@ -62,18 +64,39 @@ class Testing:
     # -- lint and variables under the prompt ------------------------------------------------
 
     def lint_shown(self) -> None:
+        """Lint the shown version in a worker thread: the first count of a session loads the
+        tokenizer (~0.3 s), which must not hold the key that showed the version."""
         panel = self.screen.panel
         prompt, shown = panel.current, panel.shown
         if prompt is None or shown is None or panel.comparison is not None:
+            self.screen.workers.cancel_group(self.screen, "lint")
             panel.show_lint(None)
             return
+        self.screen.run_worker(
+            partial(self._lint, prompt.id, shown.number),
+            thread=True,
+            exclusive=True,
+            group="lint",
+            exit_on_error=False,
+        )
+
+    def _lint(self, prompt_id: str, number: int) -> None:
+        """Runs in a worker thread; the result is shown on the event loop, if still current."""
         try:
-            report = self.studio.lint_prompt(prompt.id, shown.number)
-            names = self.studio.variables(prompt.id, shown.number)
+            report = self.studio.lint_prompt(prompt_id, number)
+            names = self.studio.variables(prompt_id, number)
         except StudioError as exc:
-            self._notify(str(exc), "warning")
+            self.screen.app.call_from_thread(self._notify, str(exc), "warning")
             return
-        panel.show_lint(report, names)
+        self.screen.app.call_from_thread(self._show_lint, prompt_id, number, report, names)
+
+    def _show_lint(self, prompt_id: str, number: int, report: LintReport, names: list[str]) -> None:
+        panel = self.screen.panel
+        current, shown = panel.current, panel.shown
+        if current is None or shown is None or panel.comparison is not None:
+            return
+        if (current.id, shown.number) == (prompt_id, number):  # not a version shown since then
+            panel.show_lint(report, names)
 
     # -- fill, copy, try ------------------------------------------------------------------------
 
