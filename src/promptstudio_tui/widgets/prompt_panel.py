@@ -180,12 +180,16 @@ class PromptPanel(Vertical):
         self.query_one("#prompt-live").display = False
         self.query_one(LintView).show(None)
         if self.comparison is None:
-            view.update(self._rendered(text) if text else "")
+            # After the next frame: a conversation's messages show before its prompt is laid out.
+            self.call_after_refresh(self._show_text, text)
         # A finished prompt reads from its task line: drop the streaming anchor.
         scroll = self.query_one("#prompt-scroll", VerticalScroll)
         scroll.anchor(False)
         scroll.scroll_home(animate=False)
         self._show_current()
+
+    def _show_text(self, text: str) -> None:
+        self.query_one("#prompt-text", Static).update(self._rendered(text) if text else "")
 
     def _rendered(self, text: str) -> RenderedOnce:
         """The text as markdown, parsed once: stepping back to a version seen before costs nothing."""
