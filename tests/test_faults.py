@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from clitools import PROMPTSTUDIO, cli_env, closed_port, error_line, run_cli
+from clitools import PROMPTSTUDIO, as_from_a_shell, cli_env, closed_port, error_line, run_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui import tokens
@@ -342,6 +342,7 @@ def test_cli_ctrl_c_while_the_endpoint_never_answers(home: Path, endpoint: Loopb
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_shell,
     )
     try:
         deadline = time.monotonic() + 30
