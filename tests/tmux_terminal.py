@@ -6,6 +6,7 @@ type into it, read the screen, capture every byte it writes (pipe-pane), find it
 
 from __future__ import annotations
 
+import itertools
 import os
 import shlex
 import subprocess
@@ -20,11 +21,16 @@ from conftest import TEST_KEY
 PROMPTSTUDIO = Path(sys.executable).with_name("promptstudio")
 
 
+_SERVERS = itertools.count(1)
+
+
 class Terminal:
     """One tmux server of our own (-L), so no other session is ever touched."""
 
     def __init__(self, command: list[str]) -> None:
-        self.socket = f"promptstudio-test-{os.getpid()}"
+        # A socket per terminal, not per worker: the previous test's server may still be
+        # exiting, and a session started on its socket then fails ("server exited unexpectedly").
+        self.socket = f"promptstudio-test-{os.getpid()}-{next(_SERVERS)}"
         self.command = shlex.join(command) + "; echo EXITED $?; sleep 60"
         self.runs = 0
 
