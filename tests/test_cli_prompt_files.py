@@ -4,25 +4,19 @@ the installed CLI, its exit codes, its lines and its files."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from clitools import error_line
+from test_prompt_files import GOLDEN, golden_folder
 
-DATA = Path(__file__).parent / "data" / "promptyml"
-GOLDEN = sorted(DATA.glob("*.prompt.yml"))
 NOT_IN_FILES = "older versions, runs, category, tags and case names stay in the studio"
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "prompts"
-    target.mkdir()
-    for path in GOLDEN:
-        shutil.copy(path, target / path.name)
-    return target
+    return golden_folder(tmp_path)
 
 
 def test_import_a_folder_twice_then_export_it_again(run, folder: Path, tmp_path: Path) -> None:

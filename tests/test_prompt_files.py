@@ -29,6 +29,10 @@ RELEASE_NOTES = "Write release notes for {{product}} from the changes below, as 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """The three golden files in a folder of their own, as a team keeps them in git."""
+    return golden_folder(tmp_path)
+
+
+def golden_folder(tmp_path: Path) -> Path:
     target = tmp_path / "prompts"
     target.mkdir()
     for path in GOLDEN:
