@@ -25,6 +25,7 @@ from promptstudio_tui.screens.usage import UsageScreen
 from promptstudio_tui.screens.workshop_modals import ImportPromptModal, PromptEditor
 from promptstudio_tui.widgets.composer import ComposerInput
 from promptstudio_tui.widgets.conversation_list import ConversationList
+from promptstudio_tui.widgets.conversation_pane import SearchBox
 from promptstudio_tui.widgets.prompt_panel import PromptPanel
 from tui_fixtures import SIZE, screen
 
@@ -35,6 +36,7 @@ BOUND = [
     (StudioScreen, "main"),
     (ComposerInput, "composer"),
     (ConversationList, "conversations"),
+    (SearchBox, "search"),
     (PromptPanel, "prompts"),
     (Modal, "dialog"),
     (ConfirmModal, "confirm"),

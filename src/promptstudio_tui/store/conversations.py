@@ -8,7 +8,7 @@ from typing import Literal
 from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.records import Conversation
 from promptstudio_tui.store.repository import Repository
-from promptstudio_tui.store.search import fts_query, search_words
+from promptstudio_tui.store.search import Search, parse
 
 Tab = Literal["all", "starred", "archived"]
 Sort = Literal["recent", "title", "starred"]
@@ -29,21 +29,26 @@ _ORDER = {
 # ("starred" needs a full sort first).
 _WALKABLE = frozenset({"recent", "title"})
 
-_TITLE_MATCH = "c.rowid IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH :match)"
-_MESSAGE_ROWIDS = "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match)"
-# Cost grows with the matches: each matching message's (wide) row is read for its conversation.
-_BY_LOOKUP = (
-    f"({_TITLE_MATCH} OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.rowid IN {_MESSAGE_ROWIDS}))"
-)
-# Cost grows with the conversations tested: each one's message rowids come from the narrow
-# (conversation_id, created_at) index and are checked against the matches. Only the walked
-# conversations' messages can count, so the matches are taken from the oldest of those on
-# (:walked is the walk's own query): a few thousand instead of every match in the store.
-_BY_EXISTS_AMONG = (
-    f"({_TITLE_MATCH} OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.rowid IN"
-    " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match AND rowid >="
-    " (SELECT coalesce(min(m2.rowid), 0) FROM ({walked}) w JOIN messages m2 ON m2.conversation_id = w.id))))"
-)
+
+def _by_lookup(search: Search) -> str:
+    """Cost grows with the matches: each matching message's (wide) row is read for its conversation."""
+    messages = f"SELECT m.conversation_id FROM messages m WHERE m.rowid IN {search.rowids('messages')}"
+    return f"(c.rowid IN {search.rowids('conversations')} OR c.id IN ({messages}))"
+
+
+def _by_exists_among(search: Search, walked: str) -> str:
+    """Cost grows with the conversations tested: each one's message rowids come from the narrow
+    (conversation_id, created_at) index and are checked against the matches. Only the walked
+    conversations' messages can count, so the matches are taken from the oldest of those on
+    (`walked` is the walk's own query): a few thousand instead of every match in the store."""
+    oldest = f"(SELECT coalesce(min(m2.rowid), 0) FROM ({walked}) w JOIN messages m2 ON m2.conversation_id = w.id)"
+    matches = search.rowids("messages", from_rowid=oldest)
+    return (
+        f"(c.rowid IN {search.rowids('conversations')} OR EXISTS"
+        f" (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.rowid IN {matches}))"
+    )
+
+
 # Up to this many matching messages, looking them up is cheaper than walking the list.
 SPARSE_MATCHES = 2_000
 # Walks over this many conversations per row wanted: a short one first (common words fill
@@ -75,49 +80,50 @@ class Conversations(Repository[Conversation]):
     def page(
         self, tab: Tab = "all", sort: Sort = "recent", query: str = "", offset: int = 0, limit: int = 100
     ) -> list[Conversation]:
-        match = fts_query(query)
+        search = parse(self.store, query)
         if not query.strip():
             where, params = _TAB_WHERE[tab].format(status="c.status"), {}
-        elif match is None:
+        elif search is None:
             return []
         else:
-            if sort in _WALKABLE and not self._sparse(query, match):
+            if sort in _WALKABLE and not self._sparse(search):
                 for per_row in WALK_STAGES:
-                    rows = self._walk(tab, sort, match, offset + limit, per_row * (offset + limit))
+                    rows = self._walk(tab, sort, search, offset + limit, per_row * (offset + limit))
                     if rows is not None:
                         return rows[offset:]
-            where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_BY_LOOKUP}", {"match": match}
+            where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_by_lookup(search)}", search.params
         sql = f"SELECT c.* FROM conversations c WHERE {where} ORDER BY {_ORDER[sort]} LIMIT :limit OFFSET :offset"
         return [Conversation.from_row(r) for r in self.store.query(sql, {**params, "limit": limit, "offset": offset})]
 
     def count(self, tab: Tab = "all", query: str = "") -> int:
-        match = fts_query(query)
+        search = parse(self.store, query)
         if not query.strip():
             where, params = _TAB_WHERE[tab].format(status="c.status"), {}
-        elif match is None:
+        elif search is None:
             return 0
         else:  # every match must be found: a walk would test every conversation
-            where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_BY_LOOKUP}", {"match": match}
+            where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_by_lookup(search)}", search.params
         return self.store.query(f"SELECT count(*) FROM conversations c WHERE {where}", params)[0][0]
 
-    def _sparse(self, query: str, match: str) -> bool:
+    def _sparse(self, search: Search) -> bool:
         """Few enough matching messages to look each one up.
 
         A one-letter prefix matches most messages, and counting them costs as much as
-        the search itself (FTS5 merges every term with that prefix), so it is not counted.
+        the search itself (FTS5 merges every term with that prefix), so it is not counted;
+        nor is a piece of text no index holds (it would be looked for in every message).
         """
-        if min(len(word) for word in search_words(query)) < 2:
+        if search.shortest_word < 2 or search.scans:
             return False
-        sql = "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
-        return self.store.query(sql, (match, SPARSE_MATCHES + 1))[0][0] <= SPARSE_MATCHES
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {search.rowids('messages')} LIMIT :limit)"
+        return self.store.query(sql, {**search.params, "limit": SPARSE_MATCHES + 1})[0][0] <= SPARSE_MATCHES
 
-    def _walk(self, tab: Tab, sort: Sort, match: str, wanted: int, budget: int) -> list[Conversation] | None:
+    def _walk(self, tab: Tab, sort: Sort, search: Search, wanted: int, budget: int) -> list[Conversation] | None:
         """The first `wanted` matches in list order, testing at most `budget` conversations
         one after another; None when that was not enough."""
         walk = f"FROM conversations c WHERE {_TAB_WHERE[tab].format(status='c.status')} ORDER BY {_ORDER[sort]} LIMIT :budget"
-        hit = _BY_EXISTS_AMONG.format(walked=f"SELECT c.id {walk}")
+        hit = _by_exists_among(search, walked=f"SELECT c.id {walk}")
         found, walked = [], 0
-        with self.store.rows(f"SELECT c.*, {hit} AS hit {walk}", {"match": match, "budget": budget}) as rows:
+        with self.store.rows(f"SELECT c.*, {hit} AS hit {walk}", {**search.params, "budget": budget}) as rows:
             for row in rows:
                 walked += 1
                 if row["hit"]:

@@ -8,7 +8,7 @@ from typing import Any
 from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.records import Prompt
 from promptstudio_tui.store.repository import Repository
-from promptstudio_tui.store.search import fts_query
+from promptstudio_tui.store.search import parse
 from promptstudio_tui.store.versions import PromptVersions
 
 
@@ -70,18 +70,18 @@ class Prompts(Repository[Prompt]):
         limit: int = 200,
         offset: int = 0,
     ) -> list[Prompt]:
-        where, params = ["1"], []
+        where, params = ["1"], {"conversation": conversation_id}
         if conversation_id is not None:
-            where.append("conversation_id = ?")
-            params.append(conversation_id)
+            where.append("conversation_id = :conversation")
         if favorites_only:
             where.append("is_favorite = 1")
-        match = fts_query(query)
-        if match:
-            where.append("rowid IN (SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?)")
-            params.append(match)
-        sql = f"SELECT * FROM prompts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-        return [Prompt.from_row(r) for r in self.store.query(sql, (*params, limit, offset))]
+        search = parse(self.store, query)
+        if search:
+            where.append(f"rowid IN {search.rowids('prompts')}")
+            params.update(search.params)
+        where_all = " AND ".join(where)
+        sql = f"SELECT * FROM prompts WHERE {where_all} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
+        return [Prompt.from_row(r) for r in self.store.query(sql, {**params, "limit": limit, "offset": offset})]
 
     def exists(self, prompt_id: str) -> bool:
         return bool(self.store.query("SELECT 1 FROM prompts WHERE id = ?", (prompt_id,)))

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Tab, Tabs
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.messages import ListChanged
 from promptstudio_tui.widgets.conversation_list import ConversationList, Fetch
 from promptstudio_tui.widgets.usage_meter import UsageMeter
@@ -18,6 +19,18 @@ from promptstudio_tui.widgets.usage_meter import UsageMeter
 TABS = (("all", "All"), ("starred", "Starred"), ("archived", "Archived"))
 SORTS = (("recent", "Recent first"), ("title", "A–Z"), ("starred", "Starred first"))
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search runs
+
+
+class SearchBox(Input):
+    """The search input; esc empties it (and, when empty already, does what esc does elsewhere)."""
+
+    BINDINGS = bindings("search")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.value) if action == "clear_search" else True
+
+    def action_clear_search(self) -> None:
+        self.value = ""
 
 
 class ConversationPane(Vertical):
@@ -50,7 +63,7 @@ class ConversationPane(Vertical):
         with Horizontal(classes="pane-title"):
             yield Label("Conversations", id="conversation-count")
             yield Button("+ New", action="screen.new_conversation", compact=True, id="new-conversation")
-        yield Input(placeholder="Search titles, tags, messages", compact=True, id="search")
+        yield SearchBox(placeholder="Search titles, tags, messages", compact=True, id="search")
         yield Tabs(*(Tab(label, id=tab) for tab, label in TABS), active=self._list.tab, id="tabs")
         yield Select(
             [(label, sort) for sort, label in SORTS], value=self._list.sort, allow_blank=False, compact=True, id="sort"
