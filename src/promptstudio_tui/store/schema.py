@@ -14,6 +14,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from promptstudio_tui.ids import new_id
+from promptstudio_tui.store import search
 
 migrations = Migrations("promptstudio")
 
@@ -307,3 +308,32 @@ def m005_prompt_tests(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m007_search_trigram(db: sqlite_utils.Database) -> None:
+    # Beside each word index, a trigram index of the texts written without spaces between
+    # words (store/search.py), kept in sync by triggers. Without the trigram tokenizer
+    # (SQLite < 3.34) nothing is made and such words are looked for in the text itself.
+    if not search.trigrams_supported():
+        return
+    for table, columns in search.COLUMNS.items():
+        index = f"{table}_trigram"
+        listed = ", ".join(columns)
+        text = " || ' ' || ".join(f"coalesce({{row}}.{column}, '')" for column in columns)
+        needs = f"{text} GLOB '{search.NEEDS_TRIGRAMS_GLOB}'"
+        old, new = needs.format(row="old"), needs.format(row="new")
+        old_values = ", ".join(f"old.{column}" for column in columns)
+        new_values = ", ".join(f"new.{column}" for column in columns)
+        forget = f"INSERT INTO {index} ({index}, rowid, {listed}) SELECT 'delete', old.rowid, {old_values} WHERE {old};"
+        learn = f"INSERT INTO {index} (rowid, {listed}) SELECT new.rowid, {new_values} WHERE {new};"
+        db.execute(
+            f"CREATE VIRTUAL TABLE {index} USING fts5({listed}, content='{table}', content_rowid='rowid',"
+            " tokenize='trigram')"
+        )
+        db.execute(f"CREATE TRIGGER {index}_ai AFTER INSERT ON {table} BEGIN {learn} END")
+        db.execute(f"CREATE TRIGGER {index}_ad AFTER DELETE ON {table} BEGIN {forget} END")
+        db.execute(f"CREATE TRIGGER {index}_au AFTER UPDATE OF {listed} ON {table} BEGIN {forget} {learn} END")
+        db.execute(
+            f"INSERT INTO {index} (rowid, {listed}) SELECT rowid, {listed} FROM {table} WHERE {needs.format(row=table)}"
+        )
