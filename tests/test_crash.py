@@ -7,8 +7,10 @@ is inspected with a separate sqlite3 connection, as another instance would see i
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -187,3 +189,89 @@ async def test_quota_race_between_processes_and_the_studio_never_passes_the_limi
     assert (quota.used.requests, quota.reserved_requests) == (2, 0)
     assert len(repos(studio).store.query("SELECT id FROM messages WHERE role = 'user'")) == 5  # refused ones kept too
     studio.close()
+
+
+def _streaming_sender(home: Path, endpoint: LoopbackServer) -> tuple[subprocess.Popen, dict]:
+    """A `promptstudio send` whose reply is streaming and written through; its owner record."""
+    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
+    proc = subprocess.Popen(
+        [PROMPTSTUDIO, "send", "Tell me everything"],
+        env=cli_env(home, endpoint.base_url, TEST_KEY),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    [(metadata,)] = poll_until(
+        lambda: query(
+            home / "promptstudio.db", "SELECT metadata FROM messages WHERE state = 'streaming' AND content != ''"
+        ),
+        "the partial reply to be written through",
+    )
+    return proc, json.loads(metadata)["owner"]
+
+
+@pytest.mark.parametrize("how", ["zombie", "pid-reused", "host-renamed"])
+def test_a_dead_owner_is_seen_whatever_its_pid_and_host_say(
+    how: str, home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner of a streaming row is judged by the lock it held for its life, not by pid and
+    host: a killed process not yet reaped (a zombie keeps its pid), a pid now naming another
+    process (pid 1 in every container run), a host renamed since."""
+    db = home / "promptstudio.db"
+    proc, owner = _streaming_sender(home, endpoint)
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        poll_until(lambda: Path(f"/proc/{proc.pid}/stat").read_text().rsplit(") ", 1)[1][0] == "Z", "a zombie")
+        if how != "zombie":
+            proc.wait(timeout=10)
+            pid, host = (1, owner["host"]) if how == "pid-reused" else (proc.pid, "renamed-since")
+            with sqlite3.connect(db) as conn:  # the row as a pid-and-host check would be fooled by it
+                conn.execute(
+                    "UPDATE messages SET metadata = json_set(metadata, '$.owner.pid', ?, '$.owner.host', ?)"
+                    " WHERE state = 'streaming'",
+                    (pid, host),
+                )
+                conn.execute("UPDATE quota_reservations SET pid = ?, host = ? || '/' || ?", (pid, host, owner["lock"]))
+            conn.close()
+
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        studio = Studio.open({"base_url": endpoint.base_url})  # as the next start, while the zombie is unreaped
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    try:
+        assert any("marked interrupted" in notice for notice in studio.notices), studio.notices
+        [(state, error)] = query(db, "SELECT state, error FROM messages WHERE role = 'assistant'")
+        assert (state, error) == ("interrupted", "The app stopped while this reply was streaming.")
+        # The dead owner's reservation goes at the next request, and so does its lock file.
+        endpoint.default = Scenario(reply="Back again.")
+        [conv] = repos(studio).conversations.page("all", "recent", "", 0, 10)
+        done = asyncio.run(_last_event(studio.send(conv.id, "Still there?")))
+        assert done.message.state == "complete"
+        assert studio.quota_status().reserved_requests == 0
+    finally:
+        studio.close()
+    assert not (home / "owners" / f"{owner['lock']}.lock").exists()
+
+
+async def test_a_live_owner_is_left_alone(
+    home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's reply streaming right now is not taken for an orphan, nor its reservation."""
+    db = home / "promptstudio.db"
+    proc, _ = _streaming_sender(home, endpoint)
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        studio = Studio.open({"base_url": endpoint.base_url})
+        try:
+            assert not any("interrupted" in notice for notice in studio.notices)
+            endpoint.default = Scenario(reply="Meanwhile.")
+            done = [e async for e in studio.send(studio.new_conversation().id, "Meanwhile?")][-1]
+            assert done.message.state == "complete"
+            assert proc.poll() is None, "the other reply finished: nothing was tested"
+            assert query(db, "SELECT state FROM messages WHERE content LIKE 'word0 %'") == [("streaming",)]
+            assert studio.quota_status().reserved_requests == 1  # the other process's, still held
+        finally:
+            studio.close()
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
-from promptstudio_tui.ids import new_id, utc_now
-from promptstudio_tui.store.owner import is_gone, this_process
+from promptstudio_tui.ids import utc_now
+from promptstudio_tui.store.owner import LAST_RESORT, is_gone, this_process
 from promptstudio_tui.store.records import Message
 from promptstudio_tui.store.repository import Repository
 
@@ -26,8 +27,19 @@ class Messages(Repository[Message]):
         metadata: dict[str, Any] | None = None,
     ) -> Message:
         now = utc_now()
+        metadata = metadata or {}
+        row: dict[str, object] = {
+            "conversation_id": conversation_id,
+            "role": role,
+            "content": content,
+            "state": state,
+            "model": model,
+            "metadata": json.dumps(metadata),
+            "created_at": now,
+            "updated_at": now,
+        }
         message = Message(
-            id=new_id(),
+            id=self.insert_in_order("conversation_id", row),  # after every message already in it
             conversation_id=conversation_id,
             role=role,
             content=content,
@@ -38,33 +50,27 @@ class Messages(Repository[Message]):
             completion_tokens=0,
             cost=None,
             created_at=now,
-            metadata=metadata or {},
+            metadata=metadata,
         )
-        row = {
-            "id": message.id,
-            "conversation_id": conversation_id,
-            "role": role,
-            "content": content,
-            "state": state,
-            "model": model,
-            "metadata": json.dumps(message.metadata),
-            "created_at": now,
-            "updated_at": now,
-        }
-        self.store.insert("messages", row)
         return message  # exactly the row as stored (the other columns take their defaults)
 
     def start_reply(self, conversation_id: str, model: str) -> Message:
         """An empty assistant row marked streaming and owned by this process, so a
         crash leaves a row that the next start can mark interrupted."""
         return self.add(
-            conversation_id, "assistant", "", state="streaming", model=model, metadata={"owner": this_process()}
+            conversation_id,
+            "assistant",
+            "",
+            state="streaming",
+            model=model,
+            metadata={"owner": this_process(self.store.path)},
         )
 
     def for_conversation(
         self, conversation_id: str, *, limit: int | None = None, before: str | None = None
     ) -> list[Message]:
-        """Oldest first. With `limit`, the newest `limit` messages (older ones on demand via `before`)."""
+        """Oldest first, in the order written (ids: see `add`). With `limit`, the newest
+        `limit` messages (older ones on demand via `before`)."""
         sql = "SELECT * FROM messages WHERE conversation_id = ?"
         params: list[Any] = [conversation_id]
         if before is not None:
@@ -124,11 +130,14 @@ class Messages(Repository[Message]):
             db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
 
     def recover_orphans(self) -> int:
-        """Replies left 'streaming' by a process that no longer runs become 'interrupted'."""
+        """Replies left 'streaming' by a process that no longer runs become 'interrupted'
+        (a row silent for longer than any request waits, when its owner cannot be judged)."""
+        silent_since = (datetime.now(timezone.utc) - LAST_RESORT).isoformat(timespec="microseconds")
         orphaned = [
             row["id"]
-            for row in self.store.query("SELECT id, metadata FROM messages WHERE state = 'streaming'")
-            if is_gone(json.loads(row["metadata"] or "{}").get("owner", {}))
+            for row in self.store.query("SELECT id, metadata, updated_at FROM messages WHERE state = 'streaming'")
+            if is_gone(json.loads(row["metadata"] or "{}").get("owner", {}), self.store.path)
+            or row["updated_at"] < silent_since
         ]
         if not orphaned:
             return 0

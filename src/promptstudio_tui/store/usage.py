@@ -124,10 +124,12 @@ class Usage:
     def add_reservation(self, tokens: int) -> str:
         reservation_id = new_id()
         with self.store.write() as db:
-            owner = this_process()
+            owner = this_process(self.store.path)
+            # The lock token rides in the host column, after the host: "host/token".
+            host = "/".join(str(owner[k]) for k in ("host", "lock") if k in owner)
             db.execute(
                 "INSERT INTO quota_reservations (id, tokens, pid, host, created_at) VALUES (?, ?, ?, ?, ?)",
-                (reservation_id, tokens, owner["pid"], owner["host"], utc_now()),
+                (reservation_id, tokens, owner["pid"], host, utc_now()),
             )
         return reservation_id
 
@@ -136,9 +138,10 @@ class Usage:
             db.execute("DELETE FROM quota_reservations WHERE id = ?", (reservation_id,))
 
     def drop_stale_reservations(self, older_than_utc: str) -> None:
-        """Reservations of processes that died (same host) or that are very old."""
+        """Reservations of processes that ended (see store/owner.py) or that are very old."""
         with self.store.write() as db:
             for row in self.store.query("SELECT id, pid, host, created_at FROM quota_reservations"):
-                owner = {"pid": row["pid"], "host": row["host"]}
-                if is_gone(owner) or row["created_at"] < older_than_utc:
+                host, _, lock = row["host"].partition("/")
+                owner = {"pid": row["pid"], "host": host} | ({"lock": lock} if lock else {})
+                if is_gone(owner, self.store.path) or row["created_at"] < older_than_utc:
                     db.execute("DELETE FROM quota_reservations WHERE id = ?", (row["id"],))
