@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from promptstudio_tui import tokens
+from promptstudio_tui import token_estimate, tokens
 
 # Reference counts cross-checked against the independent pure-Python
 # implementation `puretiktoken` 0.2.1 (its own pre-tokenizer and BPE merge loop).
@@ -91,6 +91,24 @@ def test_rough_estimate() -> None:
     assert tokens.rough_estimate("") == 0
     assert tokens.rough_estimate("abc") == 1
     assert tokens.rough_estimate("a" * 400) == 100
+
+
+@pytest.mark.parametrize(
+    "text", ["我需要一个提示词来写发布说明", "リリースノートを書いてください", "릴리스 노트를 써 주세요"]
+)
+def test_the_estimate_for_cjk_is_about_a_token_a_character(text: str) -> None:
+    """Not a quarter of one: within a factor of two of both encodings' exact counts."""
+    guess = tokens.rough_estimate(text)
+    for model in ("gpt-4o", "gpt-4"):
+        exact = tokens.count(text, model).tokens
+        assert exact / 2 <= guess <= exact * 2, (model, exact, guess)
+
+
+def test_a_count_is_written_with_its_kind() -> None:
+    assert token_estimate.label(32, exact=True) == "32 tokens"
+    assert token_estimate.label(1, exact=True) == "1 token"
+    assert token_estimate.label(1_234, exact=False) == "~1,234 tokens (estimate)"
+    assert token_estimate.label(32, exact=False, say_estimate=False) == "~32 tokens"
 
 
 def test_long_whitespace_run_does_not_crash() -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptstudio_tui import token_estimate
+
 if TYPE_CHECKING:
     import tiktoken
 
@@ -81,8 +83,8 @@ def _count_cached(encoding: str, text: str) -> int:
 
 
 def rough_estimate(text: str) -> int:
-    """Instant ~4-characters-per-token guess for live hints before the exact count arrives."""
-    return (len(text) + 3) // 4
+    """Instant guess for live hints before the exact count arrives (token_estimate.py)."""
+    return token_estimate.estimate(text)
 
 
 def _count(enc: tiktoken.Encoding, text: str) -> tuple[int, bool]:

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
+from promptstudio_tui import token_estimate
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.messages import SendRequested
 
@@ -29,11 +30,6 @@ class Counted(Protocol):
 
 # (text, model or None for the configured one) -> its tokens; may take a while on a long text.
 TokenCounter = Callable[[str, str | None], Counted]
-
-
-def rough_tokens(text: str) -> int:
-    """~4 characters a token: shown at once, until the exact count arrives."""
-    return (len(text) + 3) // 4
 
 
 class ComposerInput(TextArea):
@@ -129,12 +125,14 @@ class Composer(Vertical):
         text = self.input.text
         self.input.soft_wrap = max(map(len, self.input.document.lines), default=0) <= WRAP_LIMIT
         self._edits += 1
-        self._show_status(f"{len(text):,} chars · ~{rough_tokens(text):,} tokens")
+        # Shown at once, for a moment: the exact count follows (no "(estimate)" to flicker).
+        self._show_status(len(text), token_estimate.estimate(text), exact=False, say_estimate=False)
         if self._count_timer is not None:
             self._count_timer.stop()
         self._count_timer = self.set_timer(COUNT_DELAY, self._count) if text else None
 
-    def _show_status(self, counts: str) -> None:
+    def _show_status(self, chars: int, tokens: int, *, exact: bool, say_estimate: bool = True) -> None:
+        counts = f"{chars:,} chars · {token_estimate.label(tokens, exact=exact, say_estimate=say_estimate)}"
         self.query_one("#composer-status", Static).update(f"{counts}   {self.hint}")
 
     def _count(self) -> None:
@@ -147,4 +145,4 @@ class Composer(Vertical):
 
     def _show_exact(self, count: Counted, chars: int, edits: int) -> None:
         if edits == self._edits:  # not typed on since
-            self._show_status(f"{chars:,} chars · {'' if count.exact else '~'}{count.tokens:,} tokens")
+            self._show_status(chars, count.tokens, exact=count.exact)

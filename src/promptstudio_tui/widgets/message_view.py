@@ -26,11 +26,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from promptstudio_tui import compat
+from promptstudio_tui import compat, token_estimate
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Message
-from promptstudio_tui.widgets.composer import rough_tokens
 from promptstudio_tui.widgets.formatting import clock_time, plural
 
 FAILED = ("interrupted", "error")
@@ -76,7 +75,7 @@ def meta_line(message: Message, now: datetime) -> Text:
     who = "You" if message.role == "user" else f"Assistant · {one_line(message.model or '', 40) or 'model'}"
     parts = [clock_time(message.created_at, now)]
     if message.role == "user":
-        parts.append(f"~{plural(rough_tokens(message.content), 'token')}")
+        parts.append(token_estimate.label(token_estimate.estimate(message.content), exact=False))
     elif message.state != "streaming":
         parts.append(plural(message.completion_tokens, "token"))
         parts.append(format_usd(message.cost))
