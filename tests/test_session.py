@@ -78,7 +78,7 @@ async def test_a_reply_streams_settles_and_ends_in_order(session: Session, recor
     [done] = recorder.of(conversation.id, ReplyDone)
     assert (done.message.state, done.message.content) == ("complete", "Who reads it?")
     assert recorder.ended(conversation.id) == FlightEnded(conversation.id, "reply", done.message.id, None)
-    assert session.flight() is None and session.take_draft(conversation.id) is None
+    assert session.flight() is None and session.take_unsent(conversation.id) == ""
     assert session.reload().title == "A prompt for release notes"  # the first message titles it
 
 
@@ -159,8 +159,8 @@ async def test_a_refused_send_gives_the_draft_back(
     ended = recorder.ended(conversation.id)
     assert ended is not None and ended.reply_id is None and ended.error and ended.unsent
     assert not recorder.of(conversation.id, UserMessageSaved)
-    assert session.take_draft(conversation.id) == "my carefully typed message"
-    assert session.take_draft(conversation.id) is None  # given back once
+    assert session.take_unsent(conversation.id) == "my carefully typed message"
+    assert session.take_unsent(conversation.id) == ""  # given back once
 
 
 async def test_a_quota_refusal_keeps_the_message_saved(recorder: Recorder, config_file, endpoint, monkeypatch) -> None:
@@ -174,7 +174,7 @@ async def test_a_quota_refusal_keeps_the_message_saved(recorder: Recorder, confi
     ended = recorder.ended(conversation.id)
     assert ended is not None and "monthly tokens are left" in (ended.error or "")
     assert recorder.of(conversation.id, UserMessageSaved) and not ended.unsent  # saved: nothing to give back
-    assert session.take_draft(conversation.id) is None
+    assert session.take_unsent(conversation.id) == ""
     assert not [r for r in endpoint.requests if r.path.endswith("/chat/completions")]
     studio.close()
 
@@ -270,3 +270,125 @@ async def test_closing_settles_every_flight_before_the_store_closes(
         reply = studio.history(conversation.id)[-1]
         assert (reply.state, reply.content) == ("interrupted", "part part ")
     assert session.flights() == []
+
+
+# -- drafts and the open conversation, across switches and restarts -----------------------
+
+
+def restarted(studio: Studio) -> Session:
+    """A new session on a new studio over the same database file, as the next start."""
+    again = Studio.open({"base_url": studio.settings.base_url})
+    return Session(again)
+
+
+async def test_each_conversation_keeps_its_draft_across_a_switch_and_a_restart(
+    session: Session, studio: Studio
+) -> None:
+    first = session.open_new()
+    session.typed("half a thought about release notes")
+    second = session.open_new()
+    assert session.draft == ""  # the new one starts empty: the first's draft stayed with it
+    session.typed("a question for the second one")
+    session.open(first.id)
+    assert session.draft == "half a thought about release notes"
+    session.open(second.id)
+    assert session.draft == "a question for the second one"
+    session.typed("a question for the second one, longer")
+    await session.aclose()  # quitting stores the open one's draft
+
+    later = restarted(studio)
+    assert later.resume() == studio.conversation(second.id)  # the one open at the end, reopened
+    assert later.draft == "a question for the second one, longer"
+    later.open(first.id)
+    assert later.draft == "half a thought about release notes"
+    later.studio.close()
+
+
+async def test_the_typed_draft_is_stored_without_a_switch_or_a_quit(session: Session, studio: Studio) -> None:
+    """What the screen's timer does while the user types: after it, a crash loses nothing."""
+    conversation = session.open_new()
+    session.typed("typed, then the terminal closed")
+    session.save_draft()
+    later = restarted(studio)  # no aclose: the process died
+    reopened = later.resume()
+    assert reopened is not None and reopened.id == conversation.id
+    assert later.draft == "typed, then the terminal closed"
+    later.studio.close()
+
+
+async def test_text_typed_with_none_open_is_kept_and_goes_with_the_next_new_conversation(
+    session: Session, studio: Studio
+) -> None:
+    assert session.resume() is None and session.draft == ""
+    session.typed("typed on the welcome screen")
+    await session.aclose()
+
+    later = restarted(studio)
+    assert later.resume() is None and later.draft == "typed on the welcome screen"
+    conversation = later.open_new()
+    assert later.draft == "typed on the welcome screen"
+    assert later.studio.draft(conversation.id) == "typed on the welcome screen"
+    assert later.studio.draft(None) == ""  # moved, not copied
+    later.studio.close()
+
+
+async def test_sent_text_leaves_the_draft_at_once_and_what_was_typed_after_it_stays(
+    session: Session, recorder: Recorder, studio: Studio, endpoint
+) -> None:
+    conversation = session.open_new()
+    session.typed("Write release notes\nand this, typed after Enter")
+    session.send(conversation.id, "Write release notes\n")
+    # Stored before the reply even starts: a crash now must not bring the sent text back.
+    assert studio.draft(conversation.id) == "and this, typed after Enter"
+    assert session.draft == "and this, typed after Enter"
+    await session.settled()
+    session.typed("")
+    await session.aclose()
+    assert studio.draft(conversation.id) == ""
+
+
+async def test_a_refused_send_not_given_back_before_quitting_is_kept_in_the_draft(
+    session: Session, recorder: Recorder, studio: Studio, endpoint
+) -> None:
+    conversation = session.open_new()
+    Session(studio).studio.delete_conversation(conversation.id)  # elsewhere: the send is refused
+    session.typed("my message and more")
+    session.send(conversation.id, "my message ")
+    await session.settled()
+    assert recorder.ended(conversation.id).unsent  # type: ignore[union-attr]
+    await session.aclose()  # the screen never took it back: quitting keeps it, in order
+    assert studio.draft(conversation.id) == "my message and more"
+
+
+async def test_a_refused_send_in_a_conversation_left_goes_back_into_its_stored_draft(
+    session: Session, recorder: Recorder, studio: Studio, endpoint
+) -> None:
+    gone = session.open_new()
+    Session(studio).studio.delete_conversation(gone.id)
+    session.typed("sent text and the rest")
+    session.send(gone.id, "sent text ")
+    session.open_new()  # away before the refusal lands
+    await session.settled(gone.id)
+    await recorder.until(lambda: recorder.ended(gone.id))
+    assert studio.draft(gone.id) == "sent text and the rest"
+    assert session.take_unsent(gone.id) == ""  # nothing left waiting for the screen
+
+
+async def test_start_shows_nothing_for_an_archived_or_deleted_conversation(session: Session, studio: Studio) -> None:
+    archived = session.open_new()
+    await session.aclose()
+    studio.archive_conversation(archived.id, True)
+    later = restarted(studio)
+    assert later.resume() is None
+    later.studio.close()
+
+    kept = session.open_new()
+    session.typed("doomed draft")
+    session.save_draft()
+    session.studio.delete_conversation(kept.id)
+    session.deleted(kept.id)
+    assert session.conversation is None and session.draft == ""
+    assert studio.draft(kept.id) == ""  # the draft went with it
+    later = restarted(studio)
+    assert later.resume() is None
+    later.studio.close()

@@ -1,8 +1,9 @@
 """The session: what the main screen shows and what is in flight, without Textual.
 
 It holds the one open conversation, one request in flight per conversation (a reply
-or a prompt generation) with the text streamed so far, and the text the user sent
-that the studio has not saved yet. Each flight runs as an asyncio task driven by
+or a prompt generation) with the text streamed so far, and each conversation's draft:
+what was typed and not sent, and text sent that the studio never saved (a refused
+send goes back into the draft, before what was typed after it). Each flight runs as an asyncio task driven by
 the studio's events; the session applies every event to its state, then tells its
 listener, which only ever posts a message (the screen never hears from a task
 directly). Stop cancels the flight of the conversation on screen: the cancel lands
@@ -68,7 +69,7 @@ class FlightEnded:
     kind: FlightKind
     reply_id: str | None
     error: str | None
-    unsent: bool = False  # the text sent was never saved: it waits in the drafts
+    unsent: bool = False  # the text sent was never saved: it went back into the draft
     stopped: bool = False  # a workshop run stopped by the user (what finished is stored)
 
 
@@ -124,7 +125,9 @@ class Session:
         self._conversation: Conversation | None = None
         self._flights: dict[str, Flight] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._drafts: dict[str, str] = {}
+        self._unsent: dict[str, str] = {}  # text sent and not saved yet, by conversation
+        self._typed = ""  # the open conversation's draft (with none open: the next new one's)
+        self._saved = ""  # ... as the studio last stored it
 
     # -- the open conversation ------------------------------------------------
 
@@ -135,17 +138,37 @@ class Session:
     def shown(self, conversation_id: str) -> bool:
         return self._conversation is not None and self._conversation.id == conversation_id
 
-    def open(self, conversation_id: str) -> Conversation:
-        """Show this conversation (it is read from now on; replies elsewhere count as unread)."""
+    def resume(self) -> Conversation | None:
+        """On start: reopen the conversation open when the studio last stopped (if it is still
+        there and not archived), else stay on none; either way with its draft."""
+        conversation_id = self.studio.last_open()
+        if conversation_id is not None:
+            return self.open(conversation_id)
+        self._load_draft()
+        return None
+
+    def open(self, conversation_id: str, *, carry_draft: bool = False) -> Conversation:
+        """Show this conversation (it is read from now on; replies elsewhere count as unread).
+
+        The draft of the one left is kept; `carry_draft` brings it along instead.
+        """
+        carried = self._set_aside(carry_draft)
         self._conversation = self.studio.open_conversation(conversation_id)
+        self.studio.remember_open(conversation_id)
+        self._load_draft(carried)
         return self._conversation
 
     def open_new(self, category: str = "General") -> Conversation:
-        return self.open(self.studio.new_conversation(category=category).id)
+        """A new conversation; text typed with none open goes with it."""
+        new = self.studio.new_conversation(category=category)
+        return self.open(new.id, carry_draft=self._conversation is None)
 
     def close(self) -> None:
+        self._set_aside()
         self._conversation = None
         self.studio.close_conversation()
+        self.studio.remember_open(None)
+        self._load_draft()
 
     def reload(self) -> Conversation | None:
         """Read the open conversation again (its first message gives it a title)."""
@@ -159,9 +182,51 @@ class Session:
             self._conversation = conversation
 
     def deleted(self, conversation_id: str) -> None:
-        self._drafts.pop(conversation_id, None)
+        """The conversation is gone, and its draft with it."""
+        self._unsent.pop(conversation_id, None)
+        self.studio.save_draft(conversation_id, "")
         if self.shown(conversation_id):
+            self._typed = self._saved = ""
             self.close()
+
+    # -- drafts -----------------------------------------------------------------
+
+    @property
+    def draft(self) -> str:
+        """The open conversation's draft, for the composer (none open: the draft typed so)."""
+        return self._typed
+
+    def typed(self, text: str) -> None:
+        """The composer's text now: the open conversation's draft, stored by `save_draft`."""
+        self._typed = text
+
+    def save_draft(self) -> None:
+        """Store the open conversation's draft if it changed since it was last stored."""
+        if self._typed != self._saved:
+            self.studio.save_draft(self._conversation.id if self._conversation else None, self._typed)
+            self._saved = self._typed
+
+    def take_unsent(self, conversation_id: str) -> str:
+        """Text sent in that conversation that was never saved (a refused send), once."""
+        return self._unsent.pop(conversation_id, "")
+
+    def _set_aside(self, carry: bool = False) -> str:
+        """Store the draft of the conversation being left, or with `carry` clear it and return it."""
+        conversation = self._conversation
+        if conversation is not None and conversation.id not in self._flights:
+            # A refused send the screen has not given back yet goes before what was typed after it.
+            self._typed = self.take_unsent(conversation.id) + self._typed
+        carried = ""
+        if carry:
+            carried, self._typed = self._typed, ""
+        self.save_draft()
+        return carried
+
+    def _load_draft(self, carried: str = "") -> None:
+        self._typed = self._saved = self.studio.draft(self._conversation.id if self._conversation else None)
+        if carried:
+            self._typed += carried
+            self.save_draft()
 
     # -- what is in flight --------------------------------------------------------
 
@@ -182,10 +247,6 @@ class Session:
         """The prompt workshop's run in flight (a try, a test or a compare), wherever it is."""
         return next((f for f in self._flights.values() if f.kind in WORKSHOP_KINDS), None)
 
-    def take_draft(self, conversation_id: str) -> str | None:
-        """Text sent in that conversation that was never saved (a refused send), once."""
-        return self._drafts.pop(conversation_id, None)
-
     def now(self) -> float:
         return self._clock()
 
@@ -194,7 +255,12 @@ class Session:
     def send(self, conversation_id: str, text: str) -> Flight:
         """Send `text` in a conversation with nothing in flight (else Busy)."""
         self._check_idle(conversation_id)
-        self._drafts[conversation_id] = text
+        self._unsent[conversation_id] = text
+        if self.shown(conversation_id):
+            # Sent text leaves the draft now (after a crash it must not come back); keys typed
+            # after it stay, as in the composer.
+            self._typed = self._typed[len(text) :] if self._typed.startswith(text) else ""
+            self.save_draft()
         return self._start(conversation_id, "reply", self.studio.send(conversation_id, text))
 
     def retry(self, conversation_id: str) -> Flight:
@@ -279,12 +345,13 @@ class Session:
             await asyncio.wait({task})
 
     async def aclose(self) -> None:
-        """Stop everything in flight and wait until each reply has settled in the store."""
+        """Stop everything in flight, wait until each reply has settled in the store, and store the draft."""
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        self._set_aside()
 
     def _check_idle(self, conversation_id: str) -> None:
         if conversation_id in self._flights:
@@ -313,7 +380,7 @@ class Session:
 
     def _apply(self, flight: Flight, event: StudioEvent | RunEvent | TestEvent) -> None:
         if isinstance(event, UserMessageSaved):
-            self._drafts.pop(flight.conversation_id, None)
+            self._unsent.pop(flight.conversation_id, None)
         elif isinstance(event, ReplyStarted):
             flight.reply_id = event.message.id
         elif isinstance(event, (ReplyDelta, PromptDelta, RunDelta)):
@@ -339,5 +406,9 @@ class Session:
                 # The studio settled the row as the cancel passed through it, without
                 # a ReplyDone: report the final row like any other ending.
                 self.listener(flight, ReplyDone(self.studio.message(flight.reply_id)))
-        unsent = conversation_id in self._drafts and flight.kind == "reply"
+        unsent = conversation_id in self._unsent and flight.kind == "reply"
+        if unsent and not self.shown(conversation_id):
+            # Nobody looks at it: back into its stored draft, before what was typed after it.
+            text = self._unsent.pop(conversation_id)
+            self.studio.save_draft(conversation_id, text + self.studio.draft(conversation_id))
         self.listener(flight, FlightEnded(conversation_id, flight.kind, flight.reply_id, flight.error, unsent, stopped))

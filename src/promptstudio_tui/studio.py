@@ -31,6 +31,7 @@ from promptstudio_tui.prompt_files import PromptFiles
 from promptstudio_tui.prompt_flow import PromptFlow
 from promptstudio_tui.prompt_tests import PromptTests
 from promptstudio_tui.quota import QuotaStatus
+from promptstudio_tui.resume import Resume
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store import open_store
 from promptstudio_tui.store.plans import Plans
@@ -45,7 +46,7 @@ Sort = Literal["recent", "title", "starred"]
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 
 
-class Studio(PromptFiles, PromptFlow, PromptTests):
+class Studio(PromptFiles, PromptFlow, PromptTests, Resume):
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
         paths = paths or Paths.discover()

@@ -1,10 +1,12 @@
 """The conversation list's actions and opening conversations: new, open, rename,
-categorize, star, archive, delete, and paging the chat's history."""
+categorize, star, archive, delete, and paging the chat's history; on start, the
+conversation that was open; and the composer's text kept as each one's draft."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher
 
 from promptstudio_tui.events import StudioError
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
 # Messages rendered when a conversation opens (a 48-row terminal shows 2-4);
 # older ones on request. 40 took ~4x longer to show the newest (docs/performance.md).
 HISTORY_PAGE = 12
+# While typing, the draft is stored at most this long after a change: what a crash or a
+# closed terminal can lose. (Switching conversations and quitting store it at once.)
+DRAFT_SAVE = 1.0
 
 
 class ConversationActions:
@@ -24,6 +29,7 @@ class ConversationActions:
         self.screen = screen
         self.session = screen.session
         self.studio = screen.studio
+        self._draft_timer: Timer | None = None
 
     def fetch(self, tab: str, sort: str, search: str, offset: int, limit: int) -> tuple[list[Conversation], int | None]:
         """A page of the list; runs in a worker thread (the store serialises access with its lock)."""
@@ -31,29 +37,50 @@ class ConversationActions:
 
     # -- opening --------------------------------------------------------------------
 
+    def resume(self) -> None:
+        """On start, before the first frame: the conversation that was open (its newest
+        messages follow just after) and the draft, or the welcome with its draft."""
+        conversation = self.session.resume()
+        self.screen.composer.set_text(self.session.draft)
+        if conversation is not None:
+            self._enter(conversation)
+            self.screen.call_after_refresh(self._fill, conversation)
+
     async def open(self, conversation_id: str) -> None:
-        screen = self.screen
-        listed = next((row for row in screen.conversation_list.rows if row.id == conversation_id), None)
+        listed = next((row for row in self.screen.conversation_list.rows if row.id == conversation_id), None)
+        self.session.typed(self.screen.composer.text)  # the draft of the one left, as it is now
         conversation = self.session.open(conversation_id)
         if listed is not None and listed.unread_count:
-            screen.conversation_list.reload(keep=conversation_id)  # its unread badge goes
-        else:
-            screen.conversation_list.select_id(conversation_id)
-        self.show_title()
-        screen.replies.show_state()
-        messages = self.studio.history(conversation_id, limit=HISTORY_PAGE)
-        screen.query_one(ContentSwitcher).current = "chat-log"
-        live = screen.replies.live(conversation_id)
-        await screen.chat.show(messages, has_earlier=self._has_earlier(messages), now=screen.clock(), live=live)
-        await screen.prompts.conversation_opened(conversation)
-        screen.restore_draft(conversation_id)
-        screen.composer.focus_input()
+            self.screen.conversation_list.reload(keep=conversation_id)  # its unread badge goes
+        await self._show(conversation)
 
     async def open_new(self, category: str = "General") -> Conversation:
-        conversation = self.studio.new_conversation(category=category)
-        await self.open(conversation.id)
+        self.session.typed(self.screen.composer.text)
+        conversation = self.session.open_new(category)
+        await self._show(conversation)
         self.screen.conversation_list.reload(keep=conversation.id)
         return conversation
+
+    async def _show(self, conversation: Conversation) -> None:
+        self._enter(conversation)
+        self.screen.composer.set_text(self.session.draft)
+        await self._fill(conversation)
+
+    def _enter(self, conversation: Conversation) -> None:
+        screen = self.screen
+        screen.conversation_list.select_id(conversation.id)
+        self.show_title()
+        screen.replies.show_state()
+        screen.query_one(ContentSwitcher).current = "chat-log"
+
+    async def _fill(self, conversation: Conversation) -> None:
+        """The newest messages (the log keeps to the bottom), the prompt pane, the focus."""
+        screen = self.screen
+        messages = self.studio.history(conversation.id, limit=HISTORY_PAGE)
+        live = screen.replies.live(conversation.id)
+        await screen.chat.show(messages, has_earlier=self._has_earlier(messages), now=screen.clock(), live=live)
+        await screen.prompts.conversation_opened(conversation)
+        screen.composer.focus_input()
 
     async def close(self) -> None:
         screen = self.screen
@@ -61,7 +88,18 @@ class ConversationActions:
         self.show_title()
         screen.replies.show_state()
         screen.query_one(ContentSwitcher).current = "welcome"
+        screen.composer.set_text(self.session.draft)
         await screen.prompts.conversation_opened(None)
+
+    def typed(self) -> None:
+        """The composer changed: its text is the open conversation's draft, stored shortly."""
+        self.session.typed(self.screen.composer.text)  # as it is now, whatever change this was
+        if self._draft_timer is None:
+            self._draft_timer = self.screen.set_timer(DRAFT_SAVE, self._save_draft)
+
+    def _save_draft(self) -> None:
+        self._draft_timer = None
+        self.session.save_draft()
 
     def show_title(self) -> None:
         conversation = self.session.conversation

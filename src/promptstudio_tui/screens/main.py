@@ -109,6 +109,7 @@ class StudioScreen(TestingActions, Screen[None]):
     def on_mount(self) -> None:
         self.show_settings()
         self.prompts.load()
+        self.conversations.resume()
         self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
 
     @work(thread=True, exit_on_error=False, group="warm-up")
@@ -118,6 +119,7 @@ class StudioScreen(TestingActions, Screen[None]):
 
     @on(TextArea.Changed, "#composer-input")
     def _composing(self) -> None:
+        self.conversations.typed()
         if not self.warm.sdk_loaded:  # in time for the first send
             self._warm_sdk()
 
@@ -183,10 +185,8 @@ class StudioScreen(TestingActions, Screen[None]):
         )
 
     def restore_draft(self, conversation_id: str) -> None:
-        """Text sent in this conversation that was never saved goes back into an empty composer."""
-        draft = self.session.take_draft(conversation_id)
-        if draft is not None and not self.composer.text:
-            self.composer.set_text(draft)
+        """Text sent in this conversation that was never saved goes back before what is in the composer."""
+        self.composer.set_text(self.session.take_unsent(conversation_id) + self.composer.text)
 
     # -- side panes -----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Small UI state that persists across restarts (pane visibility, tab, sort, theme)."""
+"""Small UI state that persists across restarts (pane visibility, tab, sort, theme, drafts)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,7 @@ class Preferences:
                 "INSERT INTO preferences (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, json.dumps(value)),
             )
+
+    def forget(self, key: str) -> None:
+        with self.store.write() as db:
+            db.execute("DELETE FROM preferences WHERE key = ?", (key,))
