@@ -12,11 +12,14 @@ _lock = threading.Lock()
 _last = 0
 
 
-def new_id() -> str:
+def new_id(after: str | None = None) -> str:
     """A UUIDv7: 48-bit millisecond time, then random bits, so ids sort by creation.
 
-    Within one process ids are strictly increasing even inside one millisecond,
-    so a reply always sorts after the message it answers.
+    Within one process ids are strictly increasing even inside one millisecond.
+    `after` is an id the new one must sort after: the newest of its kind, read in the
+    same write transaction (Repository.insert_in_order), so order holds across
+    processes whatever their clocks say (RFC 9562's monotonic counter, with the
+    store as the shared last value).
     """
     global _last
     ms = time.time_ns() // 1_000_000
@@ -27,8 +30,9 @@ def new_id() -> str:
     value |= 0b10 << 62  # RFC 4122 variant
     value |= rand & ((1 << 62) - 1)  # rand_b
     with _lock:
-        if value <= _last:
-            value = _last + 1
+        floor = max(_last, uuid.UUID(after).int if after else 0)
+        if value <= floor:
+            value = floor + 1
         _last = value
     return str(uuid.UUID(int=value))
 

@@ -55,11 +55,9 @@ class TestCases(Repository[TestCase]):
             for case in cases:
                 if case.source not in CASE_SOURCES:
                     raise ValueError(f"unknown case source {case.source!r}")
-                case_id = new_id()
-                self.store.insert(
-                    "test_cases",
+                case_id = self.insert_in_order(  # the order given, whoever adds more later
+                    "prompt_id",
                     {
-                        "id": case_id,
                         "prompt_id": prompt_id,
                         "name": case.name,
                         "vars": json.dumps(dict(case.vars), ensure_ascii=False),

@@ -7,7 +7,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from typing import ClassVar, Generic, TypeVar
 
-from promptstudio_tui.ids import utc_now
+from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.db import Store
 
 R = TypeVar("R")
@@ -41,6 +41,20 @@ class Repository(ABC, Generic[R]):
         if len(rows) != 1:
             raise KeyError(id_or_prefix)
         return self.record(rows[0])
+
+    def insert_in_order(self, scope: str, row: dict[str, object]) -> str:
+        """Insert `row` under a new id that sorts after every id already stored with the same
+        `scope` value (a conversation's messages, a prompt's runs), and return the id.
+
+        Order by id is then the order rows were written in, whatever the clocks of the
+        processes that wrote them said: the newest id is read inside the insert's own
+        write transaction, which no other writer can interleave with.
+        """
+        with self.store.write():
+            newest = self.store.query(f"SELECT max(id) FROM {self.table} WHERE {scope} = ?", (row[scope],))[0][0]
+            row_id = new_id(after=newest)
+            self.store.insert(self.table, {"id": row_id, **row})
+        return row_id
 
     def update(self, row_id: str, **fields: object) -> R:
         """Change the named columns of one row in one transaction; stamps updated_at."""

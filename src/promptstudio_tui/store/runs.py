@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promptstudio_tui.ids import new_id, utc_now
+from promptstudio_tui.ids import utc_now
 from promptstudio_tui.store.records import Reason, Run
 from promptstudio_tui.store.repository import Repository
 
@@ -43,11 +43,9 @@ class Runs(Repository[Run]):
             raise ValueError(f"unknown run kind {kind!r}")
         if state not in STATES:
             raise ValueError(f"unknown run state {state!r}")
-        run_id = new_id()
-        self.store.insert(
-            "runs",
+        run_id = self.insert_in_order(  # newest first must not depend on the clock
+            "prompt_id",
             {
-                "id": run_id,
                 "prompt_id": prompt_id,
                 "version": version,
                 "kind": kind,

@@ -311,6 +311,15 @@ def m005_prompt_tests(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m006_message_order(db: sqlite_utils.Database) -> None:
+    # A conversation's messages are in id order, and a new message's id is taken after the
+    # conversation's newest one inside its write transaction (Repository.insert_in_order), so
+    # that order is the order written even when a clock steps back. This index makes that
+    # read, and the newest-page read of a long conversation, a walk rather than a sort.
+    db.execute("CREATE INDEX idx_messages_order ON messages (conversation_id, id)")
+
+
+@migrations()
 def m007_search_trigram(db: sqlite_utils.Database) -> None:
     # Beside each word index, a trigram index of the texts written without spaces between
     # words (store/search.py), kept in sync by triggers. Without the trigram tokenizer
