@@ -431,7 +431,7 @@ async def test_full_disk_leaves_no_half_written_export_or_config(
     sentence = describe(config_error.value)
     assert sentence and "\n" not in sentence
     assert studio.paths.config_file.read_text() == config_before
-    assert sorted(p.name for p in home.glob("config.toml*")) == ["config.toml"]  # no .tmp left behind
+    assert sorted(p.name for p in home.glob("*config.toml*")) == ["config.toml"]  # no temporary file left behind
     studio.write_export(prompt, "md", exports / "prompt.md")  # and it works once there is room
     await studio.aclose()
 

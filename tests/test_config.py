@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from promptstudio_tui.actions import remappable
 from promptstudio_tui.config import ConfigError, load_settings, save_top_level
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 
 def write(path: Path, text: str) -> Path:
@@ -94,6 +103,10 @@ def test_environment_then_flags_override(tmp_path: Path, monkeypatch: pytest.Mon
             "[generate] target must be one of general, claude, reasoning, not 'gpt'",
         ),
         ("[generate]\ntarget = 3\n", 2, "target must be a string"),
+        ('model = "a"\ntemperature = nan\n', 2, "temperature must be a finite number, not nan"),
+        ("timeout = inf\n", 1, "timeout must be a finite number, not inf"),
+        ("timeout = 0\n", 1, "timeout must be more than 0 seconds"),
+        ('model = "a"\n[generate]\ntemperature = -nan\n', 3, "temperature must be a finite number"),
     ],
 )
 def test_bad_files_name_file_and_line(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -140,3 +153,23 @@ def test_generate_target_defaults_to_general_and_is_read_from_generate(tmp_path:
     cfg = write(tmp_path / "config.toml", '[generate]\ntarget = "claude"\nmax_tokens = 3000\n')
     settings = load_settings(cfg)
     assert (settings.generate_target, settings.generate.max_tokens) == ("claude", 3000)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(), number=st.floats(allow_nan=False, allow_infinity=False))
+def test_any_value_settings_writes_reads_back_the_same(tmp_path: Path, value: str, number: float) -> None:
+    """Control characters, quotes, backslashes, any Unicode: the writer's TOML always parses back."""
+    cfg = write(tmp_path / "config.toml", '# mine\nmodel = "old"\n\n[generate]\ntarget = "claude"\n')
+    save_top_level(cfg, {"model": value, "base_url": value + "\x00\x7f\\", "timeout": abs(number)})
+    read = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    assert read["model"] == value and read["base_url"] == value + "\x00\x7f\\"
+    assert read["timeout"] == abs(number) and read["generate"] == {"target": "claude"}
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf])
+def test_the_writer_refuses_nan_and_inf_and_leaves_the_file(tmp_path: Path, number: float) -> None:
+    cfg = write(tmp_path / "config.toml", "temperature = 0.5\n")
+    with pytest.raises(ValueError, match="finite number"):
+        save_top_level(cfg, {"temperature": number})
+    assert cfg.read_text(encoding="utf-8") == "temperature = 0.5\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]

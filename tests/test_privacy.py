@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from clitools import cli_env, run_cli
+from clitools import cli_env, error_line, run_cli
 from loopback import LoopbackServer, Scenario
 from netaudit import NetAudit
 from promptstudio_tui import cli, credentials
@@ -194,6 +195,123 @@ async def test_loosened_permissions_are_tightened_on_start_with_a_notice(
         want = 0o700 if path.is_dir() else 0o600
         assert stat.S_IMODE(path.stat().st_mode) == want, path
     assert run_cli(env, "usage").stderr == ""  # tightened once, quiet afterwards
+
+
+# -- the folders on a shared box: created private, owned by the user, not swapped ----------------
+
+
+def default_layout_env(user_home: Path) -> dict[str, str]:
+    """The CLI with the platform's default folders (~/.config, ~/.local/share, ~/.cache) under `user_home`."""
+    env = {k: v for k, v in cli_env(user_home, None, None).items() if not k.startswith(("XDG_", "PROMPTSTUDIO"))}
+    env["HOME"] = str(user_home)
+    return env
+
+
+DEFAULT_LEVELS = (".config", ".config/promptstudio", ".local", ".local/share", ".local/share/promptstudio")
+
+
+def test_default_folders_are_made_private_level_by_level_under_umask_000(tmp_path: Path) -> None:
+    user_home = tmp_path / "alice"
+    user_home.mkdir(mode=0o700)
+    env = default_layout_env(user_home)
+    started = run_cli(env, "conversations", "list", umask=0)
+    assert started.returncode == 0, started.stderr
+    saved = run_cli(env, "key", "set", stdin="file-key-0123456789\n", umask=0)  # no keyring: the key file
+    assert saved.returncode == 0, saved.stderr
+    modes = {level: stat.S_IMODE((user_home / level).stat().st_mode) for level in (*DEFAULT_LEVELS, ".cache")}
+    assert modes == dict.fromkeys(modes, 0o700), {k: f"{v:o}" for k, v in modes.items()}
+    for file in (".local/share/promptstudio/promptstudio.db", ".config/promptstudio/api_key"):
+        assert stat.S_IMODE((user_home / file).stat().st_mode) == 0o600, file
+    loose = [str(p) for p in user_home.rglob("*") if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert loose == []
+
+
+def test_a_data_folder_gone_since_the_last_start_is_refused_until_the_user_says_so(tmp_path: Path) -> None:
+    user_home = tmp_path / "alice"
+    user_home.mkdir(mode=0o700)
+    env = default_layout_env(user_home)
+    data = user_home / ".local/share/promptstudio"
+    assert run_cli(env, "prompts", "import", "-", stdin="# My notes\nSummarise the week.\n").returncode == 0
+    data.rename(user_home / "moved-away")  # as another user could, were ~/.local/share theirs to write
+    for _ in range(2):  # refused every time, not just once
+        refused = run_cli(env, "conversations", "list")
+        assert refused.returncode == 1
+        assert error_line(refused.stderr) == (
+            f"The data folder {data} is gone, though Prompt Studio used it last time (moved, deleted, or on a"
+            " disk that is not mounted?); put it back, or run once with PROMPTSTUDIO_NEW_DATA=1 to start with"
+            " empty data."
+        )
+        assert not data.exists()
+    (user_home / "moved-away").rename(data)  # put back: everything is there
+    assert "My notes" in run_cli(env, "prompts", "list").stdout
+    shutil.rmtree(data)
+    assert run_cli(env, "conversations", "list").returncode == 1
+    fresh = run_cli({**env, "PROMPTSTUDIO_NEW_DATA": "1"}, "conversations", "list")
+    assert fresh.returncode == 0 and fresh.stdout == "", fresh.stderr
+    assert run_cli(env, "conversations", "list").returncode == 0  # the new folder is the one remembered now
+
+
+async def test_the_tui_names_a_vanished_data_folder_on_its_start_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Static
+
+    from promptstudio_tui.app import PromptStudioApp
+    from promptstudio_tui.screens.startup import StartupErrorScreen
+
+    user_home = tmp_path / "alice"
+    user_home.mkdir(mode=0o700)
+    assert run_cli(default_layout_env(user_home), "conversations", "list").returncode == 0
+    shutil.rmtree(user_home / ".local/share/promptstudio")
+    monkeypatch.delenv("PROMPTSTUDIO_HOME")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(user_home))
+    app = PromptStudioApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartupErrorScreen)
+        text = str(app.screen.query_one("#startup-error", Static).render())
+        assert "promptstudio is gone" in text and "PROMPTSTUDIO_NEW_DATA=1" in text and "Traceback" not in text
+        await pilot.press("q")
+    assert not (user_home / ".local/share/promptstudio").exists()
+
+
+@pytest.mark.parametrize("whose", ["the data folder", "a folder above it"])
+def test_a_folder_of_another_user_is_refused(tmp_path: Path, whose: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    root = shared / "studio"
+    root.mkdir(mode=0o700)
+    other = root if whose == "the data folder" else shared
+    os.chown(other, 65534, 65534)
+    refused = run_cli(cli_env(root, None, None), "conversations", "list")
+    assert refused.returncode == 1
+    line = error_line(refused.stderr)
+    assert line.startswith(f"{other} belongs to another user (uid 65534), who could ") and "PROMPTSTUDIO_HOME" in line
+    assert list(root.iterdir()) == []  # nothing created in it
+
+
+def test_a_folder_above_that_anyone_may_change_is_tightened_unless_sticky(tmp_path: Path) -> None:
+    open_to_all = tmp_path / "open"
+    open_to_all.mkdir()
+    open_to_all.chmod(0o777)
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)  # as /tmp: others cannot move what is ours
+    for parent in (open_to_all, sticky):
+        started = run_cli(cli_env(parent / "studio", None, None), "conversations", "list")
+        assert started.returncode == 0, started.stderr
+        if parent is open_to_all:
+            assert started.stderr == (
+                f"promptstudio: Permissions tightened: {open_to_all} could be changed by other users (777); now 755\n"
+            )
+        else:
+            assert started.stderr == ""
+    assert stat.S_IMODE(open_to_all.stat().st_mode) == 0o755
+    assert stat.S_IMODE(sticky.stat().st_mode) == 0o1777
 
 
 # -- no network traffic except the configured endpoint -----------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import sys
@@ -16,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from promptstudio_tui.paths import FILE_MODE
+from promptstudio_tui.safe_files import PRIVATE, write_file
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -156,6 +157,8 @@ def _typed(value: Any, kind: type, key: str, path: Path, text: str, table: str |
     if not ok:
         expected = {str: "a string", int: "a whole number", float: "a number"}[kind]
         raise ConfigError(path, f"{key} must be {expected}, not {value!r}", _line_of(text, key, table))
+    if kind is float and not math.isfinite(value):  # nan and inf are TOML floats, not settings
+        raise ConfigError(path, f"{key} must be a finite number, not {value!r}", _line_of(text, key, table))
     if kind in (int, float) and value < 0:
         raise ConfigError(path, f"{key} must not be negative", _line_of(text, key, table))
     return value
@@ -178,6 +181,8 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
             known = ", ".join(sorted([*_TOP_KEYS, *_TABLES]))
             raise ConfigError(path, f"unknown setting {key!r} (known: {known})", _line_of(text, key))
     top = {k: _typed(raw[k], t, k, path, text) for k, t in _TOP_KEYS.items() if k in raw}
+    if top.get("timeout") == 0:  # every request would time out at once
+        raise ConfigError(path, "timeout must be more than 0 seconds", _line_of(text, "timeout"))
     sources = dict(settings.sources)
     for key in ("base_url", "model", "plan"):
         if key in top:
@@ -278,19 +283,24 @@ def save_top_level(config_file: Path, values: Mapping[str, str | float | int]) -
         else:
             lines.insert(first_table, rendered)
             first_table += 1
-    tmp = config_file.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, FILE_MODE)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-        os.replace(tmp, config_file)
-    except BaseException:  # e.g. a full disk: keep config.toml as it was, leave no half-written copy
-        tmp.unlink(missing_ok=True)
-        raise
+    # A config.toml that is a link (dotfiles kept elsewhere) is the user's own: the config
+    # folder is private to them. The file it points at is replaced, not the link.
+    target = config_file.resolve() if config_file.is_symlink() else config_file
+    write_file(target, "\n".join(lines) + "\n", overwrite=True, mode=PRIVATE)
+
+
+# TOML's basic strings may not hold control characters other than tab: each is escaped.
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r"}
+_TOML_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x08\x0a-\x1f\x7f]')
 
 
 def _toml_scalar(value: str | float | int) -> str:
+    """`value` as TOML that reads back as the same value (ValueError for nan and inf)."""
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = _TOML_NEEDS_ESCAPE.sub(lambda m: _TOML_ESCAPES.get(m[0], f"\\u{ord(m[0]):04x}"), value)
         return f'"{escaped}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"A setting must be a finite number, not {value!r}; config.toml was left as it was.")
     return repr(value)

@@ -146,21 +146,12 @@ def _read_key_file(path: Path) -> str | None:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Atomically replace `path`; the temp file is 0600 from birth, never briefly readable."""
-    import secrets
+    """Atomically replace `path`, 0600 from birth and never through a link (safe_files)."""
+    from promptstudio_tui.paths import make_private_dirs
+    from promptstudio_tui.safe_files import write_file
 
     directory = path.parent
-    directory.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+    make_private_dirs(directory)
     if stat.S_IMODE(directory.stat().st_mode) & 0o077:
         directory.chmod(_DIR_MODE)
-    tmp = directory / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
-    try:
-        with open(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file(path, text, overwrite=True, mode=_FILE_MODE)

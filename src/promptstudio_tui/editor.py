@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from promptstudio_tui.paths import make_private_dirs
+
 
 class EditorError(Exception):
     """The editor could not be used, or did not finish well; nothing was saved."""
@@ -34,7 +36,7 @@ def edit_text(text: str, folder: Path) -> str:
     on a shared box no one else can read the prompt, nor the editor's swap files beside it)
     and is removed afterwards."""
     argv = editor_command()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(folder)
     handle, name = tempfile.mkstemp(prefix="prompt-", suffix=".md", dir=folder)  # 0600
     path = Path(name)
     try:

@@ -1,9 +1,8 @@
-"""Prompts as files: Markdown or JSON text, written so a failure never leaves half a file."""
+"""Prompts as Markdown or JSON text (written to a file by `safe_files.write_file`)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from promptstudio_tui.store.records import Prompt
 
@@ -34,14 +33,3 @@ def prompt_text(prompt: Prompt, fmt: str) -> str:
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     raise ValueError(f"Unknown export format {fmt!r}; use {' or '.join(FORMATS)}.")
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Write beside the target and rename over it: a full disk leaves the old file (or none), never half."""
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -38,8 +38,9 @@ is still what was last imported from or exported to it. A file changed since (a
 teammate's commit pulled in, say) is left alone with a sentence (import it first, or
 force); a file of another prompt or of nobody is never overwritten by export-all, which
 picks the next free name instead (`file_name_for`). Writes are atomic
-(`exports.write_atomically`); a file that already says what export would write is not
-touched, so re-exporting unchanged prompts leaves the folder byte for byte as it was.
+(`safe_files.write_file`, which also refuses links and devices); a file that already
+says what export would write is not touched, so re-exporting unchanged prompts leaves
+the folder byte for byte as it was.
 
 Fields the studio does not keep itself (description, model, modelParameters,
 responseFormat, jsonSchema, unknown top-level keys, a name longer than a title) are kept
@@ -57,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from promptstudio_tui import catalog, context, exports, pricing, tokens
+from promptstudio_tui import catalog, context, pricing, safe_files, tokens
 from promptstudio_tui.events import StudioError
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.cases import NewCase, PromptEvaluators, TestCases
@@ -218,9 +219,11 @@ class PromptFiles(StudioBase):
         target = path.expanduser()
         prompt = self._file_prompt(prompt_id)
         text = self.export_prompt_file(prompt_id)
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise StudioError(f"{target} is not a regular file; nothing was written.")
-        if target.exists() and not force:
+        try:
+            exists = safe_files.existing_file(target)
+        except OSError as exc:
+            raise StudioError(f"Could not write {target}: {exc.strerror or exc}.") from None
+        if exists and not force:
             problem = self._not_ours(prompt, target)
             if problem:
                 raise StudioError(f"{problem}; nothing was written (--force overwrites it).")
@@ -248,11 +251,13 @@ class PromptFiles(StudioBase):
             target: Path | None = None
             if isinstance(origin, str) and origin.lower() not in claimed:
                 candidate = folder / origin
-                if candidate.is_symlink() or (candidate.exists() and not candidate.is_file()):
-                    report.skipped.append(f"{candidate} is not a regular file, so {prompt.title!r} was not written.")
+                try:
+                    exists = safe_files.existing_file(candidate)
+                except OSError as exc:
+                    report.skipped.append(f"{candidate}: {exc.strerror}, so {prompt.title!r} was not written.")
                     claimed.add(origin.lower())
                     continue
-                problem = None if force or not candidate.exists() else self._not_ours(prompt, candidate)
+                problem = None if force or not exists else self._not_ours(prompt, candidate)
                 if problem:
                     report.skipped.append(f"{problem}: import it first, or export again with --force.")
                     claimed.add(origin.lower())
@@ -292,7 +297,7 @@ class PromptFiles(StudioBase):
             if target.is_file() and not target.is_symlink() and target.read_bytes() == text.encode():
                 written = False
             else:
-                exports.write_atomically(target, text)
+                safe_files.write_file(target, text, overwrite=True)  # the callers decided it may be replaced
         except OSError as exc:
             raise StudioError(f"Could not write {target}: {exc.strerror or exc}.") from None
         record = _record(prompt)

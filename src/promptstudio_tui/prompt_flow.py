@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
-from promptstudio_tui import catalog, exports, generation, tokens
+from promptstudio_tui import catalog, exports, generation, safe_files, tokens
 from promptstudio_tui.actions import fill
 from promptstudio_tui.events import PromptDelta, PromptReady, StudioError, StudioEvent, VersionDiff
 from promptstudio_tui.sanitize import one_line
@@ -336,11 +336,14 @@ class PromptFlow(StudioBase):
         except ValueError as exc:
             raise StudioError(str(exc)) from None
 
-    def write_export(self, prompt: Prompt, fmt: str, path: Path) -> Path:
+    def write_export(self, prompt: Prompt, fmt: str, path: Path, *, overwrite: bool = False) -> Path:
+        """Write the export; an existing file is replaced only with `overwrite` (asked first), never a link."""
         text = self.export_prompt(prompt, fmt)
         target = path.expanduser()
         try:
-            exports.write_atomically(target, text)
+            safe_files.write_file(target, text, overwrite=overwrite)
+        except FileExistsError:  # the interface did not ask to replace it (the TUI asks, the CLI has --force)
+            raise StudioError(f"{target} already exists; nothing was written (--force overwrites it).") from None
         except OSError as exc:
             raise StudioError(f"Could not write {target}: {exc.strerror or exc}.") from None
         return target

@@ -51,7 +51,7 @@ def _prompts_export(studio, prompt, args: argparse.Namespace) -> int:
     if args.format == "prompt-yml":
         return prompt_files.export(studio, prompt, args)
     if args.output:
-        path = studio.write_export(prompt, args.format, Path(args.output))
+        path = studio.write_export(prompt, args.format, Path(args.output), overwrite=args.force)
         print(f"exported to {path}", file=sys.stderr)
     else:
         out(studio.export_prompt(prompt, args.format))
@@ -189,7 +189,9 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     a = action("export", "write a prompt as markdown, JSON or a .prompt.yml (GitHub Models)")
     a.add_argument("--format", choices=("md", "json", "prompt-yml"), default="md", help="export format")
     a.add_argument("-o", "--output", metavar="FILE", help="export to FILE instead of stdout")
-    a.add_argument("--force", action="store_true", help="prompt-yml: overwrite FILE even if it is not this prompt's")
+    a.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (prompt-yml: even if it is not this prompt's)"
+    )
     action("versions", "one line per version: number, time, source, tokens")
     a = action("diff", "word diff between two versions (default: the previous one against the latest)")
     a.add_argument("a", nargs="?", metavar="A", help="the older version (default: the one before B)")

@@ -265,10 +265,20 @@ class ExportModal(Modal[tuple[str, Path] | None]):
         if path.suffix.lstrip(".") in EXPORT_FORMATS:
             path_input.value = str(path.with_suffix(f".{self.fmt}"))
 
+    def _existing(self, target: Path) -> bool | str:
+        """Whether a file is there to replace (asked before the write replaces it), or why
+        the target can never be written: a link, a device, a pipe (`safe_files`)."""
+        from promptstudio_tui.safe_files import existing_file
+
+        try:
+            return existing_file(target)
+        except OSError as exc:
+            return f"{target}: {exc.strerror}; choose another name."
+
     @on(Input.Changed, "#path")
     def _path_changed(self) -> None:
         target = self._target()
-        exists = target.is_file()
+        exists = self._existing(target) is True
         show_text(self.query_one("#exists", Static), f"{target} exists and will be replaced." if exists else "")
         self.query_one("#confirm", Button).label = "Replace" if exists else "Export"
         self.show_error("")
@@ -284,5 +294,7 @@ class ExportModal(Modal[tuple[str, Path] | None]):
             self.show_error("That is a folder; add a file name.")
         elif not target.parent.is_dir():
             self.show_error(f"The folder {target.parent} does not exist.")
+        elif isinstance(refusal := self._existing(target), str):
+            self.show_error(refusal)
         else:
             self.dismiss((self.fmt, target))

@@ -169,7 +169,7 @@ class PromptActions:
                 return
             fmt, path = result
             try:
-                written = self.studio.write_export(prompt, fmt, Path(path))
+                written = self.studio.write_export(prompt, fmt, Path(path), overwrite=True)  # the dialog asked
             except StudioError as exc:
                 self.screen.notify(str(exc), severity="error", markup=False)
                 return
