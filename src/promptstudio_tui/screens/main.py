@@ -3,8 +3,10 @@
 This screen composes the panes, routes messages and actions, and lays the panes
 out for the width. What is open and in flight lives in the session (session.py);
 the controllers beside this module act on it: the reply flow, the conversation
-list's actions and the prompt pane's. Widgets render what they are handed and
-post messages; nothing running in the background touches them.
+list's actions, the prompt pane's, the side panes (panes.py), and the prompt's
+versions and runs (workshop.py, testing.py: imported on first use, not on the way
+to the first frame). Widgets render what they are handed and post messages;
+nothing running in the background touches them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -37,12 +40,11 @@ from promptstudio_tui.messages import (
 )
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.conversation_actions import ConversationActions
+from promptstudio_tui.screens.panes import NARROW, WIDE, Panes
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
-from promptstudio_tui.screens.testing import Testing
 from promptstudio_tui.screens.testing_actions import TestingActions
 from promptstudio_tui.screens.warm_up import Pause, WarmUp, highlight
-from promptstudio_tui.screens.workshop import Workshop
 from promptstudio_tui.session import WORKSHOP_KINDS, Session
 from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.chat_header import ChatHeader
@@ -54,7 +56,9 @@ from promptstudio_tui.widgets.prompt_panel import PromptPanel
 from promptstudio_tui.widgets.usage_meter import Meter, UsageMeter
 from promptstudio_tui.widgets.welcome import Welcome
 
-NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
+if TYPE_CHECKING:
+    from promptstudio_tui.screens.testing import Testing
+    from promptstudio_tui.screens.workshop import Workshop
 
 
 class StudioScreen(TestingActions, Screen[None]):
@@ -65,11 +69,9 @@ class StudioScreen(TestingActions, Screen[None]):
 
     def __init__(self, studio: Studio, clock: Callable[[], datetime], pause: Pause) -> None:
         """`clock` dates messages and rows; `pause` waits for a pause in the user's input."""
-        self.show_left: bool = studio.preference("ui.left_pane", True)
-        self.show_right: bool = studio.preference("ui.right_pane", True)
-        self.overlay = ""  # "left" or "right" while a side pane floats over a narrow screen
+        self.panes = Panes(self, studio)
         # Classes given up front: each later class change restyles the whole screen.
-        super().__init__(classes=" ".join(name for name, on in self._pane_classes().items() if on))
+        super().__init__(classes=" ".join(name for name, on in self.panes.classes().items() if on))
         self.studio = studio
         self.clock = clock
         self.session = Session(studio)
@@ -77,9 +79,19 @@ class StudioScreen(TestingActions, Screen[None]):
         self.session.listener = self.replies.report
         self.conversations = ConversationActions(self)
         self.prompts = PromptActions(self)
-        self.workshop = Workshop(self)
-        self.testing = Testing(self)
         self.warm = WarmUp(pause, highlight, studio.warm_up)
+
+    @cached_property
+    def workshop(self) -> Workshop:
+        from promptstudio_tui.screens.workshop import Workshop
+
+        return Workshop(self)
+
+    @cached_property
+    def testing(self) -> Testing:
+        from promptstudio_tui.screens.testing import Testing
+
+        return Testing(self)
 
     # -- layout -------------------------------------------------------------------
 
@@ -136,9 +148,7 @@ class StudioScreen(TestingActions, Screen[None]):
         await self.session.aclose()
 
     def on_resize(self, event: events.Resize) -> None:
-        if event.size.width >= WIDE and self.overlay:
-            self.overlay = ""
-            self._apply_panes()
+        self.panes.resized()
         self.call_after_refresh(self._keep_focus_visible)
 
     def _keep_focus_visible(self) -> None:
@@ -188,70 +198,26 @@ class StudioScreen(TestingActions, Screen[None]):
         """Text sent in this conversation that was never saved goes back before what is in the composer."""
         self.composer.set_text(self.session.take_unsent(conversation_id) + self.composer.text)
 
-    # -- side panes -----------------------------------------------------------------
-
-    def _pane_classes(self) -> dict[str, bool]:
-        return {
-            "-left-open": self.show_left,
-            "-right-open": self.show_right,
-            "-overlay-left": self.overlay == "left",
-            "-overlay-right": self.overlay == "right",
-        }
-
-    def _apply_panes(self) -> None:
-        wanted = self._pane_classes()
-        add = [name for name, on in wanted.items() if on and not self.has_class(name)]
-        remove = [name for name, on in wanted.items() if not on and self.has_class(name)]
-        # One call each way: every class change restyles the whole screen.
-        if add:
-            self.add_class(*add)
-        if remove:
-            self.remove_class(*remove)
-
-    def _pane_visible(self, pane: str) -> bool:
-        return getattr(self, f"show_{pane}") if self.size.width >= WIDE else self.overlay == pane
-
-    def _set_pane(self, pane: str, visible: bool) -> None:
-        """Wide: show or hide in place, remembered. Narrow: float over the chat, or not."""
-        if self.size.width >= WIDE:
-            setattr(self, f"show_{pane}", visible)
-            self.studio.set_preference(f"ui.{pane}_pane", visible)
-        elif visible:
-            self.overlay = pane
-        elif self.overlay == pane:
-            self.overlay = ""
-        self._apply_panes()
-        if not visible:
-            self.composer.focus_input()
-
-    def reveal(self, pane: str) -> None:
-        if not self._pane_visible(pane):
-            self._set_pane(pane, True)
-
-    def _toggle(self, pane: str) -> bool:
-        """Show or hide a side pane; True when it is now visible."""
-        visible = not self._pane_visible(pane)
-        self._set_pane(pane, visible)
-        return visible
+    # -- side panes (screens/panes.py) ---------------------------------------------------
 
     def action_toggle_conversations(self) -> None:
-        if self._toggle("left"):
+        if self.panes.toggle("left"):
             self.conversation_list.focus()
 
     def action_toggle_prompts(self) -> None:
-        if self._toggle("right"):
+        if self.panes.toggle("right"):
             self.query_one("#prompt-list").focus()
 
     def action_search(self) -> None:
-        self.reveal("left")
+        self.panes.reveal("left")
         self.query_one(ConversationPane).focus_search()
 
     def action_show_tab(self, tab: str) -> None:
-        self.reveal("left")
+        self.panes.reveal("left")
         self.query_one(ConversationPane).set_tab(tab)
 
     def action_sort_by(self, sort: str) -> None:
-        self.reveal("left")
+        self.panes.reveal("left")
         self.query_one(ConversationPane).set_sort(sort)
 
     def action_cycle_sort(self) -> None:
@@ -266,8 +232,8 @@ class StudioScreen(TestingActions, Screen[None]):
 
     @on(OpenConversation)
     async def _open_requested(self, message: OpenConversation) -> None:
-        if self.overlay == "left":
-            self._set_pane("left", False)
+        if self.panes.overlay == "left":
+            self.panes.set("left", False)
         await self.conversations.open(message.conversation_id)
 
     @on(StartFromTemplate)
@@ -322,15 +288,17 @@ class StudioScreen(TestingActions, Screen[None]):
     # -- actions (bound keys, buttons and the palette name these) -----------------------
 
     def action_stop(self) -> None:
-        stopped = self.testing.stop_if_focused() or self.session.stop() or self.session.stop_workshop()
-        if not stopped and self.overlay:
-            self._set_pane(self.overlay, False)
+        # Esc in the prompt pane stops its run first (a reply elsewhere keeps streaming).
+        in_pane = self.focused is not None and self.panel in self.focused.ancestors_with_self
+        stopped = (in_pane and self.session.stop_workshop()) or self.session.stop() or self.session.stop_workshop()
+        if not stopped:
+            self.panes.close_overlay()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             # When there is nothing to stop, Esc is left to whatever else wants it.
             busy = self.session.flight() is not None or self.session.workshop() is not None
-            return busy or bool(self.overlay)
+            return busy or self.panes.overlay is not None
         return True
 
     def action_retry(self) -> None:

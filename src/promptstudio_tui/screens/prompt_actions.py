@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from promptstudio_tui.events import PromptReady, StudioError
 from promptstudio_tui.sanitize import inert, one_line
-from promptstudio_tui.screens.workshop import window_words
 from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused
 from promptstudio_tui.store.records import Conversation, Prompt
 
@@ -41,7 +40,7 @@ class PromptActions:
         except Refused as exc:
             screen.notify(str(exc), severity="warning", markup=False)
             return
-        screen.reveal("right")
+        screen.panes.reveal("right")
         prompt = self.studio.prompt_of(conversation.id)
         # Ready before the request starts: its report may be handled while this action still runs.
         await self.prepare(f"Making v{prompt.version + 1}…" if prompt else "Generating the prompt…")
@@ -50,6 +49,8 @@ class PromptActions:
 
     async def prepare(self, doing: str) -> None:
         """Clear the pane for a generation; say so when the context window is only assumed."""
+        from promptstudio_tui.screens.workshop import window_words
+
         window = self.studio.window()
         note = f"Context window: {window_words(window)}" if window.assumed else ""
         self._drawn = 0

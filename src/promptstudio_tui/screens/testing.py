@@ -50,6 +50,7 @@ class Testing:
 
     @property
     def view(self) -> TryView:
+        """The Try view (opened by a try, a test or a compare before anything else uses it)."""
         return self.screen.panel.work
 
     def _notify(self, text: str, severity: str = "information") -> None:
@@ -116,7 +117,7 @@ class Testing:
             if result.action == "copy":
                 self.copy_filled(prompt, shown, result.values)
             else:
-                self.start_try(prompt, shown, result.values, result.model)
+                await self.start_try(prompt, shown, result.values, result.model)
 
         heading = f"Fill v{shown.number} of “{one_line(prompt.title, 40)}”"
         form = VariablesForm(heading, names, remembered, self.studio.settings.model, default)
@@ -131,7 +132,8 @@ class Testing:
         self.screen.app.copy_to_clipboard(text)
         self._notify(f"Copied v{shown.number}, filled: {len(text):,} characters (OSC 52).")
 
-    def start_try(self, prompt: Prompt, shown: PromptVersion, values: dict[str, str], model: str) -> None:
+    async def start_try(self, prompt: Prompt, shown: PromptVersion, values: dict[str, str], model: str) -> None:
+        await self.screen.panel.mount_work()  # before the run starts: its reports draw there
         try:
             self.session.try_run(prompt.id, shown.number, values, model or None)
         except Refused as exc:
@@ -162,7 +164,7 @@ class Testing:
 
     # -- test and compare -------------------------------------------------------------------------
 
-    def test(self) -> None:
+    async def test(self) -> None:
         current = self._current()
         if current is None:
             return
@@ -175,6 +177,7 @@ class Testing:
                 "warning",
             )
             return
+        await self.screen.panel.mount_work()  # before the run starts: its reports draw there
         try:
             specs = self.studio.evaluators(prompt.id)
             self.session.test(prompt.id, shown.number)
@@ -197,15 +200,16 @@ class Testing:
         old = max(new - 1, versions[0].number)
         inputs = f"its {len(cases)} test cases" if cases else "one input: the values last used"
 
-        def chosen(result: tuple[str, tuple] | None) -> None:
+        async def chosen(result: tuple[str, tuple] | None) -> None:
             if result is not None:
-                self.start_compare(prompt, result, cases)
+                await self.start_compare(prompt, result, cases)
 
         setup = CompareSetup(versions, old, new, self.studio.settings.model, inputs)
         self.screen.app.push_screen(setup, chosen)
 
-    def start_compare(self, prompt: Prompt, choice: tuple[str, tuple], cases: list[TestCase]) -> None:
+    async def start_compare(self, prompt: Prompt, choice: tuple[str, tuple], cases: list[TestCase]) -> None:
         kind, pair = choice
+        await self.screen.panel.mount_work()  # before the run starts: its reports draw there
         try:
             if kind == "versions":
                 self.session.compare(prompt.id, versions=(int(pair[0]), int(pair[1])))
@@ -297,12 +301,6 @@ class Testing:
             self.view.status(ended.error, error=True)
             self._notify(ended.error, "error")
 
-    def stop_if_focused(self) -> bool:
-        """Esc in the prompt pane stops its run first (a reply elsewhere keeps streaming)."""
-        focused = self.screen.focused
-        in_pane = focused is not None and self.screen.panel in focused.ancestors_with_self
-        return in_pane and self.session.stop_workshop()
-
     # -- one input in detail, cases kept -----------------------------------------------------------
 
     def detail(self, key: str) -> None:
@@ -383,7 +381,7 @@ class Testing:
 
     def _show_view(self) -> None:
         """The pane, and on a short terminal the view full screen (the pane cannot hold it)."""
-        self.screen.reveal("right")
+        self.screen.panes.reveal("right")
         if self.screen.size.height < SHORT and self.screen.maximized is None:
             self.screen.maximize(self.view, container=False)
 
@@ -391,7 +389,7 @@ class Testing:
         screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
-        elif not self.view.display:
+        elif not self.screen.panel.work_shown:
             self._notify(f"Nothing to zoom yet: {self._key('prompts.try')} tries the prompt, "
                          f"{self._key('prompts.test')} tests it.")  # fmt: skip
         else:
@@ -402,4 +400,5 @@ class Testing:
             self._notify("Stopped; what finished is kept.")
         if self.screen.maximized is not None:
             self.screen.minimize()
-        self.view.display = False
+        if self.screen.panel.work_shown:
+            self.view.display = False

@@ -11,9 +11,12 @@ if TYPE_CHECKING:
 
 
 class TestingActions:
-    """Mixed into StudioScreen."""
+    """Mixed into StudioScreen, which makes `testing` on first use."""
 
-    testing: Testing
+    if TYPE_CHECKING:
+
+        @property
+        def testing(self) -> Testing: ...
 
     def action_try_prompt(self) -> None:
         self.testing.fill("try")
@@ -24,8 +27,8 @@ class TestingActions:
     def action_save_case(self) -> None:
         self.testing.save_case()
 
-    def action_test_prompt(self) -> None:
-        self.testing.test()
+    async def action_test_prompt(self) -> None:
+        await self.testing.test()
 
     def action_compare_runs(self) -> None:
         self.testing.compare()

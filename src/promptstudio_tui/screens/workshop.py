@@ -17,7 +17,6 @@ from promptstudio_tui.events import StudioError
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.session import Busy, Refused
 from promptstudio_tui.store.records import Prompt, PromptVersion
-from promptstudio_tui.widgets.diff_view import Comparison
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen
@@ -92,6 +91,8 @@ class Workshop:
         shown = next((v for v in versions if v.number == number), versions[-1] if versions else None)
         comparison = None
         if compare is not None and shown is not None:
+            from promptstudio_tui.widgets.diff_view import Comparison
+
             diff = self.studio.diff(prompt.id, compare, shown.number)
             comparison = Comparison(diff.old.number, diff.new.number, diff.words)
         await self.panel.show_prompt(prompt, versions, shown, comparison)
@@ -205,7 +206,7 @@ class Workshop:
         except Refused as exc:
             self._notify(str(exc), "warning")
             return
-        screen.reveal("right")
+        screen.panes.reveal("right")
         await screen.prompts.prepare(f"Refining v{prompt.version}: {one_line(instruction, 60)}…")
         self.session.refine(prompt, instruction)
         screen.replies.started()
@@ -288,6 +289,6 @@ class Workshop:
             return
         await screen.conversations.open(conversation_id)
         screen.conversation_list.reload(keep=conversation_id)
-        screen.reveal("right")
+        screen.panes.reveal("right")
         self._notify(f"Imported as v1 of “{one_line(prompt.title, 50)}”: the assistant looks at what it lacks.")
         screen.replies.retry()  # the seed is the user's turn: the engineer's first reply comes now

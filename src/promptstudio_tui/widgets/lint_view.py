@@ -4,6 +4,7 @@ its token count and what one request costs on a few models."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
@@ -11,7 +12,9 @@ from textual.widgets import Static
 from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.widgets.formatting import plural
-from promptstudio_tui.workshop.lint import Finding, LintReport
+
+if TYPE_CHECKING:
+    from promptstudio_tui.workshop.lint import Finding, LintReport
 
 MARKS = {"error": ("✗", "bold red"), "warning": ("⚠", "yellow"), "info": ("·", "dim")}
 SHOWN_FINDINGS = 6  # the rest are counted; `promptstudio prompts lint` lists them all

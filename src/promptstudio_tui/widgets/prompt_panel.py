@@ -1,10 +1,16 @@
 """The right pane: the prompt's shown version (streaming while ctrl+g runs) or what changed
-from another, its actions, and the prompt list."""
+from another, its actions, and the prompt list.
+
+Only the title, the text and the list are composed at start: the version bar, the
+buttons, the word diff, the lint, the Try view and the streaming view are mounted when
+first needed (and their modules imported then), not on the way to the first frame.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -17,15 +23,16 @@ from promptstudio_tui.actions import bindings
 from promptstudio_tui.messages import PromptChosen
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt, PromptVersion
-from promptstudio_tui.widgets.diff_view import Comparison, DiffView
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
-from promptstudio_tui.widgets.lint_view import LintView
 from promptstudio_tui.widgets.message_view import RenderedOnce, reply_markdown
 from promptstudio_tui.widgets.row_list import RowList
-from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
-from promptstudio_tui.widgets.try_view import TryView
-from promptstudio_tui.widgets.version_bar import VersionBar
-from promptstudio_tui.workshop.lint import LintReport
+
+if TYPE_CHECKING:
+    from promptstudio_tui.widgets.diff_view import Comparison, DiffView
+    from promptstudio_tui.widgets.lint_view import LintView
+    from promptstudio_tui.widgets.try_view import TryView
+    from promptstudio_tui.widgets.version_bar import VersionBar
+    from promptstudio_tui.workshop.lint import LintReport
 
 SCOPES = {"conversation": "This conversation", "all": "All prompts"}
 RENDER_CACHE = 8  # versions kept rendered for stepping back and forth
@@ -45,6 +52,32 @@ class PromptList(RowList):
     def show(self, prompts: list[Prompt], empty: str, current_id: str | None) -> None:
         self.rows, self.empty_text = prompts, empty
         self.fill(current_id)
+
+
+def prompt_buttons() -> list[Horizontal]:
+    """The shown prompt's actions: keep it, and make a new version of it."""
+    return [
+        Horizontal(
+            Button("Save", action="screen.save_prompt", compact=True, id="prompt-save"),
+            Button("Copy", action="screen.copy_prompt", compact=True, id="prompt-copy"),
+            Button("Export", action="screen.export_prompt", compact=True, id="prompt-export"),
+            Button("★", action="screen.favourite_prompt", compact=True, id="prompt-favourite", tooltip="Favourite"),
+            Button("Delete", action="screen.delete_prompt", compact=True, variant="error", id="prompt-delete"),
+            id="prompt-actions",
+        ),
+        Horizontal(
+            Button("Refine…", action="screen.refine_prompt", compact=True, id="prompt-refine"),
+            Button("Edit", action="screen.edit_prompt", compact=True, id="prompt-edit"),
+            Button(
+                "$EDITOR",
+                action="screen.edit_prompt_externally",
+                compact=True,
+                id="prompt-edit-external",
+                tooltip="Edit in $VISUAL or $EDITOR",
+            ),
+            id="prompt-work",
+        ),
+    ]
 
 
 class PromptPanel(Vertical):
@@ -111,6 +144,13 @@ class PromptPanel(Vertical):
         self.shown: PromptVersion | None = None  # the version on show (None: the prompt's text as it stands)
         self.comparison: Comparison | None = None  # set while the pane shows what changed
         self._stream: MarkdownStream | None = None
+        # Mounted when first needed (see the module's docstring).
+        self._bar: VersionBar | None = None
+        self._buttons = False
+        self._diff: DiffView | None = None
+        self._lint: LintView | None = None
+        self._work: TryView | None = None
+        self._live: Markdown | None = None
         self._renders: dict[tuple[str, bool], RenderedOnce] = {}
         self._doing = "Generating the prompt…"
         self._generating_note = ""
@@ -120,45 +160,76 @@ class PromptPanel(Vertical):
             yield Label("Prompt")
             yield Button("Generate", action="screen.generate_prompt", compact=True, variant="primary", id="generate")
         yield Static(id="prompt-status", markup=False)
-        yield VersionBar(self._clock, self._changes_key, id="version-bar")
         with VerticalScroll(id="prompt-scroll"):
             # A shown version is one Static (Rich renders a 4,000-token prompt in ~35 ms; the
             # Markdown widget builds a widget per block: ~2.4 s per step between versions).
             # The Markdown widget is kept for streaming, which it appends to block by block.
             yield Static(id="prompt-text", markup=False)
-            yield SafeMarkdown(id="prompt-live")
-            yield DiffView(id="prompt-diff")
-        yield LintView(id="prompt-lint")
-        yield TryView(id="try-view")
         yield Static(id="prompt-meta", markup=False)
-        with Horizontal(id="prompt-actions"):
-            yield Button("Save", action="screen.save_prompt", compact=True, id="prompt-save")
-            yield Button("Copy", action="screen.copy_prompt", compact=True, id="prompt-copy")
-            yield Button("Export", action="screen.export_prompt", compact=True, id="prompt-export")
-            yield Button(
-                "★", action="screen.favourite_prompt", compact=True, id="prompt-favourite", tooltip="Favourite"
-            )
-            yield Button("Delete", action="screen.delete_prompt", compact=True, variant="error", id="prompt-delete")
-        with Horizontal(id="prompt-work"):
-            yield Button("Refine…", action="screen.refine_prompt", compact=True, id="prompt-refine")
-            yield Button("Edit", action="screen.edit_prompt", compact=True, id="prompt-edit")
-            yield Button(
-                "$EDITOR",
-                action="screen.edit_prompt_externally",
-                compact=True,
-                id="prompt-edit-external",
-                tooltip="Edit in $VISUAL or $EDITOR",
-            )
         with Horizontal(classes="pane-title"):
             yield Label("Prompts", id="prompt-list-title")
             yield Button("Show all", action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
         yield PromptList(self._clock, id="prompt-list")
 
     def on_mount(self) -> None:
-        self.query_one("#prompt-live").display = False
-        self.query_one(LintView).display = False
-        self.query_one(TryView).display = False
         self._show_current()
+
+    # -- parts mounted when first needed ------------------------------------------------
+
+    async def _prompt_parts(self) -> None:
+        """The version bar and the buttons, once a prompt is first shown."""
+        if self._bar is None:
+            from promptstudio_tui.widgets.version_bar import VersionBar
+
+            self._bar = VersionBar(self._clock, self._changes_key, id="version-bar")
+            await self.mount(self._bar, before="#prompt-scroll")
+        if not self._buttons:
+            self._buttons = True
+            await self.mount_all(prompt_buttons(), after="#prompt-meta")
+
+    def _diff_view(self) -> DiffView:
+        if self._diff is None:
+            from promptstudio_tui.widgets.diff_view import DiffView
+
+            self._diff = DiffView(id="prompt-diff")
+            self.query_one("#prompt-scroll").mount(self._diff)
+        return self._diff
+
+    def _lint_view(self) -> LintView:
+        if self._lint is None:
+            from promptstudio_tui.widgets.lint_view import LintView
+
+            self._lint = LintView(id="prompt-lint")
+            self.mount(self._lint, after="#prompt-scroll")
+        return self._lint
+
+    async def _live_view(self) -> Markdown:
+        if self._live is None:
+            from promptstudio_tui.widgets.safe_markdown import SafeMarkdown
+
+            self._live = SafeMarkdown(id="prompt-live")
+            await self.query_one("#prompt-scroll").mount(self._live)
+        return self._live
+
+    async def mount_work(self) -> None:
+        """Mount the Try view (hidden until a run starts in it), the first time a run needs it."""
+        if self._work is None:
+            from promptstudio_tui.widgets.try_view import TryView
+
+            self._work = TryView(id="try-view")
+            self._work.display = False
+            await self.mount(self._work, before="#prompt-meta")
+
+    @property
+    def work(self) -> TryView:
+        """The Try view: a try-run's output, or a test's or compare's matrix (once opened)."""
+        if self._work is None:
+            raise LookupError("the Try view has not been opened")
+        return self._work
+
+    @property
+    def work_shown(self) -> bool:
+        return self._work is not None and self._work.display
 
     async def show_prompt(
         self,
@@ -172,13 +243,17 @@ class PromptPanel(Vertical):
         self.shown = shown if prompt is not None else None
         self.comparison = comparison if prompt is not None else None
         text = self.shown.content if self.shown else prompt.content if prompt else ""
+        if prompt is not None:
+            await self._prompt_parts()
         view = self.query_one("#prompt-text", Static)
-        diff = self.query_one(DiffView)
-        diff.show(self.comparison)
-        diff.display = self.comparison is not None
+        if self.comparison is not None or self._diff is not None:
+            diff = self._diff_view()
+            diff.show(self.comparison)
+            diff.display = self.comparison is not None
         view.display = self.comparison is None
-        self.query_one("#prompt-live").display = False
-        self.query_one(LintView).show(None)
+        if self._live is not None:
+            self._live.display = False
+        self.show_lint(None)
         if self.comparison is None:
             # After the next frame: a conversation's messages show before its prompt is laid out.
             self.call_after_refresh(self._show_text, text)
@@ -202,16 +277,8 @@ class PromptPanel(Vertical):
 
     def show_lint(self, report: LintReport | None, names: Sequence[str] = ()) -> None:
         """What lint found in the shown version, with its variables, tokens and costs."""
-        self.query_one(LintView).show(report, names)
-
-    @property
-    def lint(self) -> LintView:
-        return self.query_one(LintView)
-
-    @property
-    def work(self) -> TryView:
-        """The Try view: a try-run's output, or a test's or compare's matrix."""
-        return self.query_one(TryView)
+        if report is not None or names or self._lint is not None:
+            self._lint_view().show(report, names)
 
     @property
     def shown_text(self) -> str:
@@ -221,7 +288,8 @@ class PromptPanel(Vertical):
     def _show_current(self) -> None:
         hint = f"Press {self._generate_key} to turn the conversation into a prompt."
         self._status("" if self.current else hint)
-        self.query_one(VersionBar).show(self.versions, self.shown, self.comparison is not None)
+        if self._bar is not None:
+            self._bar.show(self.versions, self.shown, self.comparison is not None)
         self._show_meta()
         self._show_actions()
 
@@ -240,8 +308,7 @@ class PromptPanel(Vertical):
             )
 
     def _show_actions(self) -> None:
-        self.query_one("#prompt-actions").display = self.current is not None
-        self.query_one("#prompt-work").display = self.current is not None
+        self.query("#prompt-actions, #prompt-work").set(display=self.current is not None)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#prompt-status", Static)
@@ -253,11 +320,12 @@ class PromptPanel(Vertical):
         """Clear the pane for a prompt to stream in; `note` (e.g. an assumed context window) stays under it."""
         self.current, self.versions, self.shown, self.comparison = None, [], None, None
         self._show_current()
-        markdown = self.query_one("#prompt-live", Markdown)
+        markdown = await self._live_view()
         markdown.display = True
         self.query_one("#prompt-text").display = False
-        self.query_one(DiffView).display = False
-        self.query_one(LintView).show(None)
+        if self._diff is not None:
+            self._diff.display = False
+        self.show_lint(None)
         await markdown.update("")
         self._stream = Markdown.get_stream(markdown)
         self.query_one("#prompt-scroll", VerticalScroll).anchor()
