@@ -246,6 +246,11 @@ class Pauses:
         self._granted.release()
 
 
+def warm_up_done(app: PromptStudioApp) -> bool:
+    """No warm-up worker left (call once it has started: it asked for a pause)."""
+    return not any(worker.group == "warm-up" and not worker.is_finished for worker in app.workers)
+
+
 async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoint, monkeypatch):
     """Loading code in a thread halves the UI's speed while it runs: lexers load in the
     user's pauses; the tokenizer and SDK only once a message is being typed."""
@@ -262,19 +267,23 @@ async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoi
         await pilot.press("ctrl+l", "down", "down")  # browsing the list: no message typed yet
         await wait_for(pilot, lambda: pauses.asked)
         assert loaded == [] and pauses.asked == [(warm_up.WARM_QUIET, warm_up.WARM_WAIT)]
-        pauses.grant()  # the user pauses: the lexer loads, then the SDK waits for a longer pause
-        await wait_for(pilot, lambda: len(pauses.asked) == 2)
-        assert loaded == ["lexer"] and pauses.asked[1] == (warm_up.SDK_QUIET, float("inf"))
+        pauses.grant()  # the user pauses: the lexer loads; the SDK does not wait for any pause
+        await wait_for(pilot, lambda: warm_up_done(app))
+        assert loaded == ["lexer"] and len(pauses.asked) == 1
         screen(pilot).query_one("#composer-input").focus()
         await pilot.press(*"hello")  # a message is being typed: the SDK loads now, in time for its send
         await wait_for(pilot, lambda: loaded == ["lexer", "sdk"])
-        pauses.grant()  # and a long pause afterwards does not load it again
+        await pilot.press(*" there")  # more typing does not load it again
         await app.workers.wait_for_complete()
-        assert loaded == ["lexer", "sdk"] and screen(pilot).composer.text == "hello"
+        assert loaded == ["lexer", "sdk"] and screen(pilot).composer.text == "hello there"
 
 
-async def test_the_sdk_loads_in_a_long_pause_when_nothing_is_typed(make_studio, endpoint, monkeypatch):
-    monkeypatch.setattr(warm_up, "WARM_LANGUAGES", ())
+async def test_a_session_that_only_browses_never_loads_the_sdk(make_studio, endpoint, monkeypatch):
+    """The tokenizer and SDK take ~90 MB: an idle pause is no reason to load them."""
+    from rich.syntax import Syntax
+
+    monkeypatch.setattr(warm_up, "WARM_LANGUAGES", ("python",))
+    monkeypatch.setattr(Syntax, "highlight", lambda self, code: None)
     studio = make_studio()
     sdk: list[str] = []
     monkeypatch.setattr(studio, "warm_up", lambda: sdk.append("sdk"))
@@ -282,14 +291,13 @@ async def test_the_sdk_loads_in_a_long_pause_when_nothing_is_typed(make_studio, 
     app = PromptStudioApp(studio=studio, clock=frozen_clock, pause=pauses)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+l", "down")
-        await wait_for(pilot, lambda: pauses.asked)
-        assert pauses.asked == [(warm_up.SDK_QUIET, float("inf"))] and sdk == []
+        await wait_for(pilot, lambda: pauses.asked)  # the warm-up runs
         pauses.grant()
-        await app.workers.wait_for_complete()
-        assert sdk == ["sdk"]
-        await pilot.press(*"hi")  # typing afterwards does not load it again
-        await app.workers.wait_for_complete()
-        assert sdk == ["sdk"]
+        await wait_for(pilot, lambda: warm_up_done(app))  # and waits for no further pause to load the SDK
+        assert sdk == [] and len(pauses.asked) == 1
+        screen(pilot).query_one("#composer-input").focus()
+        await pilot.press(*"hi")
+        await wait_for(pilot, lambda: sdk == ["sdk"])
 
 
 def test_a_pause_is_quiet_time_since_the_last_input_or_the_longest_wait():

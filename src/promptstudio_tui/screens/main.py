@@ -132,7 +132,7 @@ class StudioScreen(TestingActions, Screen[None]):
     @on(TextArea.Changed, "#composer-input")
     def _composing(self) -> None:
         self.conversations.typed()
-        if not self.warm.sdk_loaded:  # in time for the first send
+        if self.composer.text and not self.warm.sdk_loaded:  # in time for its send
             self._warm_sdk()
 
     @work(thread=True, exit_on_error=False, group="warm-up-sdk")

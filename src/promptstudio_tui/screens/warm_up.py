@@ -3,8 +3,10 @@
 Loading code in a thread holds the GIL about half the time, so whatever the user
 waits for meanwhile takes twice as long (opening a conversation right after start:
 ~0.3 s became ~0.8 s). Pygments' lexers (~20-100 ms each on first use) load in the
-user's pauses after the first frame; the tokenizer and the SDK (~1.2 s) once a
-message is being typed, in time for its send, or in a longer pause.
+user's pauses after the first frame; the tokenizer and the SDK (~1.3 s, ~90 MB of
+memory) once a message is being typed, in time for its send — not in an idle pause:
+a session that only browses never pays their memory. What sends without typing first
+(retry, generate, a pasted-and-sent message within a second) loads them then.
 
 The clock and the sleep are injected: tests drive a pause without waiting for one.
 """
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 WARM_LANGUAGES = ("python", "bash", "sql", "json", "javascript", "typescript", "yaml", "text")
 WARM_QUIET = 0.6  # seconds without input before the next lexer may load ...
 WARM_WAIT = 2.0  # ... or after this long anyway
-SDK_QUIET = 2.0  # seconds without input before the tokenizer and SDK load, if no message is typed first
 STEP = 0.05  # seconds between looks at the clock while waiting
 
 # (quiet, at_most, cancelled) -> False if cancelled while waiting
@@ -46,13 +47,13 @@ class InputPauses:
 
 
 class WarmUp:
-    """What loads when; runs in one worker thread, and once more for the SDK on typing."""
+    """What loads when: lexers in one worker thread, the SDK in another on typing."""
 
     def __init__(self, pause: Pause, highlight: Callable[[str], None], load_sdk: Callable[[], None]) -> None:
         self._pause = pause
         self._highlight = highlight
         self._load_sdk = load_sdk
-        self._sdk_lock = threading.Lock()  # typing and a long pause may ask at once
+        self._sdk_lock = threading.Lock()  # each key typed before it loaded asks again
         self.sdk_loaded = False
 
     def run(self, cancelled: Callable[[], bool]) -> None:
@@ -60,11 +61,9 @@ class WarmUp:
             if not self._pause(WARM_QUIET, WARM_WAIT, cancelled):
                 return
             self._highlight(language)
-        if self._pause(SDK_QUIET, float("inf"), cancelled):
-            self.sdk()
 
     def sdk(self) -> None:
-        """Load the tokenizer and the SDK, once (a message is being typed, or a long pause came)."""
+        """Load the tokenizer and the SDK, once (a message is being typed)."""
         with self._sdk_lock:
             if self.sdk_loaded:
                 return
