@@ -25,6 +25,7 @@ async def open_listed(pilot: Pilot, conversation_id: str) -> None:
     studio_screen = screen(pilot)
     conversation_list = studio_screen.conversation_list
     await wait_for(pilot, lambda: any(row.id == conversation_id for row in conversation_list.rows))
+    await pilot.press("ctrl+f")  # shows the list (over the chat on a narrow screen)
     conversation_list.focus()
     conversation_list.highlighted = [row.id for row in conversation_list.rows].index(conversation_id)
     await pilot.press("enter")
@@ -116,7 +117,9 @@ async def test_a_draft_typed_with_no_conversation_open_survives_a_restart_and_se
         assert studio_screen.session.conversation is None  # the welcome, as it was left
         assert composer_state(pilot) == ("I need a prompt for release notes", True)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(studio_screen.chat.message_ids()) == 2 and not studio_screen.session.flights())
+        await wait_for(
+            pilot, lambda: len(studio_screen.chat.message_ids()) == 2 and not studio_screen.session.flights()
+        )
         assert composer_state(pilot) == ("", True)
         conversation = studio_screen.session.conversation
         assert conversation is not None

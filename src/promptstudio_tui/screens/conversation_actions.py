@@ -41,7 +41,7 @@ class ConversationActions:
         """On start, before the first frame: the conversation that was open (its newest
         messages follow just after) and the draft, or the welcome with its draft."""
         conversation = self.session.resume()
-        self.screen.composer.set_text(self.session.draft)
+        self._show_draft()
         if conversation is not None:
             self._enter(conversation)
             self.screen.call_after_refresh(self._fill, conversation)
@@ -63,7 +63,7 @@ class ConversationActions:
 
     async def _show(self, conversation: Conversation) -> None:
         self._enter(conversation)
-        self.screen.composer.set_text(self.session.draft)
+        self._show_draft()
         await self._fill(conversation)
 
     def _enter(self, conversation: Conversation) -> None:
@@ -88,8 +88,13 @@ class ConversationActions:
         self.show_title()
         screen.replies.show_state()
         screen.query_one(ContentSwitcher).current = "welcome"
-        screen.composer.set_text(self.session.draft)
+        self._show_draft()
         await screen.prompts.conversation_opened(None)
+
+    def _show_draft(self) -> None:
+        """The open conversation's draft in the composer, the cursor at its end."""
+        if self.screen.composer.text != self.session.draft:  # unchanged: no change event (it warms the SDK)
+            self.screen.composer.set_text(self.session.draft)
 
     def typed(self) -> None:
         """The composer changed: its text is the open conversation's draft, stored shortly."""
