@@ -443,7 +443,7 @@ async def test_save_prompt_modal_prefills_and_returns_title_category_tags() -> N
 
 
 async def test_export_modal_path_follows_format_and_warns_before_replacing(tmp_path: Path) -> None:
-    app = Host(lambda: ExportModal(PROMPT, tmp_path))
+    app = Host(lambda: ExportModal(PROMPT.title, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -459,6 +459,7 @@ async def test_export_modal_path_follows_format_and_warns_before_replacing(tmp_p
         assert "exists and will be replaced" in text_of(screen)
         assert str(screen.query_one("#confirm", Button).label) == "Replace"
         path.value = str(tmp_path / "missing" / "x.json")
+        path.focus()  # the dialog opens on the format, where Enter chooses one
         await pilot.press("enter")
         await pilot.pause()
         assert app.results == [] and "does not exist" in text_of(screen)
@@ -467,7 +468,7 @@ async def test_export_modal_path_follows_format_and_warns_before_replacing(tmp_p
         await pilot.pause()
     assert app.results == [("json", existing)]
 
-    app = Host(lambda: ExportModal(PROMPT, tmp_path))
+    app = Host(lambda: ExportModal(PROMPT.title, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("escape")
         await pilot.pause()

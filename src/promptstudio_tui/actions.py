@@ -102,6 +102,8 @@ ACTIONS: tuple[Action, ...] = (
            title="Search conversations", help="Filter by titles, tags and message text."),
     Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
            title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
+    Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
+           title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
     # -- the conversation list ---------------------------------------------------------------
     Action("conversations.show_all", "", "main", "show_tab('all')", "All",
            title="Show all conversations", help="Active conversations."),
@@ -126,6 +128,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("conversations.delete", "delete,d", "conversations", "screen.delete_conversation", "Delete",
            title="Delete conversation", help="Delete it and its messages (asks first)."),
     Action("conversations.sort", "o", "conversations", "screen.cycle_sort", "Sort"),
+    Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export",
+           title="Export conversation", help="Write the conversation to a Markdown or JSON file."),
     Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export",
            title="Export conversation", help="Write the conversation to a Markdown or JSON file."),
     Action("search.clear", "escape", "search", "clear_search", "Clear"),

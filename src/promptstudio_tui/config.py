@@ -58,6 +58,7 @@ class Settings:
     generate_target: str = "general"  # one of GENERATE_TARGETS
     timeout: float = 60.0
     context_window: int | None = None
+    export_dir: str = "~"  # where the studio's export dialog puts files ("~": the home folder)
     plans: Mapping[str, PlanLimits] = field(default_factory=lambda: dict(DEFAULT_PLANS))
     prices: Mapping[str, Any] = field(default_factory=dict)  # model -> pricing.Price
     keymap: Mapping[str, str] = field(default_factory=dict)
@@ -89,6 +90,7 @@ _TOP_KEYS = {
     "max_tokens": int,
     "timeout": float,
     "context_window": int,
+    "export_dir": str,
 }
 _TABLES = {"plans", "prices", "keymap", "generate"}
 
@@ -187,7 +189,8 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
     for key in ("base_url", "model", "plan"):
         if key in top:
             sources[key] = str(path)
-    values: dict[str, Any] = {k: top[k] for k in ("base_url", "model", "plan", "timeout", "context_window") if k in top}
+    keys = ("base_url", "model", "plan", "timeout", "context_window", "export_dir")
+    values: dict[str, Any] = {k: top[k] for k in keys if k in top}
     values["chat"] = ModeSettings(
         top.get("temperature", settings.chat.temperature), top.get("max_tokens", settings.chat.max_tokens)
     )

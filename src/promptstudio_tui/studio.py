@@ -15,6 +15,7 @@ from typing import Any, Literal
 from promptstudio_tui import catalog, context, tokens
 from promptstudio_tui.actions import fill
 from promptstudio_tui.config import Settings, load_settings, save_top_level
+from promptstudio_tui.conversation_files import ConversationFiles
 from promptstudio_tui.events import (
     Omitted,
     ReplyDelta,
@@ -25,6 +26,7 @@ from promptstudio_tui.events import (
     UsageReport,
     UserMessageSaved,
 )
+from promptstudio_tui.first_run import FirstRun
 from promptstudio_tui.llm import LLMClient
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.prompt_files import PromptFiles
@@ -46,7 +48,7 @@ Sort = Literal["recent", "title", "starred"]
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 
 
-class Studio(PromptFiles, PromptFlow, PromptTests, Resume):
+class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, Resume):
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
         paths = paths or Paths.discover()

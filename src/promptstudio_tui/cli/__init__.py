@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from promptstudio_tui import __version__
-from promptstudio_tui.cli import chat, prompts, system
+from promptstudio_tui.cli import chat, conversations, prompts, system
 from promptstudio_tui.cli.common import common_options, overrides
 
 EPILOG = """\
@@ -38,7 +38,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         common_options(p, suppress=True)
         return p
 
-    handlers = {**chat.add_commands(command), **prompts.add_command(command), **system.add_commands(command)}
+    handlers = {
+        **chat.add_commands(command),
+        **conversations.add_command(command),
+        **prompts.add_command(command),
+        **system.add_commands(command),
+    }
     return parser, handlers
 
 

@@ -1,4 +1,4 @@
-"""Chat from the shell: send a message, generate the conversation's prompt, list conversations."""
+"""Chat from the shell: send a message, generate the conversation's prompt."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from promptstudio_tui.cli.common import category, json_out, open_studio, out, read_text
+from promptstudio_tui.cli.common import category, open_studio, out, read_text
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
@@ -66,35 +66,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def _cmd_conversations(args: argparse.Namespace) -> int:
-    from promptstudio_tui.sanitize import one_line
-
-    studio = open_studio(args)
-    rows, _ = studio.conversation_page("archived" if args.archived else "all", "recent", args.search, 0, args.limit)
-    if args.json:
-        json_out([_conversation_json(c) for c in rows])
-    else:
-        for c in rows:
-            star = "*" if c.is_starred else " "
-            print(
-                f"{c.id}  {star} {c.last_message_at[:16].replace('T', ' ')}  {c.category:<16}  {one_line(c.title, 60)}"
-            )
-    return 0
-
-
-def _conversation_json(c) -> dict[str, object]:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "category": c.category,
-        "status": c.status,
-        "starred": c.is_starred,
-        "tags": c.tags,
-        "last_message_at": c.last_message_at,
-        "preview": c.preview,
-    }
-
-
 Command = Callable[[str, str], argparse.ArgumentParser]
 
 
@@ -109,11 +80,4 @@ def add_commands(command: Command) -> dict[str, Callable[[argparse.Namespace], i
     p = command("generate", "generate the conversation's prompt, or its next version; print it and save it")
     p.add_argument("--conversation", metavar="ID", required=True, help="conversation id or unique prefix")
     p.add_argument("--title", help="title for the saved prompt (default: the conversation's title)")
-
-    p = command("conversations", "list conversations")
-    p.add_argument("action", choices=("list",), help="list: newest activity first")
-    p.add_argument("--archived", action="store_true", help="list archived conversations")
-    p.add_argument("--search", default="", metavar="WORDS", help="only conversations matching these words")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    return {"send": _cmd_send, "generate": _cmd_generate, "conversations": _cmd_conversations}
+    return {"send": _cmd_send, "generate": _cmd_generate}

@@ -40,6 +40,7 @@ from promptstudio_tui.messages import (
 )
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.conversation_actions import ConversationActions
+from promptstudio_tui.screens.everyday_actions import EverydayActions
 from promptstudio_tui.screens.panes import NARROW, WIDE, Panes
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
@@ -54,14 +55,13 @@ from promptstudio_tui.widgets.conversation_list import ConversationList
 from promptstudio_tui.widgets.conversation_pane import ConversationPane
 from promptstudio_tui.widgets.prompt_panel import PromptPanel
 from promptstudio_tui.widgets.usage_meter import Meter, UsageMeter
-from promptstudio_tui.widgets.welcome import Welcome
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.testing import Testing
     from promptstudio_tui.screens.workshop import Workshop
 
 
-class StudioScreen(TestingActions, Screen[None]):
+class StudioScreen(EverydayActions, TestingActions, Screen[None]):
     # Textual types it `ClassVar[list[...]] | None`, which mypy reads as an instance variable.
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#composer-input"
@@ -109,7 +109,7 @@ class StudioScreen(TestingActions, Screen[None]):
                 yield ChatHeader(id="chat-header")
                 with ContentSwitcher(initial="welcome", id="chat-switcher"):
                     tips = catalog.tips(self.studio.settings.keymap)
-                    yield Welcome(self.key_hint("studio.new_conversation"), tips, id="welcome")
+                    yield self.welcome(tips)
                     yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", tips, id="chat-log")
                 hint = f"{self.key_hint('composer.send')} send · {self.key_hint('composer.newline')} new line"
                 yield Composer(hint, count_tokens=self.studio.count_tokens, id="composer")

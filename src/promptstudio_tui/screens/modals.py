@@ -224,25 +224,46 @@ class SavePromptModal(Modal[tuple[str, str, list[str]] | None]):
 
 
 class ExportModal(Modal[tuple[str, Path] | None]):
-    """Dismisses with (format, path) or None; the path follows the chosen format."""
+    """Dismisses with (format, path) or None; the path follows the chosen format.
 
-    AUTO_FOCUS = "#path"
+    Opens on the format; the file defaults to `default_dir` (the user's `export_dir`),
+    and a bare name typed there lands in it too: never silently the current directory."""
 
-    def __init__(self, prompt: Prompt, default_dir: Path) -> None:
-        super().__init__()
-        self.prompt = prompt
+    AUTO_FOCUS = "#format"
+    # The formats side by side and the box scrolling: the whole dialog fits a 60x20 terminal.
+    DEFAULT_CSS = """
+    ExportModal RadioSet {
+        layout: horizontal;
+        width: 100%;
+    }
+    ExportModal RadioButton {
+        margin-right: 2;
+    }
+    ExportModal .field-label {
+        margin-top: 0;
+    }
+    ExportModal > #dialog {
+        overflow-y: auto;
+    }
+    """
+
+    def __init__(self, title: str, default_dir: Path, *, keymap: Mapping[str, str] = NO_KEYMAP) -> None:
+        super().__init__(keymap=keymap)
+        self.heading = title
         self.default_dir = default_dir
 
     def compose(self) -> ComposeResult:
-        path = self.default_dir / f"{slug(self.prompt.title)}.{EXPORT_FORMATS[0]}"
+        path = self.default_dir / f"{slug(self.heading)}.{EXPORT_FORMATS[0]}"
         with Vertical(id="dialog"):
-            yield Static(Text(f"Export “{one_line(self.prompt.title, 50)}”"), classes="title")
+            yield Static(Text(f"Export “{one_line(self.heading, 50)}”"), classes="title")
             yield Label("Format", classes="field-label")
             with RadioSet(id="format"):
                 for index, fmt in enumerate(EXPORT_FORMATS):
                     yield RadioButton(fmt, value=index == 0, name=fmt)
             yield Label("File", classes="field-label")
-            yield Input(str(path), id="path")
+            # Not selected on focus: the first key typed would replace the whole path.
+            yield Input(str(path), id="path", select_on_focus=False)
+            yield Static("←/→ and Space: format · Tab: file · Enter: export", classes="hint")
             yield Static(id="exists", classes="note")
             yield Static(classes="error")
             yield _buttons("Export")
@@ -264,6 +285,7 @@ class ExportModal(Modal[tuple[str, Path] | None]):
         # custom suffix the user typed is theirs to keep.
         if path.suffix.lstrip(".") in EXPORT_FORMATS:
             path_input.value = str(path.with_suffix(f".{self.fmt}"))
+            path_input.cursor_position = len(path_input.value)  # typing goes on at the end, as before
 
     def _existing(self, target: Path) -> bool | str:
         """Whether a file is there to replace (asked before the write replaces it), or why

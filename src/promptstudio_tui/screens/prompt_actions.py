@@ -176,7 +176,8 @@ class PromptActions:
                 return
             self.screen.notify(f"Exported to {written}", markup=False)
 
-        self.screen.app.push_screen(ExportModal(prompt, Path.cwd()), export)
+        modal = ExportModal(prompt.title, self.studio.export_dir(), keymap=self.studio.settings.keymap)
+        self.screen.app.push_screen(modal, export)
 
     async def favourite(self) -> None:
         prompt = self._shown()
