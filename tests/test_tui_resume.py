@@ -145,3 +145,19 @@ async def test_typing_is_stored_while_the_app_runs(make_studio, endpoint) -> Non
         await wait_for(pilot, lambda: elsewhere.draft(conversation_id) == "typed and not sent")
         assert elsewhere.last_open() == conversation_id
         elsewhere.close()
+
+
+async def test_a_refused_send_comes_back_before_what_was_typed_after_it(make_studio, endpoint) -> None:
+    studio = make_studio()
+    conversation_id = seeded(studio, "Alpha launch notes")
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_listed(pilot, conversation_id)
+        elsewhere = make_studio()
+        elsewhere.delete_conversation(conversation_id)  # another process: this send is refused
+        elsewhere.close()
+        await type_text(pilot, "first part")
+        await pilot.press("enter")
+        await type_text(pilot, " then more")
+        await wait_for(pilot, lambda: screen(pilot).query(".chat-notice"))  # the refusal, said
+        await wait_for(pilot, lambda: composer_state(pilot) == ("first part then more", True))
