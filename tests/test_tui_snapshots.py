@@ -104,6 +104,7 @@ def utc() -> Iterator[None]:
 def studio(utc: None) -> Iterator[Studio]:
     """An empty studio on the test's private home (the app closes it on exit)."""
     opened = Studio.open()
+    opened.local_servers = ()  # nothing configured, but this machine's own servers stay out of the picture
     yield opened
     opened.close()  # closing twice is harmless; this covers a test that failed before the app ran
 
