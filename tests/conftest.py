@@ -20,8 +20,10 @@ pytest_plugins = ["tui_fixtures", "tmux_terminal", "clitools"]
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "home"
     monkeypatch.setenv("PROMPTSTUDIO_HOME", str(root))
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PYTHON_KEYRING_BACKEND"):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PYTHON_KEYRING_BACKEND", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
+    # The theme follows the terminal's colours (16 get an ANSI theme): the same in every shell.
+    monkeypatch.setenv("COLORTERM", "truecolor")
     return root
 
 

@@ -67,7 +67,9 @@ class Action:
     scope: Scope
     action: str  # the Textual action the key runs where it is bound
     description: str  # the footer's word
-    show: bool = True  # in the footer
+    # In the footer, which must fit 100 columns with a pane focused: there a pane shows its
+    # everyday keys; the rest have a button on screen, or are in Help and the palette.
+    show: bool = True
     priority: bool = False  # runs before the focused widget sees the key
     title: str | None = None  # the command palette's name for it; None = not in the palette
     help: str = ""  # the palette's line under the title
@@ -102,8 +104,6 @@ ACTIONS: tuple[Action, ...] = (
            title="Search conversations", help="Filter by titles, tags and message text."),
     Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
            title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
-    Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
-           title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
     # -- the conversation list ---------------------------------------------------------------
     Action("conversations.show_all", "", "main", "show_tab('all')", "All",
            title="Show all conversations", help="Active conversations."),
@@ -119,7 +119,7 @@ ACTIONS: tuple[Action, ...] = (
            title="Sort conversations: starred first", help="Starred, then newest."),
     Action("conversations.rename", "r", "conversations", "screen.rename_conversation", "Rename",
            title="Rename conversation", help="Give the conversation a new title."),
-    Action("conversations.category", "c", "conversations", "screen.categorize_conversation", "Category",
+    Action("conversations.category", "c", "conversations", "screen.categorize_conversation", "Category", show=False,
            title="Set conversation category", help="Choose a category."),
     Action("conversations.star", "s", "conversations", "screen.star_conversation", "Star",
            title="Star / unstar conversation", help="Keep it in the Starred tab."),
@@ -127,10 +127,8 @@ ACTIONS: tuple[Action, ...] = (
            title="Archive / unarchive conversation", help="Move it to or from the Archived tab."),
     Action("conversations.delete", "delete,d", "conversations", "screen.delete_conversation", "Delete",
            title="Delete conversation", help="Delete it and its messages (asks first)."),
-    Action("conversations.sort", "o", "conversations", "screen.cycle_sort", "Sort"),
-    Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export",
-           title="Export conversation", help="Write the conversation to a Markdown or JSON file."),
-    Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export",
+    Action("conversations.sort", "o", "conversations", "screen.cycle_sort", "Sort", show=False),
+    Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export", show=False,
            title="Export conversation", help="Write the conversation to a Markdown or JSON file."),
     Action("search.clear", "escape", "search", "clear_search", "Clear"),
     # -- the prompt pane ---------------------------------------------------------------------
@@ -138,22 +136,22 @@ ACTIONS: tuple[Action, ...] = (
            title="Save prompt", help="Title, category and tags for the shown prompt."),
     Action("prompts.copy", "c", "prompts", "screen.copy_prompt", "Copy",
            title="Copy prompt", help="Copy the shown prompt to the clipboard (OSC 52)."),
-    Action("prompts.save", "s", "prompts", "screen.save_prompt", "Save"),
-    Action("prompts.export", "e", "prompts", "screen.export_prompt", "Export",
+    Action("prompts.save", "s", "prompts", "screen.save_prompt", "Save", show=False),
+    Action("prompts.export", "e", "prompts", "screen.export_prompt", "Export", show=False,
            title="Export prompt", help="Write the shown prompt to a Markdown or JSON file."),
-    Action("prompts.favourite", "f", "prompts", "screen.favourite_prompt", "Favourite",
+    Action("prompts.favourite", "f", "prompts", "screen.favourite_prompt", "Favourite", show=False,
            title="Favourite / unfavourite prompt", help="Mark the shown prompt."),
-    Action("prompts.delete", "delete,d", "prompts", "screen.delete_prompt", "Delete",
+    Action("prompts.delete", "delete,d", "prompts", "screen.delete_prompt", "Delete", show=False,
            title="Delete prompt", help="Delete the shown prompt (asks first)."),
-    Action("prompts.scope", "a", "prompts", "screen.toggle_prompt_scope", "This/all",
+    Action("prompts.scope", "a", "prompts", "screen.toggle_prompt_scope", "This/all", show=False,
            title="Prompts: this conversation / all", help="Switch the prompt list."),
     # -- the prompt's versions ---------------------------------------------------------------
     # f4 works from the composer too: after ctrl+g makes a version, what changed is one key away.
     Action("studio.show_changes", "f4", "main", "show_changes", "Changes", show=False,
            title="Show what changed", help="Word diff of the shown version against the one before; again: its text."),
-    Action("prompts.previous_version", "left_square_bracket", "prompts", "screen.previous_version", "Older",
+    Action("prompts.previous_version", "left_square_bracket", "prompts", "screen.previous_version", "Older", show=False,
            title="Prompt: previous version", help="Show the version before the shown one."),
-    Action("prompts.next_version", "right_square_bracket", "prompts", "screen.next_version", "Newer",
+    Action("prompts.next_version", "right_square_bracket", "prompts", "screen.next_version", "Newer", show=False,
            title="Prompt: next version", help="Show the version after the shown one."),
     Action("prompts.compare", "v", "prompts", "screen.compare_versions", "Compare", show=False,
            title="Compare two versions", help="A word diff between any two versions of the shown prompt."),
@@ -196,9 +194,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.quit", "ctrl+q", "app", "quit", "Quit", priority=True),
     Action("app.help", "f1", "app", "help", "Help",
            title="Help: keys", help="Every key binding, after your keymap."),
-    Action("app.settings", "f2", "app", "settings", "Settings",
+    Action("app.settings", "f2", "app", "settings", "Settings", show=False,
            title="Settings", help="Endpoint, model, API key, plan, temperature."),
-    Action("app.usage", "f3", "app", "usage", "Usage",
+    Action("app.usage", "f3", "app", "usage", "Usage", show=False,
            title="Usage this month", help="Tokens, requests and cost against the plan."),
     Action("app.command_palette", "ctrl+p", "app", "command_palette", "Commands", show=False, priority=True),
     # -- dialogs -------------------------------------------------------------------------------

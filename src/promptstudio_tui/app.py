@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -14,6 +15,7 @@ from promptstudio_tui.screens.warm_up import InputPauses, Pause
 from promptstudio_tui.studio import Studio
 
 THEME_PREFERENCE = "ui.theme"
+SIXTEEN_COLOURS = ("standard", "windows")  # Rich's names for a 16-colour terminal
 
 
 class PromptStudioApp(OrderedKeys):
@@ -31,7 +33,9 @@ class PromptStudioApp(OrderedKeys):
         pause: Pause | None = None,
     ) -> None:
         """`clock` and `pause` (a wait for a pause in the user's input) are for tests to pin."""
-        super().__init__()
+        # Under NO_COLOR, Textual strips every colour only from native ANSI output (else it
+        # greys them, and an ANSI theme's default text turned black on black).
+        super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
         self._overrides = overrides
         self.studio = studio
         # Relative dates and message times read this clock, so snapshots can freeze it.
@@ -39,6 +43,7 @@ class PromptStudioApp(OrderedKeys):
         self._pause = pause
 
     def on_mount(self) -> None:
+        self.theme = self.theme_for_terminal(self.theme)  # the start-up problem screen too
         self._start()
 
     def _start(self, notice: str | None = None) -> None:
@@ -57,14 +62,22 @@ class PromptStudioApp(OrderedKeys):
                 return
         self.set_keymap(self.studio.settings.keymap)
         theme = self.studio.preference(THEME_PREFERENCE)
-        if theme in self.available_themes:
-            self.theme = theme
+        self.theme = self.theme_for_terminal(theme if theme in self.available_themes else self.theme)
         pause = self._pause or InputPauses(lambda: self.last_input)
         self.push_screen(StudioScreen(self.studio, self.clock, pause))
         for warning in self.studio.notices:
             self.notify(warning, severity="warning", markup=False, timeout=12)
         if notice:
             self.notify(notice, markup=False, timeout=12)
+
+    def theme_for_terminal(self, name: str) -> str:
+        """The theme `name`, or on a 16-colour terminal its ANSI twin, drawn in the terminal's
+        own colours: a truecolor theme rounded to 16 turned headings and key hints red and
+        pane backgrounds patchy. Not saved: the same preference gets its colours back elsewhere."""
+        theme = self.get_theme(name) or self.current_theme
+        if self.console.color_system in SIXTEEN_COLOURS and not theme.ansi:
+            return "ansi-dark" if theme.dark else "ansi-light"
+        return theme.name
 
     def watch_theme(self, theme: str) -> None:
         studio = self._running_studio()

@@ -359,7 +359,9 @@ class PromptPanel(Vertical):
         empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
         self.query_one(PromptList).show(prompts, empty, self.current.id if self.current else None)
         self.query_one("#prompt-list-title", Label).update(f"{SCOPES[scope]} · {len(prompts)}")
-        self.query_one("#prompt-scope", Button).label = "Show all" if scope == "conversation" else "Show this"
+        scope_button = self.query_one("#prompt-scope", Button)
+        scope_button.label = "Show all" if scope == "conversation" else "Show this"
+        scope_button.refresh(layout=True)  # a new label repaints at the old width: "Show this" was cut to "Show"
 
     @on(OptionList.OptionSelected, "#prompt-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
