@@ -227,6 +227,30 @@ def test_ids_sort_by_creation_within_a_millisecond(tmp_path: Path) -> None:
     assert [m.content for m in Messages(store).for_conversation(conv.id, limit=3)] == ["47", "48", "49"]
 
 
+def test_a_commit_by_another_connection_is_noticed_once(tmp_path: Path) -> None:
+    store, other = open_store(tmp_path / "p.db"), open_store(tmp_path / "p.db")
+    assert not store.changed_elsewhere()
+    Conversations(store).create("written here")
+    assert not store.changed_elsewhere()  # its own commits are not news
+    Conversations(other).create("written by another process")
+    assert store.changed_elsewhere()
+    assert not store.changed_elsewhere()
+    store.close()
+    assert not store.changed_elsewhere()  # closed: no answer, and no exception
+    other.close()
+
+
+def test_the_write_queue_files_are_private_and_empty(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "p.db")
+    Conversations(store).create("t")
+    store.close()
+    beside = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("p.db-"))
+    assert beside == ["p.db-lock", "p.db-queue"]
+    for name in beside:
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+        assert (tmp_path / name).stat().st_size == 0
+
+
 def test_database_and_dirs_are_private(home: Path) -> None:
     paths = Paths.discover()
     paths.ensure_private()

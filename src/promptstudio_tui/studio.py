@@ -73,6 +73,10 @@ class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, 
         """Close the store (for callers that made no request, or after `aclose`); closing twice is harmless."""
         self._store.close()
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another process wrote to the store since the last call (cheap: no table is read)."""
+        return self._store.changed_elsewhere()
+
     # -- settings and credentials --------------------------------------------
 
     def count_tokens(self, text: str, model: str | None = None) -> TokenCount:

@@ -41,6 +41,7 @@ from promptstudio_tui.messages import (
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.conversation_actions import ConversationActions
 from promptstudio_tui.screens.everyday_actions import EverydayActions
+from promptstudio_tui.screens.external_changes import ExternalChanges
 from promptstudio_tui.screens.panes import NARROW, WIDE, Panes
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
@@ -80,6 +81,7 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
         self.conversations = ConversationActions(self)
         self.prompts = PromptActions(self)
         self.warm = WarmUp(pause, highlight, studio.warm_up)
+        self.external = ExternalChanges(self)  # what other processes write
 
     @cached_property
     def workshop(self) -> Workshop:
@@ -123,6 +125,7 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
         self.prompts.load()
         self.conversations.resume()
         self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
+        self.external.start()
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptstudio_tui.paths import create_private_file
+from promptstudio_tui.store.write_queue import WriteQueue
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -43,6 +44,8 @@ class Store:
         self.conn = conn
         self.path = path
         self.lock = threading.RLock()
+        self.queue = None if path is None else WriteQueue(path)
+        self._data_version = self._read_data_version()
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -55,19 +58,40 @@ class Store:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """An IMMEDIATE transaction: takes the write lock up front, so a
         read-then-write (quota check-and-reserve) cannot interleave with another
-        process; waiting writers queue on the busy timeout instead of failing."""
+        process. Writers of every process wait their turn in the write queue (at
+        most the busy timeout) instead of polling SQLite's lock."""
         with self.lock:
             conn = self.conn
             if conn.in_transaction:  # nested use joins the outer transaction
                 yield self.db
                 return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with self._turn():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+
+    def _turn(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext() if self.queue is None else self.queue.turn(BUSY_TIMEOUT_MS / 1000)
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (of any process) committed since the last call. One
+        PRAGMA and no table read: SQLite's data_version, which this connection's own commits
+        leave as it is. False when the store cannot be asked (closed, say): it is a hint,
+        asked again on the next check."""
+        try:
+            version = self._read_data_version()
+        except sqlite3.Error:
+            return False
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    def _read_data_version(self) -> int:
+        with self.lock:
+            return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def insert(self, table: str, row: Mapping[str, object]) -> None:
         """One row by plain SQL (sqlite-utils' insert introspects the table on every call:
