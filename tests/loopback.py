@@ -83,6 +83,9 @@ class Scenario:
     hang: bool = False  # read the request, never answer (until the client leaves or stop())
     stall_after_chars: int | None = None  # stream this much reply, then go silent (until the client leaves)
     invalid_utf8: bool = False  # raw invalid bytes in a content string after the first chunk
+    # Raw SSE events sent as they are, each followed by a blank line, instead of the reply
+    # (e.g. 'data: {"choices": null}', 'data: [DONE]'); the stream then ends cleanly.
+    events: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Scenario:
@@ -481,6 +484,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        if scenario.events is not None:
+            for raw in scenario.events:
+                if not self._send(raw.encode("utf-8", "surrogatepass") + b"\n\n", record):
+                    return
+            self._send(b"", record)
+            return
 
         text = reply if scenario.cut_off_after_chars is None else reply[: scenario.cut_off_after_chars]
         if scenario.stall_after_chars is not None:

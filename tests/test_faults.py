@@ -14,7 +14,7 @@ import re
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,7 @@ class Fault:
     base_url: str | None = None  # REFUSED / DNS instead of the loopback server
     timeout: float | None = None
     max_seconds: float = 10.0  # the whole send, retries and backoff included
+    max_tokens: int | None = None  # the chat's max_tokens (None: the default)
 
 
 FAULTS = {
@@ -102,11 +103,11 @@ FAULTS = {
         r"server error \(503\) after 3 attempts — try again shortly",
         attempts=3,
     ),
-    "no-answer-timeout": Fault(
+    "no-answer-timeout": Fault(  # one attempt: the timeout is the whole wait, retries included
         Scenario(hang=True),
         "error",
         r"^No answer from 127\.0\.0\.1:\d+ within 0\.3 s — check that the server is up",
-        attempts=3,
+        attempts=1,
         timeout=0.3,
     ),
     "stall-mid-stream": Fault(
@@ -143,6 +144,12 @@ FAULTS = {
         counted=1,
         attempts=1,
     ),
+    "empty-stream": Fault(
+        Scenario(events=["data: [DONE]"]),
+        "error",
+        r"^The endpoint at 127\.0\.0\.1:\d+ ended the stream without a reply — try again",
+        attempts=1,
+    ),
     "no-usage": Fault(Scenario(reply=REPLY, include_usage=False), "complete", None, REPLY, counted=1, attempts=1),
     "max-tokens-reached": Fault(
         Scenario(reply=REPLY, finish_reason="length"),
@@ -152,8 +159,15 @@ FAULTS = {
         counted=1,
         attempts=1,
     ),
-    "1mb-reply": Fault(
-        Scenario(reply=BIG, chunk_size=2048), "complete", None, BIG, counted=1, attempts=1, max_seconds=30
+    "1mb-reply": Fault(  # 327,680 tokens, allowed by max_tokens
+        Scenario(reply=BIG, chunk_size=2048),
+        "complete",
+        None,
+        BIG,
+        counted=1,
+        attempts=1,
+        max_seconds=30,
+        max_tokens=600_000,
     ),
 }
 
@@ -182,6 +196,8 @@ async def test_send_under_endpoint_fault(name: str, studio: Studio, endpoint: Lo
     studio.settings = studio.settings.with_values(plan="pro", base_url=_base_url(fault, endpoint))
     if fault.timeout:
         studio.settings = studio.settings.with_values(timeout=fault.timeout)
+    if fault.max_tokens:
+        studio.settings = studio.settings.with_values(chat=replace(studio.settings.chat, max_tokens=fault.max_tokens))
     if fault.scenario:
         endpoint.default = fault.scenario
     conv = studio.new_conversation()

@@ -367,7 +367,7 @@ async def test_a_streamed_reply_keeps_every_chunk_in_order_and_settles_from_its_
 
     reply = STREAMED * 4
     endpoint.script(Scenario(reply=reply, chunk_size=7, delay=0.001))
-    app = make_app()
+    app = make_app("max_tokens = 5000\n")  # the reply is longer than the default allows
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         studio_screen.composer.set_text("Plan it")

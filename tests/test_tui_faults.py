@@ -93,7 +93,7 @@ async def send_and_type(pilot: Pilot, text: str) -> list[float]:
 @pytest.mark.parametrize("name", TUI_FAULTS)
 async def test_endpoint_fault_in_the_studio(name: str, make_studio, endpoint: LoopbackServer) -> None:
     fault = TUI_FAULTS[name]
-    studio = make_studio('plan = "pro"\n')
+    studio = make_studio('plan = "pro"\n' + (f"max_tokens = {fault.max_tokens}\n" if fault.max_tokens else ""))
     studio.settings = studio.settings.with_values(model="gpt-4o-mini", base_url=_base_url(fault, endpoint))
     endpoint.default = fault.scenario or Scenario()
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
@@ -250,6 +250,8 @@ async def test_a_1mb_paste_keeps_the_composer_responsive_and_counts_it_right(mak
 
 
 # Model output a renderer can choke on: recursion depth, backtracking regexes, one huge line.
+# Replies of up to 50,004 tokens, allowed for: reading stops at twice max_tokens.
+LONG_REPLIES = 'plan = "pro"\nmax_tokens = 30000\n[generate]\nmax_tokens = 30000\n'
 HOSTILE = {
     "nested-quotes": "> " * 300 + "deep",
     "nested-lists": "".join("  " * i + "- item\n" for i in range(300)),
@@ -262,7 +264,7 @@ HOSTILE = {
 @pytest.mark.parametrize("name", HOSTILE)
 async def test_hostile_markdown_in_a_reply_neither_crashes_nor_freezes(make_app, endpoint, name: str) -> None:
     endpoint.default = Scenario(reply=HOSTILE[name], chunk_size=1024)
-    app = make_app()
+    app = make_app(LONG_REPLIES)
     async with app.run_test(size=SIZE) as pilot:
         started = time.monotonic()
         latencies = await send_and_type(pilot, "go")
@@ -277,7 +279,7 @@ async def test_hostile_markdown_in_a_reply_neither_crashes_nor_freezes(make_app,
 
 
 async def test_hostile_markdown_in_a_generated_prompt_does_not_freeze(make_app, endpoint) -> None:
-    app = make_app()
+    app = make_app(LONG_REPLIES)
     async with app.run_test(size=SIZE) as pilot:
         await send_and_type(pilot, "I need a prompt")
         endpoint.default = Scenario(reply=HOSTILE["long-code-fence"], chunk_size=1024)

@@ -3,7 +3,11 @@
 The `openai` SDK is imported lazily (it costs ~0.7 s) because this module sits on the
 UI import path. Failed requests (408, 409, 429 and 5xx, timeouts, connection failures)
 are retried here rather than by the SDK (`max_retries=0` there): we count the attempts
-we name in errors, and never sleep on a long Retry-After.
+we name in errors, never sleep on a long Retry-After, and every attempt and wait of one
+request fits in the configured timeout — the time the error message names.
+
+Stream chunks are read as plain JSON and checked here: whatever shape a server sends,
+the caller sees text, usage and a finish reason, or an LLMError — never a traceback.
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ import asyncio
 import random
 import re
 import socket
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import openai
-    from openai import AsyncOpenAI, AsyncStream, RequestOptions
-    from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+    from openai import AsyncOpenAI, RequestOptions
 
 # Sent when the user has no key: local servers (Ollama, LM Studio, vLLM) ignore it, and
 # it is plainly not a secret if it shows up in their logs.
@@ -38,11 +42,16 @@ FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 RETRY_STATUSES = frozenset({408, 409, 429})  # and every 5xx
 # Asking the endpoint for a model's context window: all of it, every probe included, is
-# over within this many seconds; it runs before a request the user is waiting for.
+# over within this many seconds, and within half of what is left of the request's time:
+# it runs before a request the user is waiting for.
 DISCOVERY_SECONDS = 4.0
+# Token counts a server reports beyond this (or below 0, or not whole numbers) are not
+# believed: the reply is counted locally instead.
+MAX_REPORTED_TOKENS = 100_000_000
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ class LLMError(Exception):
     """A failed request, as one actionable sentence that never contains the API key.
 
     kind: "no_key", "auth", "forbidden", "not_found", "rate_limited", "server",
-    "timeout", "connection", "malformed", "cut_off" or "bad_request".
+    "timeout", "connection", "bad_url", "malformed", "empty", "cut_off", "overrun" or
+    "bad_request".
     """
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
@@ -97,20 +107,31 @@ class LLMClient:
         connect_timeout: float = 10.0,
         max_retries: int = 2,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
     ) -> None:
-        """`sleep`: waits between attempts (tests pass one that records instead of sleeping)."""
+        """`sleep`, `clock`: wait between attempts and tell the time (tests pass fakes)."""
         self._base_url = base_url
         self._api_key = api_key or None
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._max_retries = max_retries
         self._sleep = sleep
+        self._clock = clock
         self._client: AsyncOpenAI | None = None
         # Shown in messages: host and URL without user-info/query, which could hold secrets.
-        parts = urlsplit(base_url)
-        host = parts.netloc.rpartition("@")[2]
+        try:
+            parts = urlsplit(base_url)
+            host = parts.netloc.rpartition("@")[2]
+        except ValueError:  # "http://[::1/v1": told as a bad URL before any request
+            host = ""
         self._host = self._scrub(host or base_url)
         self._url = self._scrub(f"{parts.scheme}://{self._host}{parts.path}" if host else base_url)
+        problem = _url_problem(base_url)
+        self._bad_url = (
+            None
+            if problem is None
+            else LLMError("bad_url", f"The base URL {self._url} is not usable: {problem} — fix it in Settings (F2).")
+        )
 
     def __repr__(self) -> str:
         return f"LLMClient(base_url={self._url!r}, api_key={'set' if self._api_key else 'none'})"
@@ -127,21 +148,39 @@ class LLMClient:
             )
         return self._client
 
-    async def _attempts(self, request: Callable[[], Awaitable[T]], *, model: str | None) -> T:
-        """`request()`, tried again after a failure worth retrying, at most `max_retries` times.
+    def deadline(self) -> float:
+        """When a request starting now must have its answer (by `clock`): the configured timeout from now."""
+        self._sdk()  # loading the SDK (~0.7 s the first time) is not the endpoint's time
+        return self._clock() + self._timeout
+
+    async def _attempts(
+        self, request: Callable[[], Awaitable[T]], *, model: str | None, deadline: float | None = None
+    ) -> T:
+        """`request()`, tried again after a failure worth retrying, at most `max_retries` times,
+        and all of it — attempts and waits — over by `deadline` (default: the timeout from now).
 
         Raises LLMError naming how many attempts were made.
         """
         import openai
 
+        if self._bad_url is not None:
+            raise self._bad_url
+        deadline = self.deadline() if deadline is None else deadline
         attempt = 1
         while True:
+            left = deadline - self._clock()
             try:
-                return await request()
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                return await asyncio.wait_for(request(), left)
+            except asyncio.TimeoutError:  # (not the builtin TimeoutError before 3.11)
+                raise self._no_answer() from None
             except openai.OpenAIError as err:
                 wait = _retry_wait(err, attempt) if attempt <= self._max_retries else None
-                if wait is None:
+                if wait is None or self._clock() + wait >= deadline:
                     raise self._error(err, model=model, attempts=attempt) from None
+            except Exception as err:  # noqa: BLE001 - the transport's own failures (an ExceptionGroup): one sentence, not retried
+                raise self._error(err, model=model) from None
             await self._sleep(wait)
             attempt += 1
 
@@ -152,27 +191,38 @@ class LLMClient:
         model: str,
         temperature: float | None,
         max_tokens: int | None,
+        deadline: float | None = None,
     ) -> AsyncGenerator[Event, None]:
         """Yield TextDelta per content delta, then Usage (if reported) and one Finished.
 
-        Raises LLMError, also mid-stream (the caller keeps the text it already has); a
-        stream that ends without a finish_reason is "cut_off". Cancelling the consumer
-        closes the HTTP response at once when it is waiting on the network; a consumer
-        that may be cancelled elsewhere should wrap this in `contextlib.aclosing`.
+        The answer starts by `deadline` (default: the timeout from now), retries included;
+        then each chunk may take up to the timeout. Raises LLMError, also mid-stream (the
+        caller keeps the text it already has); a stream that ends without a finish_reason
+        is "cut_off". Cancelling the consumer closes the HTTP response at once when it is
+        waiting on the network; a consumer that may be cancelled elsewhere should wrap
+        this in `contextlib.aclosing`.
         """
         import openai
 
-        async def request() -> AsyncStream[ChatCompletionChunk]:
-            return await self._sdk().chat.completions.create(
-                model=model,
-                messages=cast("list[ChatCompletionMessageParam]", messages),  # same dicts, typed
-                stream=True,
-                stream_options={"include_usage": True},
-                temperature=openai.omit if temperature is None else temperature,
-                max_tokens=openai.omit if max_tokens is None else max_tokens,
+        body: dict[str, object] = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if temperature is not None:
+            body["temperature"] = temperature
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
+
+        async def request() -> openai.AsyncStream[object]:
+            # Plain JSON per chunk (cast_to=object), checked by _read_chunk: the SDK's
+            # models take any shape unchecked and fail later, in our hands.
+            return await self._sdk().post(
+                "/chat/completions", cast_to=object, body=body, stream=True, stream_cls=openai.AsyncStream[object]
             )
 
-        stream = await self._attempts(request, model=model)
+        stream = await self._attempts(request, model=model, deadline=deadline)
 
         finish: str | None = None
         usage: Usage | None = None
@@ -181,21 +231,20 @@ class LLMClient:
             async with stream:
                 async for chunk in stream:
                     chunks += 1
-                    if chunk.usage is not None:
-                        # Some servers report running totals on every chunk: keep the last.
-                        usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-                    for choice in chunk.choices or ():
-                        if choice.index != 0:
-                            continue
-                        if choice.delta is not None and choice.delta.content:
-                            yield TextDelta(choice.delta.content)
-                        if choice.finish_reason:
-                            finish = choice.finish_reason
-        # ValueError covers non-JSON data lines and invalid UTF-8: the SDK decodes strictly.
-        except (openai.OpenAIError, ValueError) as err:
+                    text, reported, reason = _read_chunk(chunk)
+                    usage = reported or usage  # some servers report running totals: keep the last
+                    finish = reason or finish
+                    if text:
+                        yield TextDelta(text)
+        # ValueError covers non-JSON data lines, invalid UTF-8 (the SDK decodes strictly)
+        # and chunks of the wrong shape; RecursionError JSON nested thousands deep.
+        except (openai.OpenAIError, ValueError, RecursionError) as err:
             raise self._error(err, model=model, streaming=True) from None
-        if chunks == 0:  # a 200 that was not SSE at all, e.g. a web page at the base URL
-            raise self._malformed()
+        if chunks == 0:
+            # A web page at the base URL is not an event stream at all; an event stream
+            # with nothing in it is a server that ended without a reply.
+            event_stream = stream.response.headers.get("content-type", "").startswith("text/event-stream")
+            raise self._empty() if event_stream else self._malformed()
         if finish is None:
             raise self._cut_off()
         if usage is not None:
@@ -204,17 +253,14 @@ class LLMClient:
 
     async def list_models(self) -> list[str]:
         """Sorted model ids from GET /models."""
-        import openai
+        listed = await self._attempts(lambda: self._sdk().get("/models", cast_to=object), model=None)
+        # Plain JSON, checked here: a web page at the base URL comes back as its text.
+        data = listed.get("data") if isinstance(listed, dict) else None
+        if not isinstance(data, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data):
+            raise self._malformed()
+        return sorted({m["id"] for m in data})
 
-        try:
-            page = await self._attempts(lambda: self._sdk().models.list(), model=None)
-            return sorted({model.id async for model in page})
-        except (AttributeError, TypeError):  # the SDK fails this way building a page from non-JSON
-            raise self._malformed() from None
-        except (openai.OpenAIError, ValueError) as err:  # a later page, or a non-JSON body
-            raise self._error(err, model=None) from None
-
-    async def context_window(self, model: str) -> int | None:
+    async def context_window(self, model: str, deadline: float | None = None) -> int | None:
         """The model's context window as the endpoint reports it, or None.
 
         Asks only the configured endpoint, in this order: the OpenAI-style model list
@@ -223,11 +269,16 @@ class LLMClient:
         the window the loaded model runs with; `/api/show`: a `num_ctx` parameter, else
         the model's trained `*.context_length`) and LM Studio (`/api/v0/models`: the
         loaded `loaded_context_length`, else `max_context_length`). Never retried, never
-        raises: any failure, odd answer or the DISCOVERY_SECONDS limit gives None.
+        raises: any failure, odd answer or the time limit gives None — DISCOVERY_SECONDS,
+        or half the time left before `deadline`, the request it serves being the other half.
         Redirects are not followed, so no other host is ever contacted.
         """
+        if self._bad_url is not None:
+            return None
+        self._sdk()  # loading the SDK (~0.7 s the first time) is not the endpoint's time
+        within = DISCOVERY_SECONDS if deadline is None else min(DISCOVERY_SECONDS, (deadline - self._clock()) / 2)
         try:
-            return await asyncio.wait_for(self._discover_window(model), DISCOVERY_SECONDS)
+            return await asyncio.wait_for(self._discover_window(model), max(within, 0))
         except asyncio.TimeoutError:  # (not the builtin TimeoutError before 3.11)
             return None
 
@@ -257,7 +308,6 @@ class LLMClient:
 
     async def _probe(self, method: str, path: str, body: object = None) -> object:
         """JSON from one request to the endpoint, or None on any failure."""
-        import openai
 
         # Not following redirects keeps every probe on the configured host.
         options: RequestOptions = {"timeout": DISCOVERY_SECONDS, "max_retries": 0, "follow_redirects": False}
@@ -265,7 +315,7 @@ class LLMClient:
             if method == "post":
                 return await self._sdk().post(path, cast_to=object, body=body, options=options)
             return await self._sdk().get(path, cast_to=object, options=options)
-        except (openai.OpenAIError, ValueError):
+        except Exception:  # noqa: BLE001 - any failure, the transport's own included, means "not reported"
             return None
 
     async def aclose(self) -> None:
@@ -281,9 +331,8 @@ class LLMClient:
         if isinstance(err, openai.APITimeoutError):
             if streaming:
                 text = f"The reply from {self._host} stalled for more than {self._timeout:g} s — the partial text is kept; try again."
-            else:
-                text = f"No answer from {self._host} within {self._timeout:g} s — check that the server is up and not overloaded, then try again."
-            return LLMError("timeout", text)
+                return LLMError("timeout", text)
+            return self._no_answer()
         if isinstance(err, openai.APIConnectionError):
             if streaming:
                 return self._cut_off()
@@ -299,7 +348,7 @@ class LLMClient:
             return LLMError(
                 "server", f"The endpoint at {self._host} reported an error mid-reply ({detail}) — try again."
             )
-        if isinstance(err, ValueError):
+        if isinstance(err, (ValueError, RecursionError)):
             return self._malformed()
         return LLMError(
             "server", f"The request to {self._host} failed unexpectedly ({type(err).__name__}) — try again."
@@ -359,6 +408,14 @@ class LLMClient:
         text = f"The reply was cut off: {self._host} closed the stream before it finished — the partial text is kept; try again."
         return LLMError("cut_off", text)
 
+    def _no_answer(self) -> LLMError:
+        text = f"No answer from {self._host} within {self._timeout:g} s — check that the server is up and not overloaded, then try again."
+        return LLMError("timeout", text)
+
+    def _empty(self) -> LLMError:
+        text = f"The endpoint at {self._host} ended the stream without a reply — try again; if it keeps happening, check the model and the server's logs."
+        return LLMError("empty", text)
+
     def _malformed(self) -> LLMError:
         text = f"The endpoint at {self._host} sent data that is not valid OpenAI JSON — check that the base URL points at an OpenAI-compatible /v1 API."
         return LLMError("malformed", text)
@@ -380,6 +437,67 @@ class LLMClient:
         if self._api_key:
             text = text.replace(self._api_key, "***")
         return _KEYLIKE.sub("***", text)
+
+
+def _read_chunk(chunk: object) -> tuple[str, Usage | None, str | None]:
+    """Choice 0's text and finish_reason, and the usage, of one chunk.
+
+    ValueError when it is not shaped like a chat completion chunk; usage that is not
+    believable (see MAX_REPORTED_TOKENS) is left out, so the reply is counted locally.
+    """
+    if not isinstance(chunk, dict):
+        raise ValueError("a chunk is not an object")
+    choices = chunk.get("choices") or []
+    if not isinstance(choices, list):
+        raise ValueError("choices is not a list")
+    text, finish = "", None
+    for choice in choices:
+        if not isinstance(choice, dict):
+            raise ValueError("a choice is not an object")
+        if (choice.get("index") or 0) != 0:
+            continue
+        delta = choice.get("delta") or {}
+        if not isinstance(delta, dict):
+            raise ValueError("a delta is not an object")
+        content, reason = delta.get("content"), choice.get("finish_reason")
+        if not isinstance(content, (str, type(None))) or not isinstance(reason, (str, type(None))):
+            raise ValueError("content or finish_reason is not a string")
+        text += _whole_characters(content or "")
+        finish = reason or finish
+    return text, _usage(chunk.get("usage")), finish
+
+
+def _usage(reported: object) -> Usage | None:
+    if not isinstance(reported, dict):
+        return None
+    numbers = (reported.get("prompt_tokens") or 0, reported.get("completion_tokens") or 0)
+    if all(type(n) is int and 0 <= n <= MAX_REPORTED_TOKENS for n in numbers):
+        return Usage(*numbers)
+    return None
+
+
+def _whole_characters(text: str) -> str:
+    """`text` with any lone surrogate (JSON may escape one: "\\ud800") as U+FFFD: it could be neither stored nor shown."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _url_problem(base_url: str) -> str | None:
+    """Why `base_url` cannot be asked anything, or None."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # "http://[::1/v1"
+        return "it is not a URL"
+    if parts.scheme not in ("http", "https"):
+        return "it must start with http:// or https://"
+    try:
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError:
+        port = 0
+    if port == 0 or not parts.hostname:
+        return "its port is not a number from 1 to 65535" if parts.hostname else "it names no host"
+    return None
 
 
 def _retry_wait(err: openai.OpenAIError, attempt: int) -> float | None:

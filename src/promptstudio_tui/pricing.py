@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 MICROS_PER_USD = 1_000_000
+# No model costs anywhere near this (USD per 1M tokens); a config price above it is a typo.
+MAX_PRICE_USD = Decimal(1_000_000)
+# The most a cost can be: what SQLite can store. Only an absurd token count or price reaches it.
+MAX_COST_MICROS = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def cost_micros(
         return None
     # USD per 1M tokens is exactly micro-USD per token.
     micros = prompt_tokens * price.input_per_mtok + completion_tokens * price.output_per_mtok
+    if micros >= MAX_COST_MICROS:  # before quantize, which cannot hold more than 28 digits
+        return MAX_COST_MICROS
     return int(micros.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -115,4 +121,6 @@ def _usd(model: str, key: str, value: object) -> Decimal:
         raise ValueError(f"{where} must be a finite number, got {value!r}")
     if amount < 0:
         raise ValueError(f"{where} must not be negative, got {value!r}")
+    if amount > MAX_PRICE_USD:
+        raise ValueError(f"{where} must be at most {MAX_PRICE_USD:,} (USD per 1M tokens), got {value!r}")
     return amount

@@ -7,6 +7,7 @@ transaction — for requests whose answer is a prompt.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from promptstudio_tui.actions import fill
 from promptstudio_tui.events import PromptDelta, PromptReady, StudioError, StudioEvent, VersionDiff
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.records import Conversation, Prompt, PromptVersion
-from promptstudio_tui.streamed import Streamed
+from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.studio_base import StudioBase
 from promptstudio_tui.workshop import frontmatter
 from promptstudio_tui.workshop.diff import word_diff
@@ -38,6 +39,7 @@ class PromptFlow(StudioBase):
         prompt = self.prompt_of(conversation_id)
         rows = self._messages.context_rows(conversation_id)
         category = conversation.category
+        deadline = self._deadline()  # asking for the window and the request share the timeout
         newest: str | None  # the newest turn the new version takes in
         if prompt is None:
             turns = [turn for _, turn in rows]
@@ -48,7 +50,9 @@ class PromptFlow(StudioBase):
                         self.settings.keymap,
                     )
                 )
-            request, report = generation.generator_request(turns, category=category, **await self._generation_fit())
+            request, report = generation.generator_request(
+                turns, category=category, **await self._generation_fit(deadline)
+            )
             source, newest = "generated", rows[-1][0]
         else:
             latest = self.version(prompt.id)
@@ -57,7 +61,7 @@ class PromptFlow(StudioBase):
             turns = [turn for _, turn in new]
             if self._awaiting_improvement(prompt.id):
                 request, report = generation.improve_request(
-                    latest.content, turns, category=category, **await self._generation_fit()
+                    latest.content, turns, category=category, **await self._generation_fit(deadline)
                 )
                 source = "generated"
             elif not any(t["role"] == "user" for t in turns):
@@ -74,13 +78,17 @@ class PromptFlow(StudioBase):
                     turns,
                     category=category,
                     first_turn_number=len(rows) - len(new) + 1,  # numbered as in the chat
-                    **await self._generation_fit(),
+                    **await self._generation_fit(deadline),
                 )
                 source = "refined"
             newest = new[-1][0] if new else after
         self._refuse_unless_fits(report)
-        async for event in self._make_version(conversation, prompt, request, source, {"through_message_id": newest}):
-            yield event
+        metadata = {"through_message_id": newest}
+        # aclosing: a consumer that stops reading settles the request now, not when the GC gets to it.
+        made = self._make_version(conversation, prompt, request, source, metadata, deadline)
+        async with contextlib.aclosing(made) as events:
+            async for event in events:
+                yield event
 
     async def refine(self, prompt_id: str, instruction: str) -> AsyncGenerator[StudioEvent, None]:
         """The prompt's next version, changed as `instruction` says ("make it shorter")."""
@@ -89,20 +97,28 @@ class PromptFlow(StudioBase):
             raise StudioError("Say what should change, e.g. “make it shorter”.")
         prompt = self.prompt(prompt_id)
         latest = self.version(prompt_id)
+        deadline = self._deadline()
         request, report = generation.refine_request(
-            latest.content, [], instruction=instruction, category=prompt.category, **await self._generation_fit()
+            latest.content,
+            [],
+            instruction=instruction,
+            category=prompt.category,
+            **await self._generation_fit(deadline),
         )
         self._refuse_unless_fits(report)
         # Turns said since the latest version are still to be taken in by the next generate.
         metadata = {"instruction": instruction, "through_message_id": _through(latest)}
-        async for event in self._make_version(None, prompt, request, "refined", metadata):
-            yield event
+        async with contextlib.aclosing(
+            self._make_version(None, prompt, request, "refined", metadata, deadline)
+        ) as made:
+            async for event in made:
+                yield event
 
-    async def _generation_fit(self) -> dict[str, Any]:
+    async def _generation_fit(self, deadline: float) -> dict[str, Any]:
         """What every generation request is shaped by: target, window, model, room for the answer."""
         return {
             "target": self.settings.generate_target,
-            "window": await self._window(),
+            "window": await self._window(deadline),
             "model": self.settings.model,
             "reply_tokens": self.settings.generate.max_tokens,
         }
@@ -124,22 +140,26 @@ class PromptFlow(StudioBase):
         request: list[dict[str, str]],
         source: str,
         metadata: dict[str, Any],
+        deadline: float,
     ) -> AsyncGenerator[StudioEvent, None]:
         """Stream one generation; a new prompt (when `prompt` is None) or its next version."""
         mode = self.settings.generate
         reservation = self._reserve(request, mode.max_tokens)
-        outcome = Streamed()
         plan = generation.PlanFilter()  # the model plans first; only what follows is shown and kept
-        try:
-            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
+
+        def settle(outcome: Streamed, spend: Spend) -> tuple[Prompt, PromptVersion] | None:
+            return self._settle_version(conversation, prompt, outcome, spend, reservation, source, metadata)
+
+        async with self._flight(request, mode, reservation, settle, deadline=deadline) as flight:
+            outcome = flight.outcome
+            async for text in flight:
                 visible = plan.feed(text)
                 if visible or plan.planning:
                     yield PromptDelta(visible, outcome.rough_tokens, plan.planning)
             rest = plan.finish()
             if rest:
                 yield PromptDelta(rest, outcome.rough_tokens)
-        finally:
-            made = self._settle_version(conversation, prompt, request, outcome, reservation, source, metadata)
+        made = flight.settled
         if made is None:
             if outcome.error:
                 detail = outcome.error.message
@@ -159,14 +179,13 @@ class PromptFlow(StudioBase):
         self,
         conversation: Conversation | None,
         prompt: Prompt | None,
-        request: list[dict[str, str]],
         outcome: Streamed,
+        spend: Spend,
         reservation: str,
         source: str,
         metadata: dict[str, Any],
     ) -> tuple[Prompt, PromptVersion] | None:
         """Keep the text only when it arrived whole; usage is recorded either way."""
-        spend = self._spend(request, outcome)
         text = generation.strip_plan(outcome.text).strip()
         conversation_id = conversation.id if conversation else prompt.conversation_id if prompt else None
         made: tuple[Prompt, PromptVersion] | None = None

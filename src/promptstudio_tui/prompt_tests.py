@@ -15,11 +15,10 @@ the chat's (`[chat]` in config.toml); graders answer at temperature 0.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
-from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -153,17 +152,13 @@ class PromptTests(StudioBase):
         model = model or self.settings.model
         request = [{"role": "user", "content": text}]
         reservation = self._reserve(request, self.settings.chat.max_tokens)
-        yield RunStarted(prompt_id, found.number, model, text)
-        result: list[Run] = []
         target = _Target(prompt_id, found.number, "try", model, values)
-        streamed = self._request(target, request, self.settings.chat, reservation, result)
-        # aclosing: a consumer that stops reading settles the run now, not when the GC gets to it.
-        async with contextlib.aclosing(streamed):
-            chars = 0
-            async for item in streamed:
-                chars += len(item)
-                yield RunDelta(item, (chars + 3) // 4)
-        yield RunDone(result[0])
+        settle = self._run_settler(target, reservation)
+        async with self._flight(request, self.settings.chat, reservation, settle, model=model) as flight:
+            yield RunStarted(prompt_id, found.number, model, text)
+            async for item in flight:
+                yield RunDelta(item, flight.outcome.rough_tokens)
+        yield RunDone(flight.settled)
 
     def runs(self, prompt_id: str, *, kind: str | None = None, limit: int = 200) -> list[Run]:
         """The prompt's runs, newest first (`kind`: try, test or judge)."""
@@ -369,13 +364,15 @@ class PromptTests(StudioBase):
         )
         request = [{"role": "system", "content": _PROPOSE_SYSTEM}, {"role": "user", "content": user}]
         reservation = self._reserve(request, PROPOSE.max_tokens)
-        outcome = Streamed()
-        try:
-            await _drain(self._stream(request, PROPOSE.temperature, PROPOSE.max_tokens, outcome))
-        finally:
-            spend = self._spend(request, outcome)
+
+        def settle(_: Streamed, spend: Spend) -> None:
             with self._store.write():
                 self._record(spend, "prompt_test", reservation, prompt.conversation_id, prompt_id)
+
+        async with self._flight(request, PROPOSE, reservation, settle) as flight:
+            async for _ in flight:
+                pass
+        outcome = flight.outcome
         if outcome.error is not None:
             raise StudioError(f"No cases were proposed: {outcome.error.message}")
         if not outcome.whole:
@@ -432,9 +429,7 @@ class PromptTests(StudioBase):
             reservation = self._reserve(request, self.settings.chat.max_tokens)
         except StudioError as exc:
             raise _Refused(str(exc)) from None
-        result: list[Run] = []
-        await _drain(self._request(target, request, self.settings.chat, reservation, result))
-        run = result[0]
+        run = await self._request(target, request, self.settings.chat, reservation)
         if run.state != "complete":
             reason = Reason("", "error", run.error or "The run did not complete.")
             run = self._runs.grade(run.id, "error", [reason])
@@ -468,47 +463,34 @@ class PromptTests(StudioBase):
         except StudioError as exc:
             return EvalResult("error", str(exc)), None
         judged = _Target(target.prompt_id, target.version, "judge", model, target.values, target.case_id)
-        result: list[Run] = []
-        await _drain(self._request(judged, messages, JUDGE, reservation, result))
-        judge_run = result[0]
+        judge_run = await self._request(judged, messages, JUDGE, reservation)
         if judge_run.state != "complete":
             return EvalResult("error", f"The grader's request failed: {judge_run.error}"), judge_run
         return evaluators.model_verdict(spec, judge_run.output), judge_run  # type: ignore[arg-type]
 
     async def _request(
-        self,
-        target: _Target,
-        request: list[dict[str, str]],
-        mode: ModeSettings,
-        reservation: str,
-        result: list[Run],
-    ) -> AsyncGenerator[str, None]:
-        """Stream one reserved request, yielding its text; the settled run is appended to `result`
-        (also when the consumer stops early: then it is stored interrupted)."""
-        outcome = Streamed()
-        started = time.perf_counter()
-        try:
-            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome, model=target.model):
-                yield text
-        finally:
-            latency = round((time.perf_counter() - started) * 1000)
-            result.append(self._settle_run(target, request, outcome, reservation, latency))
-
-    def _settle_run(
-        self, target: _Target, request: list[dict[str, str]], outcome: Streamed, reservation: str, latency_ms: int
+        self, target: _Target, request: list[dict[str, str]], mode: ModeSettings, reservation: str
     ) -> Run:
+        """Stream one reserved request to its end; the settled run."""
+        settle = self._run_settler(target, reservation)
+        async with self._flight(request, mode, reservation, settle, model=target.model) as flight:
+            async for _ in flight:
+                pass
+        return flight.settled
+
+    def _run_settler(self, target: _Target, reservation: str) -> Callable[[Streamed, Spend], Run]:
+        """How a run of `target` is settled (see StudioBase._flight), its latency timed from now."""
+        started = time.perf_counter()
+
+        def settle(outcome: Streamed, spend: Spend) -> Run:
+            latency_ms = round((time.perf_counter() - started) * 1000)
+            return self._settle_run(target, outcome, spend, reservation, latency_ms)
+
+        return settle
+
+    def _settle_run(self, target: _Target, outcome: Streamed, spend: Spend, reservation: str, latency_ms: int) -> Run:
         """The run with its final state, usage and the reservation's release, in one transaction."""
-        if outcome.error is not None and outcome.error.kind != "cut_off":
-            state, error = "error", outcome.error.message
-        elif outcome.error is not None:
-            state, error = "interrupted", outcome.error.message
-        elif outcome.cancelled or outcome.finish_reason is None:
-            state, error = "interrupted", "Stopped before the output finished."
-        else:
-            state, error = "complete", None
-            if outcome.finish_reason == "length":
-                error = "The output reached the max_tokens limit and was cut short."
-        spend = self._spend(request, outcome, target.model)
+        state, error = outcome.ending("output")
         with self._store.write():
             exists = self._prompts.exists(target.prompt_id)
             self._record(spend, "prompt_test", reservation, None, target.prompt_id if exists else None)
@@ -559,13 +541,6 @@ class _Target:
     model: str
     values: dict[str, Any] = field(default_factory=dict)
     case_id: str | None = None
-
-
-async def _drain(stream: AsyncGenerator[str, None]) -> None:
-    """Read a stream to its end; closed at once however this is left (cancelled included)."""
-    async with contextlib.aclosing(stream):
-        async for _ in stream:
-            pass
 
 
 class _Refused(Exception):

@@ -7,6 +7,7 @@ CLI both drive this class; neither talks to SQLite or the OpenAI SDK directly.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -38,7 +39,7 @@ from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store import open_store
 from promptstudio_tui.store.plans import Plans
 from promptstudio_tui.store.records import Conversation, Message
-from promptstudio_tui.streamed import Streamed
+from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.studio_base import count_tokens
 from promptstudio_tui.tokens import TokenCount
 
@@ -195,27 +196,31 @@ class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, 
                 self._conversations.update(conversation_id, title=one_line(text, catalog.TITLE_CHARS) or "Untitled")
             self._conversations.note_message(conversation_id, text, unread=False)
         yield UserMessageSaved(message)
-        async for event in self._reply(conversation_id):
-            yield event
+        # aclosing: a consumer that stops reading settles the reply now, not when the GC gets to it.
+        async with contextlib.aclosing(self._reply(conversation_id)) as replies:
+            async for event in replies:
+                yield event
 
     async def retry(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
         """Answer the conversation as it stands; a failed reply stays where it was."""
         turns = self._messages.for_conversation(conversation_id, limit=1)
         if not turns:
             raise StudioError("There is nothing to retry in this conversation yet.")
-        async for event in self._reply(conversation_id):
-            yield event
+        async with contextlib.aclosing(self._reply(conversation_id)) as replies:
+            async for event in replies:
+                yield event
 
     async def _reply(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
         settings = self.settings
         mode = settings.chat
+        deadline = self._deadline()  # asking for the window and the request share the timeout
         engineer = fill(catalog.PROMPT_ENGINEER, self.settings.keymap)  # its advice names the user's key
         rows = self._messages.context_rows(conversation_id)
         fitted = context.fit_chat(
             engineer,
             [turn for _, turn in rows],
             model=settings.model,
-            window=await self._window(),
+            window=await self._window(deadline),
             reply_tokens=mode.max_tokens,
         )
         request, cut = fitted.messages, fitted.omitted
@@ -223,35 +228,25 @@ class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, 
         with self._store.write():  # the reservation and the reply's row commit (or roll back) together
             reservation = self._reserve(request, mode.max_tokens)
             reply = self._messages.start_reply(conversation_id, settings.model)
-        yield ReplyStarted(reply, omitted)
-        outcome = Streamed()
-        last_flush = time.monotonic()
-        try:
-            async for text in self._stream(request, mode.temperature, mode.max_tokens, outcome):
-                yield ReplyDelta(reply.id, text, outcome.rough_tokens)
+
+        def settle(outcome: Streamed, spend: Spend) -> Message:
+            return self._settle_reply(conversation_id, reply.id, outcome, spend, reservation)
+
+        async with self._flight(request, mode, reservation, settle, deadline=deadline) as flight:
+            yield ReplyStarted(reply, omitted)
+            last_flush = time.monotonic()
+            async for text in flight:
+                yield ReplyDelta(reply.id, text, flight.outcome.rough_tokens)
                 if time.monotonic() - last_flush >= FLUSH_SECONDS:
-                    self._messages.save_partial(reply.id, outcome.text)
+                    self._messages.save_partial(reply.id, flight.outcome.text)
                     last_flush = time.monotonic()
-        finally:
-            final = self._settle_reply(conversation_id, reply.id, request, outcome, reservation)
-        yield ReplyDone(final)
+        yield ReplyDone(flight.settled)
 
     def _settle_reply(
-        self, conversation_id: str, reply_id: str, request: list[dict[str, str]], outcome: Streamed, reservation: str
+        self, conversation_id: str, reply_id: str, outcome: Streamed, spend: Spend, reservation: str
     ) -> Message:
         """Final state, usage and quota in one transaction, whatever way the stream ended."""
-        if outcome.error is not None and outcome.error.kind != "cut_off":
-            state, error = "error", outcome.error.message
-        elif outcome.error is not None:
-            state, error = "interrupted", outcome.error.message
-        elif outcome.cancelled or outcome.finish_reason is None:
-            # Cancelled by the user, or the consumer stopped reading: keep what arrived.
-            state, error = "interrupted", "Stopped before the reply finished."
-        else:
-            state, error = "complete", None
-            if outcome.finish_reason == "length":
-                error = "The reply reached the max_tokens limit and was cut short."
-        spend = self._spend(request, outcome)
+        state, error = outcome.ending("reply")
         with self._store.write():
             self._messages.finish(
                 reply_id,

@@ -1,6 +1,8 @@
 """What every request of the Studio shares: the store's repositories, the settings, the
 client, and the order of a request — require a key, reserve quota, stream, count what it
-cost, record usage and release the reservation.
+cost, record usage and release the reservation. Every request streams in a `Flight`,
+the one place a request ends: however it is left, its row is settled and its
+reservation released.
 
 The Studio's parts (chat in studio.py, prompts in prompt_flow.py) build on this class.
 """
@@ -9,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
+from types import TracebackType
+from typing import Generic, TypeVar
 
 from promptstudio_tui import context, credentials, pricing, tokens
-from promptstudio_tui.config import Settings
+from promptstudio_tui.config import ModeSettings, Settings
 from promptstudio_tui.context import Window
 from promptstudio_tui.events import StudioError
 from promptstudio_tui.llm import Finished, LLMClient, LLMError, TextDelta, Usage
@@ -30,6 +34,12 @@ from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.tokens import TokenCount
 
 OPENAI_HOST = "api.openai.com"
+# A reply longer than this many times its max_tokens comes from a server that ignores the
+# limit: reading stops there (the reservation held only max_tokens).
+OVERRUN_FACTOR = 2
+
+T = TypeVar("T")
+Settle = Callable[[Streamed, Spend], T]
 
 
 class ApiKeys:
@@ -94,6 +104,30 @@ class StudioBase:
         cost = pricing.cost_micros(model, prompt_tokens, completion_tokens, self.settings.prices)
         return Spend(model, prompt_tokens, completion_tokens, cost)
 
+    def _deadline(self) -> float:
+        """When a request starting now must have its answer: the timeout from now, counted once
+        the SDK and the tokenizer are loaded (their first load, ~2 s, is not the endpoint's time)."""
+        tokens.count("", self.settings.model)
+        return self.client().deadline()
+
+    def _flight(
+        self,
+        request: list[dict[str, str]],
+        mode: ModeSettings,
+        reservation: str,
+        settle: Settle[T],
+        *,
+        model: str | None = None,
+        deadline: float | None = None,
+    ) -> Flight[T]:
+        """Stream `request` to `model` (default: the configured one), holding `reservation`.
+
+        Use as `async with self._flight(...) as flight: async for text in flight: ...`;
+        `settle(outcome, spend)` writes the request's rows and releases the reservation
+        (with `_record`) in one transaction; its result is `flight.settled` after the block.
+        """
+        return Flight(self, request, mode, reservation, settle, model, deadline)
+
     def _record(
         self,
         spend: Spend,
@@ -142,12 +176,13 @@ class StudioBase:
         reported = self._reported_windows.get((self.settings.base_url, self.settings.model))
         return context.resolve_window(self.settings.model, configured=self.settings.context_window, endpoint=reported)
 
-    async def _window(self) -> Window:
-        """The window, asking the endpoint first (once per model) unless config.toml sets it."""
+    async def _window(self, deadline: float | None = None) -> Window:
+        """The window, asking the endpoint first (once per model) unless config.toml sets it;
+        `deadline`: when the request it is for must be answered (asking takes at most half the time left)."""
         key = (self.settings.base_url, self.settings.model)
         if not self.settings.context_window and key not in self._reported_windows:
             self._require_key()  # OpenAI without a key: say so, rather than ask it anything
-            self._reported_windows[key] = await self.client().context_window(self.settings.model)
+            self._reported_windows[key] = await self.client().context_window(self.settings.model, deadline)
         return self.window()
 
     def _require_key(self) -> None:
@@ -166,30 +201,98 @@ class StudioBase:
             raise StudioError(str(exc)) from None
 
     async def _stream(
-        self,
-        request: list[dict[str, str]],
-        temperature: float,
-        max_tokens: int,
-        outcome: Streamed,
-        model: str | None = None,
+        self, request: list[dict[str, str]], mode: ModeSettings, outcome: Streamed, model: str, deadline: float | None
     ) -> AsyncGenerator[str, None]:
-        """Yield text as it arrives from `model` (default: the configured one), recording the ending in `outcome`."""
+        """Yield text as it arrives from `model`, recording the ending in `outcome` (a Flight's part)."""
         events = self.client().stream_chat(
-            request, model=model or self.settings.model, temperature=temperature, max_tokens=max_tokens
+            request, model=model, temperature=mode.temperature, max_tokens=mode.max_tokens, deadline=deadline
         )
-        try:
-            # aclosing: the HTTP stream closes at once however this generator is left.
-            async with contextlib.aclosing(events):
+        bound = OVERRUN_FACTOR * mode.max_tokens
+        # aclosing: the HTTP stream closes at once however this generator is left.
+        async with contextlib.aclosing(events):
+            try:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         outcome.append(event.text)
                         yield event.text
+                        if outcome.longer_than(bound, lambda text: tokens.count(text, model).tokens):
+                            outcome.error = _overrun(mode.max_tokens, bound)
+                            return
                     elif isinstance(event, Usage):
                         outcome.usage = event
                     elif isinstance(event, Finished):
                         outcome.finish_reason = event.reason
-        except LLMError as exc:
-            outcome.error = exc
-        except (asyncio.CancelledError, GeneratorExit):
+            except LLMError as exc:
+                outcome.error = exc
+
+
+class Flight(Generic[T]):
+    """One reserved request, from the first byte to its settled rows (see StudioBase._flight).
+
+    Whatever ends the block — the end of the stream, an endpoint failure, the consumer
+    closing the generator it is in (GeneratorExit), cancellation, or any exception — the
+    outcome is settled once, here: cancelled or stopped as interrupted, an unexpected
+    exception as an error, the text that arrived kept, usage counted and the reservation
+    released; if settling itself fails, the reservation is still released.
+    """
+
+    def __init__(
+        self,
+        studio: StudioBase,
+        request: list[dict[str, str]],
+        mode: ModeSettings,
+        reservation: str,
+        settle: Settle[T],
+        model: str | None,
+        deadline: float | None,
+    ) -> None:
+        self.outcome = Streamed()
+        self._studio = studio
+        self._request = request
+        self._reservation = reservation
+        self._settle = settle
+        self._model = model or studio.settings.model
+        self._texts = studio._stream(request, mode, self.outcome, self._model, deadline)
+        self._settled: list[T] = []
+
+    @property
+    def settled(self) -> T:
+        """What `settle` returned (only after the block)."""
+        return self._settled[0]
+
+    def __aiter__(self) -> AsyncGenerator[str, None]:
+        return self._texts
+
+    async def __aenter__(self) -> Flight[T]:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        outcome = self.outcome
+        if isinstance(exc, (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt)):
             outcome.cancelled = True
+        elif exc is not None and outcome.error is None:
+            outcome.error = LLMError(
+                "unexpected",
+                f"The request stopped on an unexpected error ({type(exc).__name__}) — the partial text is kept; try again.",
+            )
+        studio = self._studio
+        try:
+            # Settled before the HTTP stream is closed: closing awaits, and may be cancelled.
+            spend = studio._spend(self._request, outcome, self._model)
+            self._settled.append(self._settle(outcome, spend))
+        except BaseException:
+            with contextlib.suppress(Exception), studio._store.write():  # the store itself may be what failed
+                studio._quota.release(self._reservation)
             raise
+        finally:
+            await self._texts.aclose()
+
+
+def _overrun(max_tokens: int, bound: int) -> LLMError:
+    return LLMError(
+        "overrun",
+        f"The endpoint ignored the max_tokens limit of {max_tokens:,}: reading stopped at {bound:,} tokens "
+        "and the text so far is kept — check the model's settings on the server.",
+    )
