@@ -252,8 +252,9 @@ class Session:
 
     # -- requests ---------------------------------------------------------------
 
-    def send(self, conversation_id: str, text: str) -> Flight:
-        """Send `text` in a conversation with nothing in flight (else Busy)."""
+    def send(self, conversation_id: str, text: str, editing: str | None = None) -> Flight:
+        """Send `text` in a conversation with nothing in flight (else Busy); with `editing`,
+        in place of that user message (the turns after it are kept as a branch)."""
         self._check_idle(conversation_id)
         self._unsent[conversation_id] = text
         if self.shown(conversation_id):
@@ -261,7 +262,13 @@ class Session:
             # after it stay, as in the composer.
             self._typed = self._typed[len(text) :] if self._typed.startswith(text) else ""
             self.save_draft()
-        return self._start(conversation_id, "reply", self.studio.send(conversation_id, text))
+        events = self.studio.send(conversation_id, text) if editing is None else self.studio.edit_and_resend(editing, text)
+        return self._start(conversation_id, "reply", events)
+
+    def regenerate(self, conversation_id: str, message_id: str) -> Flight:
+        """A new reply in place of this one, which stays as an alternative."""
+        self._check_idle(conversation_id)
+        return self._start(conversation_id, "reply", self.studio.regenerate(message_id))
 
     def retry(self, conversation_id: str) -> Flight:
         """Answer the conversation as it stands, unless its newest reply is fine."""

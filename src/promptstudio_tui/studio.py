@@ -29,6 +29,7 @@ from promptstudio_tui.events import (
 )
 from promptstudio_tui.first_run import FirstRun
 from promptstudio_tui.llm import LLMClient
+from promptstudio_tui.message_branches import MessageBranches
 from promptstudio_tui.paths import Paths
 from promptstudio_tui.prompt_files import PromptFiles
 from promptstudio_tui.prompt_flow import PromptFlow
@@ -37,6 +38,7 @@ from promptstudio_tui.quota import QuotaStatus
 from promptstudio_tui.resume import Resume
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store import open_store
+from promptstudio_tui.store.messages import HEAD, Head
 from promptstudio_tui.store.plans import Plans
 from promptstudio_tui.store.records import Conversation, Message
 from promptstudio_tui.streamed import Spend, Streamed
@@ -49,7 +51,7 @@ Sort = Literal["recent", "title", "starred"]
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 
 
-class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, Resume):
+class Studio(ConversationFiles, FirstRun, MessageBranches, PromptFiles, PromptFlow, PromptTests, Resume):
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
         paths = paths or Paths.discover()
@@ -210,12 +212,13 @@ class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, 
             async for event in replies:
                 yield event
 
-    async def _reply(self, conversation_id: str) -> AsyncGenerator[StudioEvent, None]:
+    async def _reply(self, conversation_id: str, parent: str | Head = HEAD) -> AsyncGenerator[StudioEvent, None]:
+        """A reply following `parent` (by default the head), to the branch ending there."""
         settings = self.settings
         mode = settings.chat
         deadline = self._deadline()  # asking for the window and the request share the timeout
         engineer = fill(catalog.PROMPT_ENGINEER, self.settings.keymap)  # its advice names the user's key
-        rows = self._messages.context_rows(conversation_id)
+        rows = self._messages.context_rows(conversation_id, parent)
         fitted = context.fit_chat(
             engineer,
             [turn for _, turn in rows],
@@ -227,7 +230,7 @@ class Studio(ConversationFiles, FirstRun, PromptFiles, PromptFlow, PromptTests, 
         omitted = None if cut is None else Omitted(cut.count, rows[cut.start][0], rows[cut.end - 1][0])
         with self._store.write():  # the reservation and the reply's row commit (or roll back) together
             reservation = self._reserve(request, mode.max_tokens)
-            reply = self._messages.start_reply(conversation_id, settings.model)
+            reply = self._messages.start_reply(conversation_id, settings.model, parent)
 
         def settle(outcome: Streamed, spend: Spend) -> Message:
             return self._settle_reply(conversation_id, reply.id, outcome, spend, reservation)

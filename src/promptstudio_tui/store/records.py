@@ -62,6 +62,7 @@ class Message:
     created_at: str
     is_starred: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    parent_id: str | None = None  # the message this one follows (None for the first); see store/messages.py
 
     @classmethod
     def from_row(cls, row: Any) -> Message:
@@ -79,6 +80,7 @@ class Message:
             created_at=row["created_at"],
             is_starred=bool(row["is_starred"]),
             metadata=loads(row["metadata"], {}),
+            parent_id=row["parent_id"],
         )
 
 

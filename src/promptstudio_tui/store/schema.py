@@ -347,3 +347,24 @@ def m007_search_trigram(db: sqlite_utils.Database) -> None:
         db.execute(
             f"INSERT INTO {index} (rowid, {listed}) SELECT rowid, {listed} FROM {table} WHERE {needs.format(row=table)}"
         )
+
+
+@migrations()
+def m009_message_branches(db: sqlite_utils.Database) -> None:
+    # A conversation is a tree: editing a user message and resending it, or regenerating a
+    # reply, adds a sibling and keeps the turns after the old one as a branch. `parent_id` is
+    # the message a message follows (NULL for the first); `head_id` the newest message of the
+    # branch on screen, always a leaf. The branch is the walk from the head to the root, by
+    # primary key. No foreign key on parent_id: deleting a conversation removes its messages in
+    # one statement, in no particular order. Until now every conversation was one line, so each
+    # message follows the previous one in id order (the order written, see m006's index).
+    db.execute("ALTER TABLE messages ADD COLUMN parent_id TEXT")
+    db.execute("ALTER TABLE conversations ADD COLUMN head_id TEXT")
+    db.execute(
+        "UPDATE messages SET parent_id = (SELECT max(p.id) FROM messages p"
+        " WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id)"
+    )
+    db.execute("UPDATE conversations SET head_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)")
+    # A message's children and alternatives (its siblings) are read by parent.
+    db.execute("CREATE INDEX idx_messages_parent ON messages (conversation_id, parent_id)")
+

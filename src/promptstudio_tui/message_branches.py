@@ -1,0 +1,83 @@
+"""Editing, regenerating and deleting messages without losing any turn.
+
+A conversation is a tree of messages (store/messages.py): an edited user message is
+sent as a sibling of the original and a regenerated reply is a sibling of the old one,
+so the turns after the original stay as a branch the user can step back to. The branch
+on screen is what every read of the conversation follows: the chat, the context of the
+next request, ctrl+g's prompt and exports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING
+
+from promptstudio_tui.events import StudioError, StudioEvent, UserMessageSaved
+from promptstudio_tui.store.messages import HEAD, Head
+from promptstudio_tui.store.records import Message
+from promptstudio_tui.studio_base import StudioBase
+
+
+class MessageBranches(StudioBase):
+    if TYPE_CHECKING:
+
+        def _reply(self, conversation_id: str, parent: str | Head = HEAD) -> AsyncGenerator[StudioEvent, None]: ...
+
+    async def edit_and_resend(self, message_id: str, text: str) -> AsyncGenerator[StudioEvent, None]:
+        """Send `text` in place of a user message; the turns after the original become a branch."""
+        if not text.strip():
+            raise StudioError("Type a message first.")
+        original = self._existing(message_id)
+        if original.role != "user":
+            raise StudioError("Only your own messages can be edited; a reply can be regenerated.")
+        conversation_id = original.conversation_id
+        with self._store.write():  # one commit for the message and the list row it updates
+            message = self._messages.add(conversation_id, "user", text, parent=original.parent_id)
+            self._conversations.note_message(conversation_id, text, unread=False)
+        yield UserMessageSaved(message)
+        async with contextlib.aclosing(self._reply(conversation_id)) as replies:
+            async for event in replies:
+                yield event
+
+    async def regenerate(self, message_id: str) -> AsyncGenerator[StudioEvent, None]:
+        """A new answer to the turn a reply answered; the old reply stays as an alternative."""
+        reply = self._existing(message_id)
+        if reply.role != "assistant" or reply.parent_id is None:
+            raise StudioError("Only a reply can be regenerated; your own message can be edited.")
+        if reply.state == "streaming":
+            raise StudioError("This reply is still streaming.")
+        async with contextlib.aclosing(self._reply(reply.conversation_id, reply.parent_id)) as replies:
+            async for event in replies:
+                yield event
+
+    def delete_message(self, message_id: str) -> None:
+        """Remove one message; what followed it follows the message before it."""
+        if self._existing(message_id).state == "streaming":
+            raise StudioError("A reply cannot be deleted while it streams; stop it first.")
+        self._messages.delete(message_id)
+
+    def alternatives(self, message_id: str) -> tuple[int, int]:
+        """(place from 1, how many) among the message's alternatives; (1, 1) when it has none."""
+        siblings = self._messages.alternatives(message_id)
+        return (siblings.index(message_id) + 1 if message_id in siblings else 1, max(1, len(siblings)))
+
+    def alternative_counts(self, message_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """`alternatives` for the messages on screen that have any, in one read."""
+        return self._messages.alternative_counts(message_ids)
+
+    def switch_alternative(self, message_id: str, step: int) -> Message:
+        """Show the alternative `step` places from this message (stopping at the first and
+        the last), with the newest branch below it; returns the alternative now shown."""
+        siblings = self._messages.alternatives(message_id)
+        if message_id not in siblings:
+            raise StudioError("That message is gone; the conversation changed elsewhere.")
+        place = min(max(siblings.index(message_id) + step, 0), len(siblings) - 1)
+        self._messages.show_branch(siblings[place])
+        return self._messages.get(siblings[place])
+
+    def _existing(self, message_id: str) -> Message:
+        try:
+            return self._messages.get(message_id)
+        except KeyError:
+            raise StudioError("That message is gone; the conversation changed elsewhere.") from None
