@@ -28,6 +28,7 @@ from promptstudio_tui.events import (
     UserMessageSaved,
 )
 from promptstudio_tui.first_run import FirstRun
+from promptstudio_tui.library import Library
 from promptstudio_tui.llm import LLMClient
 from promptstudio_tui.message_branches import MessageBranches
 from promptstudio_tui.paths import Paths
@@ -51,7 +52,7 @@ Sort = Literal["recent", "title", "starred"]
 FLUSH_SECONDS = 0.5  # how often a streaming reply is written through (crash safety)
 
 
-class Studio(ConversationFiles, FirstRun, MessageBranches, PromptFiles, PromptFlow, PromptTests, Resume):
+class Studio(ConversationFiles, FirstRun, Library, MessageBranches, PromptFiles, PromptFlow, PromptTests, Resume):
     @classmethod
     def open(cls, overrides: dict[str, str | None] | None = None, paths: Paths | None = None) -> Studio:
         paths = paths or Paths.discover()

@@ -30,7 +30,13 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
 def _prompts_list(studio, args: argparse.Namespace) -> int:
     from promptstudio_tui.sanitize import one_line
 
-    prompts = studio.prompts_for(None)
+    prompts = studio.find_prompts(
+        search=" ".join(args.search or ()),
+        tag=args.tag,
+        category=args.category,
+        favourites=args.favourite,
+        sort="title" if args.sort == "a-z" else "recent",
+    )
     if args.json:
         json_out([json.loads(studio.export_prompt(p, "json")) for p in prompts])
         return 0
@@ -182,8 +188,13 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
             a.add_argument("id", metavar="ID", help="prompt id or unique prefix")
         return a
 
-    a = action("list", "list saved prompts, newest first", takes_id=False)
+    a = action("list", "list saved prompts, newest first; the options narrow the list", takes_id=False)
     a.add_argument("--json", action="store_true", help="machine-readable list")
+    a.add_argument("--search", nargs="+", metavar="WORD", help="only prompts whose title, text or tags hold every WORD")
+    a.add_argument("--tag", metavar="TAG", help="only prompts tagged TAG")
+    a.add_argument("--category", metavar="CATEGORY", help="only prompts in CATEGORY")
+    a.add_argument("--favourite", "--favorite", action="store_true", help="only favourite prompts")
+    a.add_argument("--sort", choices=("recent", "a-z"), default="recent", help="newest first (default) or by title")
     a = action("show", "print a prompt's latest text, or another version's")
     a.add_argument("--version", metavar="N", help="this version instead of the latest")
     a = action("export", "write a prompt as markdown, JSON or a .prompt.yml (GitHub Models)")

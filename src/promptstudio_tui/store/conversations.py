@@ -61,7 +61,7 @@ PREVIEW_CHARS = 120
 class Conversations(Repository[Conversation]):
     table = "conversations"
     record = staticmethod(Conversation.from_row)
-    updatable = frozenset({"title", "category", "is_starred", "status", "tags", "metadata"})
+    updatable = frozenset({"title", "category", "is_starred", "status", "tags", "metadata", "model"})
 
     def create(self, title: str, category: str = "General", tags: list[str] | None = None) -> Conversation:
         now = utc_now()
@@ -69,7 +69,7 @@ class Conversations(Repository[Conversation]):
             "id": new_id(),
             "title": title,
             "category": category,
-            "tags": json.dumps(tags or []),
+            "tags": json.dumps(tags or [], ensure_ascii=False),  # as typed: the search indexes see the words
             "created_at": now,
             "updated_at": now,
             "last_message_at": now,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.records import Prompt
 from promptstudio_tui.store.repository import Repository
 from promptstudio_tui.store.search import parse
 from promptstudio_tui.store.versions import PromptVersions
+
+PromptSort = Literal["recent", "title"]
+_ORDER: dict[PromptSort, str] = {
+    "recent": "created_at DESC, id DESC",
+    "title": "title COLLATE NOCASE ASC, id DESC",
+}
 
 
 class Prompts(Repository[Prompt]):
@@ -41,7 +47,7 @@ class Prompts(Repository[Prompt]):
             "title": title,
             "content": content,
             "category": category,
-            "tags": json.dumps(tags or []),
+            "tags": json.dumps(tags or [], ensure_ascii=False),  # as typed: the search indexes see the words
             "model": model,
             "tokens_used": tokens_used,
             "cost": cost,
@@ -67,21 +73,40 @@ class Prompts(Repository[Prompt]):
         conversation_id: str | None = None,
         favorites_only: bool = False,
         query: str = "",
+        tag: str | None = None,
+        category: str | None = None,
+        sort: PromptSort = "recent",
         limit: int = 200,
         offset: int = 0,
     ) -> list[Prompt]:
-        where, params = ["1"], {"conversation": conversation_id}
+        """Every filter given must hold: `tag` and `category` match whole, ignoring case."""
+        where: list[str] = ["1"]
+        params: dict[str, Any] = {"conversation": conversation_id, "tag": tag, "category": category}
         if conversation_id is not None:
             where.append("conversation_id = :conversation")
         if favorites_only:
             where.append("is_favorite = 1")
+        if tag:
+            where.append("EXISTS (SELECT 1 FROM json_each(prompts.tags) t WHERE lower(t.value) = lower(:tag))")
+        if category:
+            where.append("lower(category) = lower(:category)")
         search = parse(self.store, query)
         if search:
             where.append(f"rowid IN {search.rowids('prompts')}")
             params.update(search.params)
         where_all = " AND ".join(where)
-        sql = f"SELECT * FROM prompts WHERE {where_all} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
+        sql = f"SELECT * FROM prompts WHERE {where_all} ORDER BY {_ORDER[sort]} LIMIT :limit OFFSET :offset"
         return [Prompt.from_row(r) for r in self.store.query(sql, {**params, "limit": limit, "offset": offset})]
+
+    def tags(self) -> list[str]:
+        """Every tag on a prompt, A–Z, once whatever its case (as the filter matches): the library offers them."""
+        sql = "SELECT min(t.value) FROM prompts p, json_each(p.tags) t GROUP BY lower(t.value) ORDER BY lower(t.value)"
+        return [row[0] for row in self.store.query(sql)]
+
+    def categories(self) -> list[str]:
+        """The categories prompts are in, A–Z."""
+        sql = "SELECT DISTINCT category FROM prompts ORDER BY category COLLATE NOCASE"
+        return [row[0] for row in self.store.query(sql)]
 
     def exists(self, prompt_id: str) -> bool:
         return bool(self.store.query("SELECT 1 FROM prompts WHERE id = ?", (prompt_id,)))

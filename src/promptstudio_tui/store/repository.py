@@ -61,7 +61,8 @@ class Repository(ABC, Generic[R]):
         unknown = set(fields) - self.updatable
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
-        values = {k: json.dumps(v) if k in JSON_COLUMNS else v for k, v in fields.items()}
+        # Not \u-escaped: the search indexes read the words in tags as typed.
+        values = {k: json.dumps(v, ensure_ascii=False) if k in JSON_COLUMNS else v for k, v in fields.items()}
         values["updated_at"] = utc_now()
         assignments = ", ".join(f"{column} = ?" for column in values)  # column names come from `updatable`
         with self.store.write() as db:
