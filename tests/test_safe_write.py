@@ -13,9 +13,13 @@ import stat
 from pathlib import Path
 
 import pytest
+from textual.widgets import Button, Input
 
 from clitools import error_line
 from promptstudio_tui.safe_files import NotARegularFile, existing_file, write_file
+from promptstudio_tui.screens.modals import ExportModal
+from test_screens import Host, text_of
+from tui_fixtures import SIZE
 
 BASHRC = "alias ls='ls --color'\n"
 
@@ -144,3 +148,35 @@ def test_cli_export_over_an_existing_file_needs_force(run, imported: str, tmp_pa
     fresh = tmp_path / f"fresh.{fmt}"
     run("prompts", "export", imported, "--format", fmt, "-o", str(fresh))  # nothing there: no --force needed
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+# -- the TUI's export dialog asks through the same check -----------------------------------------
+
+
+async def test_the_export_dialog_asks_before_replacing_and_refuses_a_link(tmp_path: Path) -> None:
+    link = tmp_path / "planted.md"
+    link.symlink_to(_victim(tmp_path))
+    existing = tmp_path / "old.md"
+    existing.write_text("mine\n")
+    app = Host(lambda: ExportModal("Release notes", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        path = screen.query_one("#path", Input)
+        path.focus()
+        path.value = str(link)
+        await pilot.pause()
+        assert "will be replaced" not in text_of(screen)
+        assert str(screen.query_one("#confirm", Button).label) == "Export"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == []
+        assert f"{link}: it is a link, not a regular file; choose another name." in text_of(screen)
+        path.value = str(existing)
+        await pilot.pause()
+        assert f"{existing} exists and will be replaced." in text_of(screen)
+        assert str(screen.query_one("#confirm", Button).label) == "Replace"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [("md", existing)]
+    assert (tmp_path / "victim-home" / ".bashrc").read_text() == BASHRC
