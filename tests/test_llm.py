@@ -361,6 +361,56 @@ async def test_the_model_list_is_tried_again_too(make_client: MakeClient) -> Non
     assert info.value.kind == "connection" and len(waits) == 2
 
 
+class Clock:
+    """A clock that moves only when the client waits between attempts (the wait is not slept)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+async def test_attempts_and_waits_fit_in_the_timeout(server: LoopbackServer, make_client: MakeClient) -> None:
+    """The timeout is the whole wait: no retry whose wait would end past it, however many are allowed."""
+    server.script(Scenario(status=503, retry_after=1.5, fail_times=99))
+    clock = Clock()
+    _, error = await collect(make_client(server.base_url, max_retries=10, timeout=4.0, sleep=clock.sleep, clock=clock))
+
+    assert error is not None and "server error (503) after 3 attempts" in error.message
+    assert (chat_requests(server), clock.waits) == (3, [1.5, 1.5])  # at 0, 1.5 and 3 s; a 4th would start at 4.5 s
+
+
+async def test_an_event_stream_with_nothing_in_it_says_the_server_ended_without_a_reply(
+    server: LoopbackServer, make_client: MakeClient
+) -> None:
+    for events in ([], ["data: [DONE]"], [": keep-alive"]):
+        server.script(Scenario(events=events))
+        _, error = await collect(make_client(server.base_url))
+        assert error is not None and error.kind == "empty"
+        assert "ended the stream without a reply — try again" in error.message and "JSON" not in error.message
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['data: {"choices": [{"index": 0, "delta": "text"}]}', "data: null", "data: 42", "data: " + "[" * 200_000],
+)
+async def test_a_chunk_of_the_wrong_shape_is_malformed(
+    server: LoopbackServer, make_client: MakeClient, line: str
+) -> None:
+    hello = 'data: {"choices": [{"index": 0, "delta": {"content": "Hi "}}]}'
+    server.script(Scenario(events=[hello, line]))
+    events, error = await collect(make_client(server.base_url))
+
+    assert text_of(events) == "Hi "
+    assert error is not None and error.kind == "malformed"
+
+
 async def test_no_answer_times_out(server: LoopbackServer, make_client: MakeClient) -> None:
     server.script(Scenario(hang=True))
     started = time.monotonic()

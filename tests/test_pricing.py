@@ -6,6 +6,7 @@ import pytest
 
 from promptstudio_tui.pricing import (
     DEFAULT_PRICES,
+    MAX_COST_MICROS,
     Price,
     cost_micros,
     format_usd,
@@ -90,6 +91,13 @@ def test_cost_micros_uses_overrides() -> None:
     assert cost_micros("mystery-model", 3, 1, overrides) == 3  # 1.5 + 1 = 2.5 → 3
 
 
+def test_cost_micros_of_an_absurd_price_or_count_is_capped_at_what_can_be_stored() -> None:
+    absurd = {"m": Price(Decimal("1e308"), Decimal("1e308"))}
+    assert cost_micros("m", 10, 10, absurd) == MAX_COST_MICROS
+    assert cost_micros("gpt-4o", 10**30, 10**30) == MAX_COST_MICROS
+    assert format_usd(MAX_COST_MICROS).startswith("$9,223,372,036,854")
+
+
 def test_cost_micros_rejects_negative_tokens() -> None:
     with pytest.raises(ValueError):
         cost_micros("gpt-4o", -1, 0)
@@ -135,6 +143,7 @@ def test_parse_price_table() -> None:
         ({"input": True, "output": 1}, r'prices\."m"\.input must be a number'),
         ({"input": float("nan"), "output": 1}, r'prices\."m"\.input must be a finite number'),
         ({"input": 1, "output": float("inf")}, r'prices\."m"\.output must be a finite number'),
+        ({"input": 1e308, "output": 1}, r'prices\."m"\.input must be at most 1,000,000 \(USD per 1M tokens\)'),
         ({"input": 1, "ouput": 1}, r'prices\."m": unknown field \'ouput\''),
         (3, r'prices\."m" must be a table'),
     ],
