@@ -38,12 +38,14 @@ def cli_env(home: Path, base_url: str | None, key: str | None, **extra: str) -> 
 
 
 def as_from_a_shell() -> None:
-    """In a child before it runs: ctrl+c (SIGINT) handled by default, as a shell starts a program.
+    """In a child before it runs: ctrl+c (SIGINT), SIGTERM and SIGHUP handled by default, as a
+    shell starts a program.
 
     The test runner's worker may have SIGINT ignored, and an ignored signal is inherited
     across exec: the child would then never see the ctrl+c a test sends it.
     """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def run_cli(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 60, **kwargs: Any):

@@ -12,6 +12,7 @@ from promptstudio_tui.errors import describe
 from promptstudio_tui.keyorder import OrderedKeys
 from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.screens.warm_up import InputPauses, Pause
+from promptstudio_tui.signals import on_stop_signals
 from promptstudio_tui.studio import Studio
 
 THEME_PREFERENCE = "ui.theme"
@@ -41,8 +42,11 @@ class PromptStudioApp(OrderedKeys):
         # Relative dates and message times read this clock, so snapshots can freeze it.
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._pause = pause
+        self._undo_stop_signals: Callable[[], None] = lambda: None
 
     def on_mount(self) -> None:
+        # SIGTERM / SIGHUP quit as ctrl+q does: replies in flight settle, the terminal is restored.
+        self._undo_stop_signals = on_stop_signals(lambda signum: self.exit(return_code=128 + signum))
         self.theme = self.theme_for_terminal(self.theme)  # the start-up problem screen too
         self._start()
 
@@ -85,6 +89,7 @@ class PromptStudioApp(OrderedKeys):
             studio.set_preference(THEME_PREFERENCE, theme)
 
     async def on_unmount(self) -> None:
+        self._undo_stop_signals()
         if self.studio is not None:
             await self.studio.aclose()
 

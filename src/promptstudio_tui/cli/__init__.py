@@ -7,12 +7,15 @@ modules import what they need inside their handlers, so opening the TUI stays fa
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from promptstudio_tui import __version__
 from promptstudio_tui.cli import chat, conversations, prompts, system
-from promptstudio_tui.cli.common import common_options, overrides
+from promptstudio_tui.cli.common import OutputFailed, Stopped, common_options, flush_output, overrides
 
 EPILOG = """\
 Run with no command to open the studio. Settings come from config.toml
@@ -54,22 +57,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is None:
             return _run_tui(args)
-        return handler(args)
+        code = handler(args)
+        flush_output()
+        return code
     except KeyboardInterrupt:
-        print("promptstudio: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
+    except Stopped as exc:
+        _say(f"stopped by {exc}")
+        return 128 + exc.signum
+    except (OutputFailed, BrokenPipeError) as exc:
+        return _output_failed(exc)
     except Exception as exc:
         from promptstudio_tui.errors import describe
 
         message = describe(exc)
         if message is None:
             raise
-        print(f"promptstudio: {message}", file=sys.stderr)
+        _say(message)
         return 1
+
+
+def _say(line: str) -> None:
+    """The one line a failed command ends with (stderr may be a terminal that hung up)."""
+    with contextlib.suppress(OSError):
+        print(f"promptstudio: {line}", file=sys.stderr)
+
+
+def _output_failed(exc: OutputFailed | BrokenPipeError) -> int:
+    error = exc.__cause__ if isinstance(exc, OutputFailed) else exc
+    # Python's advice for a broken pipe, and right for a full disk too: stdout now goes to
+    # devnull, so the flush at exit cannot fail again with a traceback.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if isinstance(error, OSError) and error.errno == errno.EPIPE:
+        _say("the output was closed before everything was written (broken pipe)")
+    else:
+        _say(f"the output could not be written: {getattr(error, 'strerror', None) or error}")
+    return 1
 
 
 def _run_tui(args: argparse.Namespace) -> int:
     from promptstudio_tui.app import PromptStudioApp
 
-    PromptStudioApp(overrides=overrides(args)).run()
-    return 0
+    app = PromptStudioApp(overrides=overrides(args))
+    app.run()
+    return app.return_code or 0  # 128 + the signal when SIGTERM or SIGHUP ended it

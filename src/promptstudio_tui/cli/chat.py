@@ -3,40 +3,46 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
+from contextlib import aclosing
 
-from promptstudio_tui.cli.common import category, open_studio, out, read_text
+from promptstudio_tui.cli.common import category, open_studio, out, read_text, run
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
-    from promptstudio_tui.events import ReplyDelta, ReplyDone, StudioError
+    from promptstudio_tui.events import ReplyDelta, ReplyDone, StudioError, UserMessageSaved
 
     text = read_text(args.text)
     studio = open_studio(args)
 
-    async def run() -> int:
+    async def send() -> int:
+        if args.conversation:
+            conversation, created = studio.find_conversation(args.conversation), False
+        else:
+            conversation, created = studio.new_conversation(category=category(args.category)), True
+        saved = False
         try:
-            if args.conversation:
-                conversation = studio.find_conversation(args.conversation)
-            else:
-                conversation = studio.new_conversation(category=category(args.category))
-            print(f"conversation {conversation.id}", file=sys.stderr)
-            async for event in studio.send(conversation.id, text):
-                if isinstance(event, ReplyDelta):
-                    out(event.text)
-                elif isinstance(event, ReplyDone):
-                    out("\n")
-                    if event.message.state != "complete":
-                        raise StudioError(event.message.error or f"The reply ended {event.message.state}.")
-                    if event.message.error:
-                        print(f"promptstudio: {event.message.error}", file=sys.stderr)
-            return 0
-        finally:
-            await studio.aclose()
+            async with aclosing(studio.send(conversation.id, text)) as events:
+                async for event in events:
+                    if isinstance(event, UserMessageSaved):
+                        saved = True
+                        print(f"conversation {conversation.id}", file=sys.stderr)
+                    elif isinstance(event, ReplyDelta):
+                        out(event.text)
+                    elif isinstance(event, ReplyDone):
+                        out("\n")
+                        if event.message.state != "complete":
+                            raise StudioError(event.message.error or f"The reply ended {event.message.state}.")
+                        if event.message.error:
+                            print(f"promptstudio: {event.message.error}", file=sys.stderr)
+        except BaseException:
+            if created and not saved:  # refused before the message was kept: leave no empty conversation
+                studio.delete_conversation(conversation.id)
+            raise
+        return 0
 
-    return asyncio.run(run())
+    return run(studio, send)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -44,10 +50,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     studio = open_studio(args)
 
-    async def run() -> int:
-        try:
-            conversation = studio.find_conversation(args.conversation)
-            async for event in studio.generate(conversation.id):
+    async def generate() -> int:
+        conversation = studio.find_conversation(args.conversation)
+        async with aclosing(studio.generate(conversation.id)) as events:
+            async for event in events:
                 if isinstance(event, PromptDelta):
                     out(event.text)
                 elif isinstance(event, PromptReady):
@@ -59,11 +65,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     out("\n")
                     made = event.version
                     print(f"saved prompt {prompt.id} v{made.number} ({made.tokens} tokens)", file=sys.stderr)
-            return 0
-        finally:
-            await studio.aclose()
+        return 0
 
-    return asyncio.run(run())
+    return run(studio, generate)
 
 
 Command = Callable[[str, str], argparse.ArgumentParser]

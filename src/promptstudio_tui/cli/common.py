@@ -1,11 +1,33 @@
-"""What every command shares: the endpoint options, opening the studio, untrusted text to stdout."""
+"""What every command shares: the endpoint options, opening the studio, reading the user's text,
+untrusted text to stdout, and running a command's async part so that it always settles."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import io
 import json
+import os
 import re
+import signal
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from promptstudio_tui.studio import Studio
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP stopped the command, after its work was cancelled and settled."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class OutputFailed(Exception):
+    """stdout takes no more: its reader left (a broken pipe) or its disk is full. The cause is the OSError."""
 
 
 def common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -22,15 +44,84 @@ def overrides(args: argparse.Namespace) -> dict[str, str | None]:
 
 
 def read_text(value: str) -> str:
-    return sys.stdin.read() if value == "-" else value
+    """The argument, or stdin for "-"; text that is not UTF-8 is refused before anything is stored."""
+    if value == "-":
+        return read_stdin()
+    try:
+        return os.fsencode(value).decode()  # undecodable argument bytes arrive as surrogates
+    except UnicodeDecodeError:
+        raise _not_utf8("The text given") from None
+
+
+def read_stdin() -> str:
+    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")  # universal newlines, as sys.stdin
+    try:
+        return stream.read()
+    except UnicodeDecodeError:
+        raise _not_utf8("stdin") from None
+    finally:
+        stream.detach()  # sys.stdin keeps its buffer
+
+
+def _not_utf8(what: str) -> Exception:
+    from promptstudio_tui.events import StudioError
+
+    return StudioError(f"{what} is not UTF-8 text; convert it first (e.g. `iconv -t UTF-8`). Nothing was saved.")
 
 
 def out(text: str) -> None:
     """Model output is untrusted: on a terminal its control characters are made inert."""
     from promptstudio_tui.sanitize import inert
 
-    sys.stdout.write(inert(text) if sys.stdout.isatty() else text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(inert(text) if sys.stdout.isatty() else text)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputFailed() from exc
+
+
+def flush_output() -> None:
+    """What print() left buffered meets a closed pipe or a full disk here, not at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputFailed() from exc
+
+
+def run(studio: Studio, work: Callable[[], Awaitable[int]]) -> int:
+    """A command's async part, with the studio closed after it whatever happens.
+
+    Streams must be consumed under `contextlib.aclosing`, so one left early (stdout failed,
+    an error) settles its reply before the studio closes. SIGTERM and SIGHUP stop the work
+    as ctrl+c does (see signals.py): it is cancelled, the reply in flight settles through
+    its normal path, then `Stopped` is raised.
+    """
+    from promptstudio_tui.signals import on_stop_signals
+
+    async def guarded() -> int:
+        task = asyncio.current_task()
+        assert task is not None
+        received: list[int] = []
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
+        undo = on_stop_signals(stop)
+        try:
+            result = await work()
+        except asyncio.CancelledError:
+            if received:
+                raise Stopped(received[0]) from None
+            raise
+        finally:
+            undo()
+            await studio.aclose()
+        if received:  # the work ended on its own meanwhile: still say why the command stops
+            raise Stopped(received[0])
+        return result
+
+    return asyncio.run(guarded())
 
 
 def json_out(data: object) -> None:
@@ -41,7 +132,7 @@ def json_out(data: object) -> None:
     print(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
-def open_studio(args: argparse.Namespace):
+def open_studio(args: argparse.Namespace) -> Studio:
     from promptstudio_tui.studio import Studio
 
     studio = Studio.open(overrides(args))

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from promptstudio_tui.cli.common import json_out, out, version_number
+from promptstudio_tui.cli.common import json_out, out, read_stdin, version_number
 
 SUFFIXES = (".prompt.yml", ".prompt.yaml")
 Handler = Callable[..., int]
@@ -45,7 +45,7 @@ def lint(studio, args: argparse.Namespace) -> int:
     target: str = args.target
     path = Path(target).expanduser()
     if target == "-":
-        report = studio.lint_text(sys.stdin.read())
+        report = studio.lint_text(read_stdin())
     elif path.is_file():
         if args.version is not None:
             print("promptstudio: --version applies to a saved prompt, not to a file; ignored", file=sys.stderr)

@@ -9,15 +9,16 @@ Exit codes: 0 done; 1 a failure (a case not passing, a run that did not complete
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import json
 import sys
 from collections.abc import Callable
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 from promptstudio_tui.cli.common import json_out, out, read_text, version_number
+from promptstudio_tui.cli.common import run as run_async
 
 Handler = Callable[..., int]
 USAGE_ERROR = 2
@@ -149,8 +150,8 @@ def run(studio, prompt, args: argparse.Namespace) -> int:
     _warn_unknown(studio, prompt.id, number, values)
 
     async def go() -> int:
-        try:
-            async for event in studio.run(prompt.id, number, values):
+        async with aclosing(studio.run(prompt.id, number, values)) as events:
+            async for event in events:
                 if isinstance(event, RunDelta) and not args.json:
                     out(event.text)
                 elif isinstance(event, RunDone):
@@ -164,11 +165,9 @@ def run(studio, prompt, args: argparse.Namespace) -> int:
                         raise StudioError(done.error or f"The run ended {done.state}.")
                     if done.error:
                         print(f"promptstudio: {done.error}", file=sys.stderr)
-            return 0
-        finally:
-            await studio.aclose()
+        return 0
 
-    return asyncio.run(go())
+    return run_async(studio, go)
 
 
 # ---- test and compare
@@ -180,8 +179,8 @@ def test(studio, prompt, args: argparse.Namespace) -> int:
     number = _number(args)
 
     async def go() -> int:
-        try:
-            async for event in studio.test(prompt.id, number):
+        async with aclosing(studio.test(prompt.id, number)) as events:
+            async for event in events:
                 if isinstance(event, CaseStarted):
                     print(f"[{event.index + 1}/{event.total}] case {_short(event.case)} …", file=sys.stderr)
                 elif isinstance(event, CaseDone):
@@ -198,11 +197,9 @@ def test(studio, prompt, args: argparse.Namespace) -> int:
                     if summary.stopped:
                         print(f"promptstudio: stopped early: {summary.stopped}", file=sys.stderr)
                     return 0 if summary.ok else 1
-            return 1
-        finally:
-            await studio.aclose()
+        return 1
 
-    return asyncio.run(go())
+    return run_async(studio, go)
 
 
 @_bad_input
@@ -215,13 +212,13 @@ def compare(studio, prompt, args: argparse.Namespace) -> int:
     values = _values(args) if args.var or args.vars else None
 
     async def go() -> int:
-        try:
-            events = studio.compare(
-                prompt.id,
-                versions=(version_number(versions[0]), version_number(versions[1])) if versions else None,
-                models=(models[0], models[1]) if models else None,
-                values=values,
-            )
+        compared = studio.compare(
+            prompt.id,
+            versions=(version_number(versions[0]), version_number(versions[1])) if versions else None,
+            models=(models[0], models[1]) if models else None,
+            values=values,
+        )
+        async with aclosing(compared) as events:
             async for event in events:
                 if isinstance(event, CaseDone):
                     where = f"case {_short(event.case)}" if event.case else "input"
@@ -234,11 +231,9 @@ def compare(studio, prompt, args: argparse.Namespace) -> int:
                     for side in event.sides:
                         print(_summary_line(side), file=sys.stderr)
                     return 0
-            return 1
-        finally:
-            await studio.aclose()
+        return 1
 
-    return asyncio.run(go())
+    return run_async(studio, go)
 
 
 # ---- cases
@@ -291,19 +286,16 @@ def case_delete(studio, prompt, args: argparse.Namespace) -> int:
 
 def propose_cases(studio, prompt, args: argparse.Namespace) -> int:
     async def go() -> int:
-        try:
-            proposals = await studio.propose_cases(prompt.id)
-            _show_proposals(proposals, args.json)
-            if args.accept:
-                added, specs = studio.accept_proposed(prompt.id, proposals)
-                print(f"saved {len(added)} cases and {len(specs)} evaluators to prompt {prompt.id}", file=sys.stderr)
-            else:
-                print("nothing saved: run again with --accept to keep them", file=sys.stderr)
-            return 0
-        finally:
-            await studio.aclose()
+        proposals = await studio.propose_cases(prompt.id)
+        _show_proposals(proposals, args.json)
+        if args.accept:
+            added, specs = studio.accept_proposed(prompt.id, proposals)
+            print(f"saved {len(added)} cases and {len(specs)} evaluators to prompt {prompt.id}", file=sys.stderr)
+        else:
+            print("nothing saved: run again with --accept to keep them", file=sys.stderr)
+        return 0
 
-    return asyncio.run(go())
+    return run_async(studio, go)
 
 
 def _show_proposals(proposals, as_json: bool) -> None:

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
 from collections.abc import Callable
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 from promptstudio_tui.cli import prompt_files, prompt_tests
-from promptstudio_tui.cli.common import common_options, json_out, open_studio, out, read_text, version_number
+from promptstudio_tui.cli.common import (
+    common_options,
+    json_out,
+    open_studio,
+    out,
+    read_stdin,
+    read_text,
+    run,
+    version_number,
+)
 
 
 def _cmd_prompts(args: argparse.Namespace) -> int:
@@ -109,20 +118,18 @@ def _prompts_refine(studio, prompt, args: argparse.Namespace) -> int:
 
     instruction = read_text(args.instruction)
 
-    async def run() -> int:
-        try:
-            async for event in studio.refine(prompt.id, instruction):
+    async def refine() -> int:
+        async with aclosing(studio.refine(prompt.id, instruction)) as events:
+            async for event in events:
                 if isinstance(event, PromptDelta):
                     out(event.text)
                 elif isinstance(event, PromptReady):
                     out("\n")
                     made = event.version
                     print(f"saved v{made.number} of prompt {prompt.id} ({made.tokens} tokens)", file=sys.stderr)
-            return 0
-        finally:
-            await studio.aclose()
+        return 0
 
-    return asyncio.run(run())
+    return run(studio, refine)
 
 
 def _prompts_edit(studio, prompt, args: argparse.Namespace) -> int:
@@ -144,7 +151,7 @@ def _prompts_import(studio, args: argparse.Namespace) -> int:
     if prompt_files.handles_import(args.file):
         return prompt_files.import_(studio, args)
     if args.file == "-":
-        text, title = sys.stdin.read(), None
+        text, title = read_stdin(), None
     else:
         path = Path(args.file).expanduser()
         try:
