@@ -21,6 +21,7 @@ Scope = Literal[
     "app",
     "main",
     "composer",
+    "messages",
     "conversations",
     "search",
     "prompts",
@@ -38,6 +39,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "app": "Everywhere",
     "main": "Main screen",
     "composer": "Composer",
+    "messages": "Chat messages (alt+up from the composer)",
     "conversations": "Conversation list",
     "search": "Search box",
     "prompts": "Prompt pane",
@@ -190,6 +192,22 @@ ACTIONS: tuple[Action, ...] = (
     # shift+enter as a bare enter; alt+enter and ctrl+j reach the app everywhere.
     Action("composer.newline", "shift+enter,alt+enter,ctrl+j", "composer", "newline", "New line", show=False,
            caveats={"shift+enter": "where the terminal reports it"}),
+    # Alt+arrows and PageUp/PageDown reach the app in tmux and over SSH.
+    Action("composer.select_message", "alt+up", "composer", "app.focus('chat-log')", "Select message", show=False,
+           title="Select a message", help="Edit, regenerate, delete or copy a message of the chat."),
+    Action("studio.page_up", "pageup", "main", "page_chat(-1)", "Scroll up", show=False, priority=True),
+    Action("studio.page_down", "pagedown", "main", "page_chat(1)", "Scroll down", show=False, priority=True),
+    # -- a selected message of the chat ----------------------------------------------------------
+    Action("messages.previous", "up,k", "messages", "select(-1)", "Previous", show=False),
+    Action("messages.next", "down,j", "messages", "select(1)", "Next", show=False),
+    Action("messages.edit", "e", "messages", "command('edit')", "Edit"),
+    Action("messages.regenerate", "r", "messages", "command('regenerate')", "Regenerate"),
+    Action("messages.delete", "delete,d", "messages", "command('delete')", "Delete"),
+    Action("messages.copy", "c", "messages", "command('copy')", "Copy"),
+    Action("messages.copy_code", "b", "messages", "command('copy_code')", "Copy code"),
+    Action("messages.older_alternative", "left_square_bracket", "messages", "command('older')", "Older", show=False),
+    Action("messages.newer_alternative", "right_square_bracket", "messages", "command('newer')", "Newer", show=False),
+    Action("messages.leave", "escape", "messages", "command('leave')", "Back"),
     # -- everywhere ----------------------------------------------------------------------------
     Action("app.quit", "ctrl+q", "app", "quit", "Quit", priority=True),
     Action("app.help", "f1", "app", "help", "Help",

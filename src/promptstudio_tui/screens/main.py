@@ -42,6 +42,7 @@ from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.conversation_actions import ConversationActions
 from promptstudio_tui.screens.everyday_actions import EverydayActions
 from promptstudio_tui.screens.external_changes import ExternalChanges
+from promptstudio_tui.screens.message_actions import MessageActions
 from promptstudio_tui.screens.panes import NARROW, WIDE, Panes
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
@@ -82,6 +83,7 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
         self.prompts = PromptActions(self)
         self.warm = WarmUp(pause, highlight, studio.warm_up)
         self.external = ExternalChanges(self)  # what other processes write
+        self.messages = MessageActions(self)  # edit, regenerate, delete, copy one message
 
     @cached_property
     def workshop(self) -> Workshop:
@@ -112,7 +114,9 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
                 with ContentSwitcher(initial="welcome", id="chat-switcher"):
                     tips = catalog.tips(self.studio.settings.keymap)
                     yield self.welcome(tips)
-                    yield ChatLog(f"Retry ({self.key_hint('studio.retry')})", tips, id="chat-log")
+                    yield ChatLog(
+                        f"Retry ({self.key_hint('studio.retry')})", tips, self.studio.alternative_counts, id="chat-log"
+                    )
                 hint = f"{self.key_hint('composer.send')} send · {self.key_hint('composer.newline')} new line"
                 yield Composer(hint, count_tokens=self.studio.count_tokens, id="composer")
             yield PromptPanel(
@@ -254,7 +258,14 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
 
     @on(SendRequested)
     async def _send_requested(self, message: SendRequested) -> None:
-        await self.replies.send(message.text)
+        await self.messages.send(message.text)
+
+    @on(ChatLog.Command)
+    async def _message_command(self, command: ChatLog.Command) -> None:
+        await self.messages.run(command)
+
+    def action_page_chat(self, step: int) -> None:
+        self.messages.page(step)
 
     @on(FlightStep)
     async def _flight_step(self, message: FlightStep) -> None:
@@ -294,14 +305,14 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
         # Esc in the prompt pane stops its run first (a reply elsewhere keeps streaming).
         in_pane = self.focused is not None and self.panel in self.focused.ancestors_with_self
         stopped = (in_pane and self.session.stop_workshop()) or self.session.stop() or self.session.stop_workshop()
-        if not stopped:
+        if not stopped and not self.messages.cancel_edit():
             self.panes.close_overlay()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             # When there is nothing to stop, Esc is left to whatever else wants it.
             busy = self.session.flight() is not None or self.session.workshop() is not None
-            return busy or self.panes.overlay is not None
+            return busy or self.panes.overlay is not None or self.messages.editing is not None
         return True
 
     def action_retry(self) -> None:

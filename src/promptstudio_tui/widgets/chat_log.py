@@ -2,26 +2,42 @@
 
 Anchored to the bottom so a streaming reply stays in view, until the user
 scrolls up (Textual releases the anchor then and restores it at the bottom).
+Focused, it selects one message at a time and asks the screen to act on it
+(screens/message_actions.py): edit, regenerate, delete, copy, step alternatives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from promptstudio_tui.actions import bindings
 from promptstudio_tui.store.records import Message
 from promptstudio_tui.widgets.message_view import FAILED, LiveReply, MessageView
 
 View = MessageView | LiveReply
 FIRST_PAINT = 4  # messages of a page laid out before the first paint (a 48-row terminal shows 2-4)
+# Message id -> (place, how many) for the messages that have alternatives (Studio.alternative_counts).
+AlternativeCounts = Callable[[list[str]], Mapping[str, tuple[int, int]]]
 
 
 class ChatLog(VerticalScroll):
+    BINDINGS = bindings("messages")
+
+    @dataclass
+    class Command(TextualMessage):
+        """Do `name` with the selected message (None when nothing is selected)."""
+
+        name: str
+        message: Message | None
+
     DEFAULT_CSS = """
     ChatLog {
         padding: 0 1;
@@ -48,23 +64,34 @@ class ChatLog(VerticalScroll):
     }
     """
 
-    def __init__(self, retry_label: str, tips: Sequence[str], **kwargs) -> None:
+    def __init__(
+        self, retry_label: str, tips: Sequence[str], alternatives: AlternativeCounts = lambda ids: {}, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
+        self._alternatives = alternatives
+        self._selected: str | None = None  # the id of the selected message
         self._retry_label = retry_label
         self._tips = tuple(tips)  # naming the user's keys (catalog.tips)
         self._views: dict[str, View] = {}
         self._pending: tuple[list[Widget], Widget] | None = None  # older views to mount above one
 
-    def _view(self, message: Message, now: datetime, live: dict[str, str]) -> View:
+    def _view(
+        self, message: Message, now: datetime, live: dict[str, str], counts: Mapping[str, tuple[int, int]]
+    ) -> View:
         if message.state == "streaming":
             return LiveReply(message, now, live.get(message.id, message.content), dark=self.app.current_theme.dark)
-        return MessageView(message, now, dark=self.app.current_theme.dark)
+        return MessageView(message, now, dark=self.app.current_theme.dark, alternative=counts.get(message.id))
+
+    def _views_of(self, messages: list[Message], now: datetime, live: dict[str, str]) -> list[View]:
+        counts = self._alternatives([m.id for m in messages])
+        return [self._view(m, now, live, counts) for m in messages]
 
     async def show(self, messages: list[Message], *, has_earlier: bool, now: datetime, live: dict[str, str]) -> None:
         """Replace the log; `live` holds the text so far of replies still streaming."""
         self._pending = None
+        self._selected = None
         await self.remove_children()
-        views = [self._view(m, now, live) for m in messages]
+        views = self._views_of(messages, now, live)
         self._views = {view.message.id: view for view in views}
         header = self._header(has_earlier, bool(messages))
         # The newest messages are what the reader sees: they are laid out and drawn
@@ -95,7 +122,7 @@ class ChatLog(VerticalScroll):
         await self._mount_pending()
         await self.query(".chat-header").remove()
         first = next(iter(self._views.values()), None)
-        views = [self._view(m, now, {}) for m in messages]
+        views = self._views_of(messages, now, {})
         await self.mount_all([*self._header(has_earlier, True), *views], before=first)
         self._views = {**{view.message.id: view for view in views}, **self._views}
         if first is not None:
@@ -107,7 +134,7 @@ class ChatLog(VerticalScroll):
         if message.id in self._views:  # already shown: the log was filled after it was saved
             return
         await self.query(".chat-tips, .chat-notice").remove()
-        view = self._view(message, now, {})
+        view = self._views_of([message], now, {})[0]
         self._views[message.id] = view
         await self.mount(view)
         await self._mark_retry()
@@ -123,7 +150,11 @@ class ChatLog(VerticalScroll):
         if live is None:
             return
         body = live.settled_body(message) if isinstance(live, LiveReply) else None
-        view = self._views[message.id] = MessageView(message, now, dark=self.app.current_theme.dark, body=body)
+        alternative = self._alternatives([message.id]).get(message.id)
+        view = self._views[message.id] = MessageView(
+            message, now, dark=self.app.current_theme.dark, body=body, alternative=alternative
+        )
+        view.set_class(message.id == self._selected, "-selected")
         await self.mount(view, after=live)
         await live.remove()
         await self._mark_retry()
@@ -145,6 +176,55 @@ class ChatLog(VerticalScroll):
 
     def message_ids(self) -> list[str]:
         return list(self._views)
+
+    async def cut_from(self, message_id: str) -> None:
+        """Take this message and the ones after it off screen (a new branch replaces them)."""
+        gone = [view for key, view in self._views.items() if key >= message_id]  # ids grow along a branch
+        for view in gone:
+            del self._views[view.message.id]
+        await self.remove_children(gone)
+        await self._mark_retry()
+
+    # -- selecting a message ----------------------------------------------------------
+
+    @property
+    def selected(self) -> Message | None:
+        view = self._views.get(self._selected or "")
+        return None if view is None else view.message
+
+    def select(self, step: int) -> Message | None:
+        """Move the selection `step` messages (from below the newest when none is selected)."""
+        views = list(self._views.values())
+        if not views:
+            return None
+        ids = list(self._views)
+        current = ids.index(self._selected) if self._selected in self._views else len(ids)
+        view = views[min(max(current + step, 0), len(views) - 1)]
+        self.select_id(view.message.id)
+        return view.message
+
+    def select_id(self, message_id: str | None) -> None:
+        for view in self.query(".-selected"):
+            view.remove_class("-selected")
+        self._selected = message_id if message_id in self._views else None
+        if self._selected is not None:
+            view = self._views[self._selected]
+            view.add_class("-selected")
+            self.release_anchor()
+            self.scroll_to_widget(view, animate=False)
+
+    def action_select(self, step: int) -> None:
+        self.select(step)
+
+    def action_command(self, name: str) -> None:
+        self.post_message(self.Command(name, self.selected))
+
+    def on_focus(self) -> None:
+        if self._selected is None:
+            self.select(-1)  # alt+up from the composer: the newest message
+
+    def on_blur(self) -> None:
+        self.select_id(None)
 
     def _header(self, has_earlier: bool, has_messages: bool) -> list[Widget]:
         if has_earlier:

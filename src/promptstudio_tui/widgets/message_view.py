@@ -55,6 +55,10 @@ MESSAGE_CSS = """
 .message.-failed {
     border-left: outer $warning;
 }
+.message.-selected {
+    border-left: outer $accent;
+    background: $accent 15%;
+}
 """
 # Characters of a streaming reply's unfinished last block rendered live as markdown.
 # Each new text renders that block again: past this (a huge code fence or one-line
@@ -71,7 +75,8 @@ STATE_MARKS = {
 }
 
 
-def meta_line(message: Message, now: datetime) -> Text:
+def meta_line(message: Message, now: datetime, alternative: tuple[int, int] | None = None) -> Text:
+    """Who and when; `alternative` (place, how many) when the message has edits or regenerations."""
     who = "You" if message.role == "user" else f"Assistant · {one_line(message.model or '', 40) or 'model'}"
     parts = [clock_time(message.created_at, now)]
     if message.role == "user":
@@ -80,6 +85,8 @@ def meta_line(message: Message, now: datetime) -> Text:
         parts.append(plural(message.completion_tokens, "token"))
         parts.append(format_usd(message.cost))
     text = Text.assemble((who, "bold"), (" · " + " · ".join(parts), "dim"))
+    if alternative is not None:
+        text.append(f"  ‹ {alternative[0]}/{alternative[1]} ›", "bold")
     if message.state in STATE_MARKS:
         label, style = STATE_MARKS[message.state]
         text.append("  ")
@@ -127,12 +134,18 @@ class MessageView(Static):
     SCOPED_CSS = False
 
     def __init__(
-        self, message: Message, now: datetime, *, dark: bool = True, body: list[RenderableType] | None = None
+        self,
+        message: Message,
+        now: datetime,
+        *,
+        dark: bool = True,
+        body: list[RenderableType] | None = None,
+        alternative: tuple[int, int] | None = None,
     ) -> None:
         """`body`: the text already rendered in pieces (a reply that just streamed)."""
         if body is None:
             body = [Text(inert(message.content)) if message.role == "user" else reply_markdown(message.content, dark)]
-        parts: list[RenderableType] = [meta_line(message, now), *body]
+        parts: list[RenderableType] = [meta_line(message, now, alternative), *body]
         if message.state in FAILED:
             parts.append(Text(one_line(message.error or f"The reply ended {message.state}."), style="yellow"))
         super().__init__(RenderedOnce(Group(*parts)), classes=message_classes(message))
