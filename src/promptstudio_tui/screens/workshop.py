@@ -5,14 +5,11 @@ a prompt the user already has."""
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SuspendNotSupported
 
+from promptstudio_tui.editor import EditorError, edit_text
 from promptstudio_tui.events import StudioError
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.session import Busy, Refused
@@ -36,35 +33,6 @@ def window_words(window: Any) -> str:
     """A context window as Settings and the generate status name it:
     "8,192 tokens (assumed — set context_window in config.toml)"."""
     return f"{window.tokens:,} tokens ({WINDOW_SOURCES.get(window.source, window.source)})"
-
-
-class EditorFailed(Exception):
-    """The external editor did not give back a text: one sentence for the user."""
-
-
-def run_editor(command: str, text: str) -> str:
-    """`text` in a private temporary file (0600), `command` run on it, the file read back."""
-    try:
-        argv = shlex.split(command)
-    except ValueError:
-        raise EditorFailed(f"Could not read the editor command “{one_line(command, 60)}”.") from None
-    fd, name = tempfile.mkstemp(prefix="promptstudio-", suffix=".md")  # 0600, only the owner reads it
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        try:
-            done = subprocess.run([*argv, str(path)], check=False)
-        except OSError:
-            raise EditorFailed(
-                f"Could not start the editor “{one_line(argv[0] if argv else command, 60)}”: "
-                "set $VISUAL or $EDITOR to one that is installed; no version made."
-            ) from None
-        if done.returncode != 0:
-            raise EditorFailed(f"The editor exited with status {done.returncode}; no version made.")
-        return path.read_text(encoding="utf-8")
-    finally:
-        path.unlink(missing_ok=True)
 
 
 class Workshop:
@@ -248,17 +216,17 @@ class Workshop:
         if current is None:
             return
         prompt, shown = current
-        command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not command:
+        if not (os.environ.get("VISUAL") or os.environ.get("EDITOR")):
             self.edit("$VISUAL and $EDITOR are not set: editing here instead.")
             return
         try:
             with self.screen.app.suspend():
-                text = run_editor(command, shown.content)
+                # The file lives in the app's private cache, not the shared /tmp.
+                text = edit_text(shown.content, self.studio.paths.cache_dir)
         except SuspendNotSupported:
             self.edit("This terminal cannot hand over to your editor: editing here instead.")
             return
-        except EditorFailed as exc:
+        except EditorError as exc:
             self._notify(str(exc), "error")
             return
         await self.save_edit(prompt, shown, text)
