@@ -53,3 +53,30 @@ def test_an_import_across_the_layers_fails_the_check(tree: Path, module: str, li
     result = lint_imports(tree)
     assert result.returncode != 0, result.stdout
     assert broken in result.stdout, result.stdout
+
+
+# The interface: modules that may speak Textual or the terminal. Every other module is
+# the service and must be named in the Textual-free contract, so a new module cannot
+# slip past the check by being left out of it.
+INTERFACE = {"__init__", "__main__", "app", "actions", "commands", "compat", "keyorder", "messages", "signals"}
+INTERFACE_PACKAGES = {"cli", "screens", "widgets"}
+
+
+def test_every_module_is_in_a_layer() -> None:
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    textual_free = next(c for c in contracts if "know nothing of Textual" in c["name"])["source_modules"]
+    package = ROOT / "src" / "promptstudio_tui"
+    unplaced = []
+    for path in sorted(package.iterdir()):
+        name = path.stem if path.suffix == ".py" else path.name
+        if path.name.startswith((".", "_")) and name not in INTERFACE or name in ("data", "styles"):
+            continue
+        if not (path.suffix == ".py" or (path / "__init__.py").exists()):
+            continue
+        if name in INTERFACE or name in INTERFACE_PACKAGES:
+            continue
+        if f"promptstudio_tui.{name}" not in textual_free:
+            unplaced.append(name)
+    assert not unplaced, f"add these service modules to the Textual-free contract in pyproject.toml: {unplaced}"
