@@ -71,8 +71,6 @@ def test_every_module_is_in_a_layer() -> None:
     unplaced = []
     for path in sorted(package.iterdir()):
         name = path.stem if path.suffix == ".py" else path.name
-        if path.name.startswith((".", "_")) and name not in INTERFACE or name in ("data", "styles"):
-            continue
         if not (path.suffix == ".py" or (path / "__init__.py").exists()):
             continue
         if name in INTERFACE or name in INTERFACE_PACKAGES:
