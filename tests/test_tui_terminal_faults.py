@@ -139,3 +139,68 @@ def test_escape_sequences_in_replies_and_titles_never_reach_the_terminal(
     )
     # And the terminal did not act on any: the title is unchanged, no clipboard write arrived.
     assert "pwned" not in title and buffers == ""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_of_the_tui_mid_reply_settles_it_and_restores_the_terminal(
+    signum: int, terminal: Terminal, endpoint: LoopbackServer, home: Path
+) -> None:
+    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
+    db = home / "promptstudio.db"
+    terminal.start()
+    terminal.wait_for("Welcome to Prompt Studio")
+    terminal.keys("Tell me everything", "Enter")
+    terminal.wait_for("word30 ")  # streaming on screen
+    written = poll_until(
+        lambda: query(db, "SELECT content FROM messages WHERE state = 'streaming' AND content != ''"),
+        "the partial reply to be written through",
+    )[0][0]
+    modes = "#{alternate_on} #{mouse_any_flag} #{cursor_flag}"
+    assert terminal.tmux("display-message", "-p", "-t", terminal.session, modes).split() == ["1", "1", "0"]
+    os.kill(terminal.app_pid(), signum)
+    terminal.wait_for(f"EXITED {128 + signum}")
+
+    # The normal screen, no mouse tracking, the cursor shown: the shell is usable again.
+    assert terminal.tmux("display-message", "-p", "-t", terminal.session, modes).split() == ["0", "0", "1"]
+    [(state, reply, completion_tokens)] = query(
+        db, "SELECT state, content, completion_tokens FROM messages WHERE role = 'assistant'"
+    )
+    assert state == "interrupted"
+    assert reply.startswith(written) and LONG_REPLY.startswith(reply)  # what arrived, nothing invented
+    assert completion_tokens > 0
+    assert query(db, "SELECT request_type, completion_tokens > 0 FROM usage_tracking") == [("conversation", 1)]
+    assert query(db, "SELECT count(*) FROM quota_reservations") == [(0,)]
+
+
+def test_closing_the_terminal_mid_reply_settles_it_and_the_app_ends(
+    terminal: Terminal, endpoint: LoopbackServer, home: Path
+) -> None:
+    """The window closed or the SSH session dropped: the pane's terminal hangs up (SIGHUP, and
+    every write fails). The reply settles and the process ends all the same."""
+    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
+    db = home / "promptstudio.db"
+    terminal.start()
+    terminal.wait_for("Welcome to Prompt Studio")
+    terminal.keys("Tell me everything", "Enter")
+    terminal.wait_for("word30 ")
+    written = poll_until(
+        lambda: query(db, "SELECT content FROM messages WHERE state = 'streaming' AND content != ''"),
+        "the partial reply to be written through",
+    )[0][0]
+    pid = terminal.app_pid()
+    terminal.tmux("new-session", "-d", "-s", "keeps-the-server", "sleep 120")
+    terminal.tmux("kill-session", "-t", terminal.session)
+
+    def ended() -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] == "Z"
+        except FileNotFoundError:
+            return True
+
+    poll_until(ended, "the app to end", timeout=60)
+    [(state, reply, completion_tokens)] = query(
+        db, "SELECT state, content, completion_tokens FROM messages WHERE role = 'assistant'"
+    )
+    assert state == "interrupted" and reply.startswith(written) and LONG_REPLY.startswith(reply)
+    assert completion_tokens > 0
+    assert query(db, "SELECT count(*) FROM quota_reservations") == [(0,)]

@@ -12,7 +12,7 @@ from promptstudio_tui.errors import describe
 from promptstudio_tui.keyorder import OrderedKeys
 from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.screens.warm_up import InputPauses, Pause
-from promptstudio_tui.signals import on_stop_signals
+from promptstudio_tui.signals import leave_the_terminal, on_stop_signals, terminal_gone
 from promptstudio_tui.studio import Studio
 
 THEME_PREFERENCE = "ui.theme"
@@ -46,7 +46,7 @@ class PromptStudioApp(OrderedKeys):
 
     def on_mount(self) -> None:
         # SIGTERM / SIGHUP quit as ctrl+q does: replies in flight settle, the terminal is restored.
-        self._undo_stop_signals = on_stop_signals(lambda signum: self.exit(return_code=128 + signum))
+        self._undo_stop_signals = on_stop_signals(self._stop_on_signal)
         self.theme = self.theme_for_terminal(self.theme)  # the start-up problem screen too
         self._start()
 
@@ -87,6 +87,11 @@ class PromptStudioApp(OrderedKeys):
         studio = self._running_studio()
         if studio is not None:
             studio.set_preference(THEME_PREFERENCE, theme)
+
+    def _stop_on_signal(self, signum: int) -> None:
+        if terminal_gone():
+            leave_the_terminal(128 + signum)
+        self.exit(return_code=128 + signum)
 
     async def on_unmount(self) -> None:
         self._undo_stop_signals()

@@ -36,3 +36,42 @@ def on_stop_signals(stop: Callable[[int], None]) -> Callable[[], None]:
             loop.remove_signal_handler(signum)
 
     return undo
+
+
+def terminal_gone() -> bool:
+    """True once the terminal (the UI draws on stderr) hung up — a closed window, a dropped SSH session."""
+    import sys
+    import termios
+
+    if sys.__stderr__ is None:
+        return True
+    try:
+        termios.tcgetattr(sys.__stderr__.fileno())
+    except (termios.error, OSError, ValueError):
+        return True
+    return False
+
+
+def leave_the_terminal(code: int) -> None:
+    """After a hang-up: what is still written goes to devnull, and the process ends with `code`
+    after a grace even if the UI's shutdown blocks — Textual's output thread dies on the first
+    write that fails, and its bounded queue then blocks the next writer for ever. A reply not
+    settled by then is marked interrupted by the next start (store/owner.py)."""
+    import os
+    import threading
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    threading.Thread(target=_end_after_grace, args=(code,), daemon=True, name="hang-up-exit").start()
+
+
+HANG_UP_GRACE_SECONDS = 10.0  # settling takes well under a second
+
+
+def _end_after_grace(code: int) -> None:
+    import os
+    import time
+
+    time.sleep(HANG_UP_GRACE_SECONDS)
+    os._exit(code)
