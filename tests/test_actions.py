@@ -23,6 +23,7 @@ from promptstudio_tui.screens.settings import SettingsScreen
 from promptstudio_tui.screens.startup import StartupErrorScreen
 from promptstudio_tui.screens.usage import UsageScreen
 from promptstudio_tui.screens.workshop_modals import ImportPromptModal, PromptEditor
+from promptstudio_tui.widgets.chat_log import ChatLog
 from promptstudio_tui.widgets.composer import ComposerInput
 from promptstudio_tui.widgets.conversation_list import ConversationList
 from promptstudio_tui.widgets.conversation_pane import SearchBox
@@ -35,6 +36,7 @@ BOUND = [
     (PromptStudioApp, "app"),
     (StudioScreen, "main"),
     (ComposerInput, "composer"),
+    (ChatLog, "messages"),
     (ConversationList, "conversations"),
     (SearchBox, "search"),
     (PromptPanel, "prompts"),
@@ -128,7 +130,7 @@ def test_readme_key_tables_name_real_actions_with_their_default_keys() -> None:
         default = [KEY_NAMES.get(key, key) for key in split_keys(BY_ID[action_id].keys)]
         assert split_keys(keys) == default, f"README gives {action_id} the keys {keys}"
     documented = {action_id for _, action_id in rows}
-    studio_scopes = {"app", "main", "composer", "conversations", "prompts"}
+    studio_scopes = {"app", "main", "composer", "messages", "conversations", "prompts"}
     assert {action.id for action in ACTIONS if action.keys and action.scope in studio_scopes} <= documented
 
 

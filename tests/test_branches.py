@@ -101,7 +101,7 @@ async def test_generate_and_export_follow_the_branch_on_screen(studio: Studio, e
 
 async def test_delete_never_leaves_a_gap_in_the_context(studio: Studio, endpoint) -> None:
     conv = await two_turns(studio, endpoint)
-    q1, a1, q2, a2 = studio.history(conv)
+    _, a1, _, _ = studio.history(conv)
     studio.delete_message(a1.id)
     assert contents(studio, conv) == ["Q1", "Q2", "A2"]
     await collect(studio.send(conv, "Q3"))

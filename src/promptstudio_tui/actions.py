@@ -193,7 +193,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("composer.newline", "shift+enter,alt+enter,ctrl+j", "composer", "newline", "New line", show=False,
            caveats={"shift+enter": "where the terminal reports it"}),
     # Alt+arrows and PageUp/PageDown reach the app in tmux and over SSH.
-    Action("composer.select_message", "alt+up", "composer", "app.focus('chat-log')", "Select message", show=False,
+    Action("composer.select_message", "alt+up", "composer", "screen.select_message", "Select message", show=False,
            title="Select a message", help="Edit, regenerate, delete or copy a message of the chat."),
     Action("studio.page_up", "pageup", "main", "page_chat(-1)", "Scroll up", show=False, priority=True),
     Action("studio.page_down", "pagedown", "main", "page_chat(1)", "Scroll down", show=False, priority=True),

@@ -262,7 +262,9 @@ class Session:
             # after it stay, as in the composer.
             self._typed = self._typed[len(text) :] if self._typed.startswith(text) else ""
             self.save_draft()
-        events = self.studio.send(conversation_id, text) if editing is None else self.studio.edit_and_resend(editing, text)
+        events = (
+            self.studio.send(conversation_id, text) if editing is None else self.studio.edit_and_resend(editing, text)
+        )
         return self._start(conversation_id, "reply", events)
 
     def regenerate(self, conversation_id: str, message_id: str) -> Flight:

@@ -177,6 +177,13 @@ class MessageActions:
         chat.focus()
         chat.select_id(select or (messages[-1].id if messages else None))
 
+    def select(self) -> None:
+        """alt+up from the composer: the chat takes the keys, its newest message selected."""
+        if self.screen.chat.message_ids():
+            self.screen.chat.focus()
+        else:
+            self.screen.notify("No message to select yet.", severity="warning")
+
     def page(self, step: int) -> None:
         """PageUp/PageDown wherever the focus is: the chat scrolls."""
         chat = self.screen.chat
