@@ -57,7 +57,7 @@ SCOPE_TITLES: dict[Scope, str] = {
 SHARED_NODE: dict[Scope, Scope] = {"confirm": "dialog", "editor": "dialog"}
 
 # Key names as the footer shows them, where Textual's name differs.
-KEY_NAMES = {"escape": "esc", "left_square_bracket": "[", "right_square_bracket": "]"}
+KEY_NAMES = {"escape": "esc", "left_square_bracket": "[", "right_square_bracket": "]", "slash": "/"}
 
 NO_KEYMAP: Mapping[str, str] = {}
 
@@ -106,6 +106,11 @@ ACTIONS: tuple[Action, ...] = (
            title="Search conversations", help="Filter by titles, tags and message text."),
     Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
            title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
+    # F5, not ctrl+z or ctrl+x: those are undo and cut in the composer; F11 is the terminal's own full screen.
+    Action("studio.zoom", "f5", "main", "zoom", "Zoom", show=False,
+           title="Zoom the focused pane", help="The chat or the prompt pane full screen; again: back."),
+    Action("studio.conversation_model", "f6", "main", "choose_conversation_model", "Model", show=False,
+           title="Model for this conversation", help="Its replies come from the model you pick; kept with it."),
     # -- the conversation list ---------------------------------------------------------------
     Action("conversations.show_all", "", "main", "show_tab('all')", "All",
            title="Show all conversations", help="Active conversations."),
@@ -130,6 +135,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("conversations.delete", "delete,d", "conversations", "screen.delete_conversation", "Delete",
            title="Delete conversation", help="Delete it and its messages (asks first)."),
     Action("conversations.sort", "o", "conversations", "screen.cycle_sort", "Sort", show=False),
+    Action("conversations.tags", "t", "conversations", "screen.tag_conversation", "Tags", show=False,
+           title="Set conversation tags", help="Comma-separated words the search finds."),
     Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export", show=False,
            title="Export conversation", help="Write the conversation to a Markdown or JSON file."),
     Action("search.clear", "escape", "search", "clear_search", "Clear"),
@@ -145,6 +152,8 @@ ACTIONS: tuple[Action, ...] = (
            title="Favourite / unfavourite prompt", help="Mark the shown prompt."),
     Action("prompts.delete", "delete,d", "prompts", "screen.delete_prompt", "Delete", show=False,
            title="Delete prompt", help="Delete the shown prompt (asks first)."),
+    Action("prompts.search", "slash", "prompts", "screen.search_prompts", "Search", show=False,
+           title="Search prompts", help="Find prompts by words; filter by tag, category, favourite; sort."),
     Action("prompts.scope", "a", "prompts", "screen.toggle_prompt_scope", "This/all", show=False,
            title="Prompts: this conversation / all", help="Switch the prompt list."),
     # -- the prompt's versions ---------------------------------------------------------------

@@ -217,26 +217,27 @@ class Studio(ConversationFiles, FirstRun, Library, MessageBranches, PromptFiles,
         """A reply following `parent` (by default the head), to the branch ending there."""
         settings = self.settings
         mode = settings.chat
+        model = self.model_of(self._conversations.get(conversation_id))  # its own, else the default
         deadline = self._deadline()  # asking for the window and the request share the timeout
         engineer = fill(catalog.PROMPT_ENGINEER, self.settings.keymap)  # its advice names the user's key
         rows = self._messages.context_rows(conversation_id, parent)
         fitted = context.fit_chat(
             engineer,
             [turn for _, turn in rows],
-            model=settings.model,
+            model=model,
             window=await self._window(deadline),
             reply_tokens=mode.max_tokens,
         )
         request, cut = fitted.messages, fitted.omitted
         omitted = None if cut is None else Omitted(cut.count, rows[cut.start][0], rows[cut.end - 1][0])
         with self._store.write():  # the reservation and the reply's row commit (or roll back) together
-            reservation = self._reserve(request, mode.max_tokens)
-            reply = self._messages.start_reply(conversation_id, settings.model, parent)
+            reservation = self._reserve(request, mode.max_tokens, model)
+            reply = self._messages.start_reply(conversation_id, model, parent)
 
         def settle(outcome: Streamed, spend: Spend) -> Message:
             return self._settle_reply(conversation_id, reply.id, outcome, spend, reservation)
 
-        async with self._flight(request, mode, reservation, settle, deadline=deadline) as flight:
+        async with self._flight(request, mode, reservation, settle, model=model, deadline=deadline) as flight:
             yield ReplyStarted(reply, omitted)
             last_flush = time.monotonic()
             async for text in flight:

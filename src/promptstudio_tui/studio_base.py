@@ -192,9 +192,10 @@ class StudioBase:
                 "(or set OPENAI_API_KEY)."
             )
 
-    def _reserve(self, request: list[dict[str, str]], max_tokens: int) -> str:
+    def _reserve(self, request: list[dict[str, str]], max_tokens: int, model: str | None = None) -> str:
+        """Hold quota for `request` to `model` (default: the configured one) and its longest reply."""
         self._require_key()
-        needed = tokens.count_chat(request, self.settings.model) + max_tokens
+        needed = tokens.count_chat(request, model or self.settings.model) + max_tokens
         try:
             return self._quota.reserve(self.settings.plan, self.settings.limits, needed)
         except QuotaExceeded as exc:

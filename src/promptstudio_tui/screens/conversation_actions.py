@@ -112,6 +112,7 @@ class ConversationActions:
             self.screen.header.show(None)
         else:
             self.screen.header.show(conversation.title, conversation.category)
+        self.screen.show_model()
 
     def refresh_title(self) -> None:
         """The first message titles a new conversation: show the new title."""
@@ -188,6 +189,20 @@ class ConversationActions:
                 self._updated(self.studio.categorize_conversation(target.id, category))
 
         self.screen.app.push_screen(CategoryModal(target.category, keymap=self.studio.settings.keymap), categorize)
+
+    def tag(self) -> None:
+        from promptstudio_tui.screens.tags_modal import TagsModal
+
+        target = self._target()
+        if target is None:
+            return
+
+        def tag(tags: list[str] | None) -> None:
+            if tags is not None:
+                self._updated(self.studio.tag_conversation(target.id, tags))
+                self.screen.notify(f"Tags: {', '.join(tags)}." if tags else "Tags removed.", markup=False)
+
+        self.screen.app.push_screen(TagsModal(target.title, target.tags, keymap=self.studio.settings.keymap), tag)
 
     def star(self) -> None:
         target = self._target()

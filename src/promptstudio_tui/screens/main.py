@@ -39,6 +39,7 @@ from promptstudio_tui.messages import (
     StartFromTemplate,
 )
 from promptstudio_tui.sanitize import one_line
+from promptstudio_tui.screens.comfort_actions import ComfortActions
 from promptstudio_tui.screens.conversation_actions import ConversationActions
 from promptstudio_tui.screens.everyday_actions import EverydayActions
 from promptstudio_tui.screens.external_changes import ExternalChanges
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
     from promptstudio_tui.screens.workshop import Workshop
 
 
-class StudioScreen(EverydayActions, TestingActions, Screen[None]):
+class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]):
     # Textual types it `ClassVar[list[...]] | None`, which mypy reads as an instance variable.
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#composer-input"
@@ -190,9 +191,7 @@ class StudioScreen(EverydayActions, TestingActions, Screen[None]):
 
     def show_settings(self) -> None:
         """The model in the header and composer, this month's use in the meter."""
-        model = self.studio.settings.model
-        self.header.model = model
-        self.composer.set_model(model)
+        self.show_model()
         status = self.studio.quota_status(self.clock())
         self.query_one(UsageMeter).meter = Meter(
             plan=status.plan,

@@ -1,5 +1,6 @@
 """Which side panes show: on a wide screen in place beside the chat (remembered across
-sessions), on a narrow one floating over it (one at a time, forgotten on closing).
+sessions), on a narrow one floating over it (one at a time, forgotten on closing); and
+the chat or the prompt pane zoomed to the full screen.
 
 The screen's classes carry it (-left-open, -overlay-right, …) and styles.tcss lays the
 panes out from them, so showing a pane is one class change, not a restyle per widget.
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
 
 Pane = Literal["left", "right"]
+Zoomable = Literal["centre", "right"]
 
 
 class Panes:
@@ -25,6 +27,7 @@ class Panes:
         self.studio = studio
         self.shown: dict[str, bool] = {pane: studio.preference(f"ui.{pane}_pane", True) for pane in ("left", "right")}
         self.overlay: Pane | None = None  # the side pane floating over a narrow screen
+        self.zoomed: Zoomable | None = None  # the part on the full screen (for this session)
 
     def classes(self) -> dict[str, bool]:
         return {
@@ -32,6 +35,8 @@ class Panes:
             "-right-open": self.shown["right"],
             "-overlay-left": self.overlay == "left",
             "-overlay-right": self.overlay == "right",
+            "-zoom-centre": self.zoomed == "centre",
+            "-zoom-right": self.zoomed == "right",
         }
 
     def _apply(self) -> None:
@@ -80,6 +85,21 @@ class Panes:
             return False
         self.set(self.overlay, False)
         return True
+
+    def zoom(self) -> Zoomable | None:
+        """The focused part (the prompt pane, else the chat) to the full screen, or back; what is zoomed now."""
+        if self.zoomed is not None:
+            self.zoomed = None
+        else:
+            self.zoomed = "right" if self._focus_in("right") else "centre"
+        self._apply()
+        if self.zoomed == "centre" and not self._focus_in("centre"):
+            self.screen.composer.focus_input()  # the list's keys must not act unseen
+        return self.zoomed
+
+    def _focus_in(self, part: str) -> bool:
+        focused = self.screen.focused
+        return focused is not None and any(node.id == part for node in focused.ancestors_with_self)
 
     def resized(self) -> None:
         """Grown wide: a floating pane goes back to its place."""

@@ -10,6 +10,7 @@ from promptstudio_tui.events import PromptReady, StudioError
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.session import Busy, Flight, FlightEnded, Refused
 from promptstudio_tui.store.records import Conversation, Prompt
+from promptstudio_tui.widgets.prompt_library import LibraryFilters
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen
@@ -23,6 +24,8 @@ class PromptActions:
         self.session = screen.session
         self.studio = screen.studio
         self.scope: str = self.studio.preference("ui.prompt_scope", "conversation")
+        # The search and filters last for the session; the sort is remembered.
+        self.filters = LibraryFilters(sort="title" if self.studio.preference("ui.prompt_sort") == "title" else "recent")
         self._drawn = 0  # pieces of the generation's text in the pane
 
     # -- generating -------------------------------------------------------------------
@@ -100,8 +103,27 @@ class PromptActions:
             prompts: list[Prompt] = []
         else:
             scope_id = conversation.id if self.scope == "conversation" and conversation else None
-            prompts = self.studio.prompts_for(scope_id, limit=PROMPT_LIST_LIMIT)
-        self.screen.panel.set_prompts(prompts, self.scope)
+            f = self.filters
+            prompts = self.studio.find_prompts(
+                scope_id,
+                search=f.search,
+                tag=f.tag,
+                category=f.category,
+                favourites=f.favourites,
+                sort=f.sort,
+                limit=PROMPT_LIST_LIMIT,
+            )
+        studio = self.studio
+        self.screen.panel.set_prompts(
+            prompts, self.scope, self.filters, studio.prompt_tags(), studio.prompt_categories()
+        )
+
+    def filter(self, filters: LibraryFilters) -> None:
+        """The library bar changed: list what it lets through."""
+        if filters.sort != self.filters.sort:
+            self.studio.set_preference("ui.prompt_sort", filters.sort)
+        self.filters = filters
+        self.load()
 
     def toggle_scope(self) -> None:
         self.scope = "all" if self.scope == "conversation" else "conversation"

@@ -28,6 +28,7 @@ class Conversation:
     updated_at: str
     last_message_at: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None  # the model it talks to; None: the configured default
 
     @classmethod
     def from_row(cls, row: Any) -> Conversation:
@@ -44,6 +45,7 @@ class Conversation:
             updated_at=row["updated_at"],
             last_message_at=row["last_message_at"],
             metadata=loads(row["metadata"], {}),
+            model=row["model"],
         )
 
 

@@ -7,6 +7,7 @@ edit one that has shipped. Money columns (`cost`) hold integer micro-dollars
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 
@@ -368,3 +369,21 @@ def m009_message_branches(db: sqlite_utils.Database) -> None:
     # A message's children and alternatives (its siblings) are read by parent.
     db.execute("CREATE INDEX idx_messages_parent ON messages (conversation_id, parent_id)")
 
+
+@migrations()
+def m010_conversation_model(db: sqlite_utils.Database) -> None:
+    # The model a conversation talks to, chosen in it and kept; NULL follows the configured
+    # default. Tags were written \u-escaped, so a tag in Chinese was never found by the
+    # search: each escaped list is written again as typed (the index triggers relearn it).
+    db.execute("ALTER TABLE conversations ADD COLUMN model TEXT")
+    for table in ("conversations", "prompts"):
+        rows = db.execute(f"SELECT id, tags FROM {table} WHERE tags LIKE '%\\u%' ESCAPE '!'").fetchall()
+        plain = [(json.dumps(json.loads(tags), ensure_ascii=False), row_id) for row_id, tags in rows if _json_list(tags)]
+        db.conn.executemany(f"UPDATE {table} SET tags = ? WHERE id = ?", plain)
+
+
+def _json_list(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list)
+    except ValueError:
+        return False

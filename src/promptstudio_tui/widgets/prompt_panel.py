@@ -25,6 +25,7 @@ from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Prompt, PromptVersion
 from promptstudio_tui.widgets.formatting import plural, relative_date, spread
 from promptstudio_tui.widgets.message_view import RenderedOnce, reply_markdown
+from promptstudio_tui.widgets.prompt_library import LibraryBar, LibraryFilters
 from promptstudio_tui.widgets.row_list import RowList
 
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ class PromptPanel(Vertical):
         with Horizontal(classes="pane-title"):
             yield Label("Prompts", id="prompt-list-title")
             yield Button("Show all", action="screen.toggle_prompt_scope", compact=True, id="prompt-scope")
+        yield LibraryBar(id="prompt-library")
         yield PromptList(self._clock, id="prompt-list")
 
     def on_mount(self) -> None:
@@ -355,13 +357,28 @@ class PromptPanel(Vertical):
     def prompts(self) -> list[Prompt]:
         return self.query_one(PromptList).rows
 
-    def set_prompts(self, prompts: list[Prompt], scope: str) -> None:
-        empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
+    def set_prompts(
+        self,
+        prompts: list[Prompt],
+        scope: str,
+        filters: LibraryFilters,
+        tags: Sequence[str] = (),
+        categories: Sequence[str] = (),
+    ) -> None:
+        """The list (what `filters` let through) and the library bar's choices."""
+        if filters.narrowed:
+            empty = "No prompt matches."
+        else:
+            empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
         self.query_one(PromptList).show(prompts, empty, self.current.id if self.current else None)
+        self.query_one(LibraryBar).show(filters, tags, categories)
         self.query_one("#prompt-list-title", Label).update(f"{SCOPES[scope]} · {len(prompts)}")
         scope_button = self.query_one("#prompt-scope", Button)
         scope_button.label = "Show all" if scope == "conversation" else "Show this"
         scope_button.refresh(layout=True)  # a new label repaints at the old width: "Show this" was cut to "Show"
+
+    def focus_library(self) -> None:
+        self.query_one(LibraryBar).focus_search()
 
     @on(OptionList.OptionSelected, "#prompt-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
