@@ -209,6 +209,13 @@ def _streaming_sender(home: Path, endpoint: LoopbackServer) -> tuple[subprocess.
     return proc, json.loads(metadata)["owner"]
 
 
+def _zombie(pid: int) -> bool:
+    """Dead and not reaped: the main thread a zombie and every other thread gone (the last
+    one to go closes the process's files, and so releases its lock)."""
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    return state == "Z" and os.listdir(f"/proc/{pid}/task") == [str(pid)]
+
+
 @pytest.mark.parametrize("how", ["zombie", "pid-reused", "host-renamed"])
 def test_a_dead_owner_is_seen_whatever_its_pid_and_host_say(
     how: str, home: Path, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
@@ -220,7 +227,7 @@ def test_a_dead_owner_is_seen_whatever_its_pid_and_host_say(
     proc, owner = _streaming_sender(home, endpoint)
     try:
         os.kill(proc.pid, signal.SIGKILL)
-        poll_until(lambda: Path(f"/proc/{proc.pid}/stat").read_text().rsplit(") ", 1)[1][0] == "Z", "a zombie")
+        poll_until(lambda: _zombie(proc.pid), "a zombie")
         if how != "zombie":
             proc.wait(timeout=10)
             pid, host = (1, owner["host"]) if how == "pid-reused" else (proc.pid, "renamed-since")
