@@ -9,7 +9,7 @@ from pathlib import Path
 from clitools import PROMPTSTUDIO, cli_env, query
 from conftest import TEST_KEY
 
-LOCK_ERROR = "held the database too long"
+LOCK_ERROR = "too long; try again"  # at open ("held it too long") or at a write ("held the database too long")
 
 
 @dataclass(frozen=True)
