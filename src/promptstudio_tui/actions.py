@@ -106,10 +106,10 @@ ACTIONS: tuple[Action, ...] = (
            title="Search conversations", help="Filter by titles, tags and message text."),
     Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
            title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
-    # F5, not ctrl+z or ctrl+x: those are undo and cut in the composer; F11 is the terminal's own full screen.
-    Action("studio.zoom", "f5", "main", "zoom", "Zoom", show=False,
+    # F6, not ctrl+z or ctrl+x: those are undo and cut in the composer; F11 is the terminal's own full screen.
+    Action("studio.zoom", "f6", "main", "zoom", "Zoom", show=False,
            title="Zoom the focused pane", help="The chat or the prompt pane full screen; again: back."),
-    Action("studio.conversation_model", "f6", "main", "choose_conversation_model", "Model", show=False,
+    Action("studio.conversation_model", "f7", "main", "choose_conversation_model", "Model", show=False,
            title="Model for this conversation", help="Its replies come from the model you pick; kept with it."),
     # -- the conversation list ---------------------------------------------------------------
     Action("conversations.show_all", "", "main", "show_tab('all')", "All",

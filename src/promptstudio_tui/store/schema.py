@@ -378,7 +378,9 @@ def m010_conversation_model(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN model TEXT")
     for table in ("conversations", "prompts"):
         rows = db.execute(f"SELECT id, tags FROM {table} WHERE tags LIKE '%\\u%' ESCAPE '!'").fetchall()
-        plain = [(json.dumps(json.loads(tags), ensure_ascii=False), row_id) for row_id, tags in rows if _json_list(tags)]
+        plain = [
+            (json.dumps(json.loads(tags), ensure_ascii=False), row_id) for row_id, tags in rows if _json_list(tags)
+        ]
         db.conn.executemany(f"UPDATE {table} SET tags = ? WHERE id = ?", plain)
 
 
