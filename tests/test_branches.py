@@ -170,3 +170,13 @@ def test_the_upgrade_links_each_message_to_the_one_before(tmp_path: Path) -> Non
     added = messages.add("c1", "user", "next")
     assert added.parent_id == ids[3] and messages.count("c1") == 5
     store.close()
+
+
+async def test_the_list_preview_follows_the_branch_on_screen(studio: Studio, endpoint) -> None:
+    conv = await two_turns(studio, endpoint)
+    _, _, q2, a2 = studio.history(conv)
+    studio.delete_message(a2.id)
+    assert studio.conversation(conv).preview == "Q2"
+    await collect(studio.edit_and_resend(q2.id, "Q2 edited"))
+    studio.switch_alternative(studio.history(conv)[2].id, -1)
+    assert studio.conversation(conv).preview == "Q2"

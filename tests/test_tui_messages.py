@@ -101,3 +101,15 @@ async def test_pageup_from_the_composer_scrolls_the_chat_and_send_brings_it_back
         assert chat.scroll_y < bottom
         await send(pilot, "again")
         await wait_for(pilot, lambda: chat.scroll_y >= chat.max_scroll_y)
+
+
+async def test_a_refused_regenerate_leaves_the_reply_on_screen(make_app, endpoint, no_keyring, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await two_turns(pilot, endpoint)
+        monkeypatch.delenv("OPENAI_API_KEY")
+        app.studio.update_settings(base_url="https://api.openai.com/v1")  # needs a key, which is gone
+        await pilot.press("alt+up", "r")
+        await wait_for(pilot, lambda: screen(pilot).query(".chat-notice") and not screen(pilot).session.flights())
+        assert shown(pilot) == ["Q1", "A1", "Q2", "A2"]
+        assert "No API key" in rendered(screen(pilot).query_one(".chat-notice"))

@@ -53,9 +53,12 @@ class MessageBranches(StudioBase):
 
     def delete_message(self, message_id: str) -> None:
         """Remove one message; what followed it follows the message before it."""
-        if self._existing(message_id).state == "streaming":
+        message = self._existing(message_id)
+        if message.state == "streaming":
             raise StudioError("A reply cannot be deleted while it streams; stop it first.")
-        self._messages.delete(message_id)
+        with self._store.write():  # the message and the list's preview of the branch, together
+            self._messages.delete(message_id)
+            self._note_head(message.conversation_id)
 
     def alternatives(self, message_id: str) -> tuple[int, int]:
         """(place from 1, how many) among the message's alternatives; (1, 1) when it has none."""
@@ -73,8 +76,15 @@ class MessageBranches(StudioBase):
         if message_id not in siblings:
             raise StudioError("That message is gone; the conversation changed elsewhere.")
         place = min(max(siblings.index(message_id) + step, 0), len(siblings) - 1)
-        self._messages.show_branch(siblings[place])
+        with self._store.write():
+            self._messages.show_branch(siblings[place])
+            self._note_head(self._messages.get(message_id).conversation_id)
         return self._messages.get(siblings[place])
+
+    def _note_head(self, conversation_id: str) -> None:
+        """The list's preview follows the branch on screen (its newest message)."""
+        newest = self._messages.for_conversation(conversation_id, limit=1)
+        self._conversations.note_message(conversation_id, newest[0].content if newest else "", unread=False)
 
     def _existing(self, message_id: str) -> Message:
         try:

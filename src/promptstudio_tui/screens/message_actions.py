@@ -106,8 +106,7 @@ class MessageActions:
             self.screen.replies.warn_busy()
             return
         self.editing = None
-        self.screen.composer.take(text)
-        await self.screen.chat.cut_from(original.id)  # the new turn takes its place, the old is a branch
+        self.screen.composer.take(text)  # the chat puts the new turn in the old one's place as it is saved
         self.screen.replies.started()
         self._show_newest()
 
@@ -127,7 +126,7 @@ class MessageActions:
         except Busy:
             self.screen.replies.warn_busy()
             return
-        await self.screen.chat.cut_from(message.id)  # the earlier reply stays as an alternative
+        # The new reply replaces the old one on screen when it starts; a refusal leaves it there.
         self.screen.replies.started()
         self.screen.composer.focus_input()
 
@@ -141,6 +140,7 @@ class MessageActions:
             self.screen.notify(str(exc), severity="warning", markup=False)
             return
         await self.reload(select=shown.id)
+        self.screen.conversation_list.reload()
 
     def delete(self, message: Message) -> None:
         from promptstudio_tui.screens.modals import ConfirmModal
@@ -158,6 +158,7 @@ class MessageActions:
                 self.screen.notify(str(exc), severity="warning", markup=False)
                 return
             await self.reload()
+            self.screen.conversation_list.reload()  # its preview is the branch's newest message
             self.screen.notify("Message deleted.")
 
         question = "Delete this message? What followed it stays, after the message before it."

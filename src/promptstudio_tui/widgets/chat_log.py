@@ -134,6 +134,7 @@ class ChatLog(VerticalScroll):
         if message.id in self._views:  # already shown: the log was filled after it was saved
             return
         await self.query(".chat-tips, .chat-notice").remove()
+        await self._cut_after(message.parent_id)  # an edit or a regenerate: a new branch from its parent
         view = self._views_of([message], now, {})[0]
         self._views[message.id] = view
         await self.mount(view)
@@ -177,9 +178,12 @@ class ChatLog(VerticalScroll):
     def message_ids(self) -> list[str]:
         return list(self._views)
 
-    async def cut_from(self, message_id: str) -> None:
-        """Take this message and the ones after it off screen (a new branch replaces them)."""
-        gone = [view for key, view in self._views.items() if key >= message_id]  # ids grow along a branch
+    async def _cut_after(self, parent_id: str | None) -> None:
+        """Take what follows `parent_id` (None: the first message) off screen; it is another branch now."""
+        # Ids grow along a branch, so this works when the parent is above the loaded page.
+        gone = [view for key, view in self._views.items() if parent_id is None or key > parent_id]
+        if not gone:
+            return
         for view in gone:
             del self._views[view.message.id]
         await self.remove_children(gone)
