@@ -3,6 +3,8 @@ alternatives, regenerate, delete, copy, copy a code block; PageUp from the compo
 
 from __future__ import annotations
 
+from textual.widgets import Static
+
 from loopback import Scenario
 from promptstudio_tui.widgets.message_view import MessageView
 from tui_fixtures import SIZE, idle, notifications, rendered, screen, send, wait_for
@@ -80,7 +82,7 @@ async def test_copy_a_message_and_its_code_block(make_app, endpoint):
     endpoint.default = Scenario(reply="Here:\n\n```python\nprint('hi')\n```\n\nand more.")
     app = make_app()
     copied: list[str] = []
-    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    app.copy_to_clipboard = copied.append
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "code please")
         await pilot.press("alt+up", "b", "c")
@@ -112,4 +114,4 @@ async def test_a_refused_regenerate_leaves_the_reply_on_screen(make_app, endpoin
         await pilot.press("alt+up", "r")
         await wait_for(pilot, lambda: screen(pilot).query(".chat-notice") and not screen(pilot).session.flights())
         assert shown(pilot) == ["Q1", "A1", "Q2", "A2"]
-        assert "No API key" in rendered(screen(pilot).query_one(".chat-notice"))
+        assert "No API key" in rendered(screen(pilot).query_one(".chat-notice", Static))
