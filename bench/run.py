@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "tests"))
 
-SEED_VERSION = 4  # bump when bench/seed.py changes what it writes
+SEED_VERSION = 5  # bump when bench/seed.py changes what it writes
 COLS, ROWS = 160, 48
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PILOT_LOAD_BUDGET = 20.0  # seconds of 'load earlier' paging in the Pilot measure

@@ -541,6 +541,7 @@ def seed(
         cid = uuid7(int(start.timestamp() * 1000), rng)
         t = start
         last_preview = ""
+        parent = None  # one branch: each message follows the one before, the newest is the head
         for i in range(n_msgs):
             t = t + timedelta(seconds=rng.randint(20, 600), microseconds=rng.randint(0, 999_999))
             role = "user" if i % 2 == 0 else "assistant"
@@ -560,7 +561,8 @@ def seed(
                 usage_rows.append(
                     (uuid7(int(t.timestamp() * 1000), rng), "conversation", pt, ct, cost, model, cid, None, ts)
                 )
-            msg_rows.append((mid, cid, role, content, "complete", None, model, pt, ct, cost, 0, "{}", ts, ts))
+            msg_rows.append((mid, cid, role, content, "complete", None, model, pt, ct, cost, 0, "{}", ts, ts, parent))
+            parent = mid
             last_preview = content
         tags = json.dumps(rng.sample(text.topics, rng.randint(0, 3)))
         preview = " ".join(last_preview.split())[:120]
@@ -578,6 +580,7 @@ def seed(
                 iso(start),
                 iso(t),
                 iso(t),
+                parent,
             )
         )
         conv_ids.append(cid)
@@ -587,11 +590,12 @@ def seed(
     # Messages land in the FTS index through the real triggers, table by table.
     insert_conv = (
         "INSERT INTO conversations (id, title, category, status, is_starred, tags, metadata, preview,"
-        " unread_count, created_at, updated_at, last_message_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " unread_count, created_at, updated_at, last_message_at, head_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
     insert_msg = (
         "INSERT INTO messages (id, conversation_id, role, content, state, error, model, prompt_tokens,"
-        " completion_tokens, cost, is_starred, metadata, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " completion_tokens, cost, is_starred, metadata, created_at, updated_at, parent_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
     insert_usage = (
         "INSERT INTO usage_tracking (id, request_type, prompt_tokens, completion_tokens, cost, model,"
