@@ -8,10 +8,21 @@ from typing import Any
 
 import pytest
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
 from clitools import cli_env, run_cli
-from promptstudio_tui.actions import ACTIONS, BY_ID, KEY_NAMES, bindings, clashes, fill, remappable, split_keys
+from promptstudio_tui.actions import (
+    ACTIONS,
+    BY_ID,
+    KEY_NAMES,
+    TEXT_AREA_KEYS,
+    bindings,
+    clashes,
+    fill,
+    remappable,
+    shadowed,
+    split_keys,
+)
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.catalog import tips
 from promptstudio_tui.commands import COMMANDS, StudioCommands
@@ -66,6 +77,7 @@ def test_every_bound_action_is_bound_somewhere() -> None:
 
 def test_default_keys_never_clash_and_ids_are_unique() -> None:
     assert clashes({}) == []
+    assert shadowed({}) == []  # a screen key the composer keeps would do nothing while one types
     assert len(BY_ID) == len(ACTIONS)
 
 
@@ -80,6 +92,11 @@ def test_default_keys_never_clash_and_ids_are_unique() -> None:
 )
 def test_two_actions_on_one_live_key_clash(keymap: dict[str, str], clash: tuple[str, str, str]) -> None:
     assert clashes(keymap) == [clash]
+
+
+def test_the_composers_own_keys_are_textareas() -> None:
+    assert {binding.key for binding in Binding.make_bindings(TextArea.BINDINGS)} == TEXT_AREA_KEYS
+    assert shadowed({"studio.zoom": "f6", "app.help": "f1,ctrl+w"}) == [("f6", "studio.zoom"), ("ctrl+w", "app.help")]
 
 
 def test_the_same_key_in_places_never_live_together_is_no_clash() -> None:

@@ -52,7 +52,7 @@ input = 0.5
 output = 1.5
 
 [keymap]
-"studio.generate_prompt" = "f5, ctrl+y"
+"studio.generate_prompt" = "f5, f12"
 """,
     )
     s = load_settings(cfg)
@@ -61,7 +61,7 @@ output = 1.5
     assert (s.generate.temperature, s.generate.max_tokens) == (0.3, 2000)
     assert (s.limits.tokens_limit, s.limits.requests_limit) == (5000, 2000)
     assert str(s.prices["llama3.1"].output_per_mtok) == "1.5"
-    assert s.keymap == {"studio.generate_prompt": "f5,ctrl+y"}  # as Textual reads it: no spaces
+    assert s.keymap == {"studio.generate_prompt": "f5,f12"}  # as Textual reads it: no spaces
     assert s.sources["model"] == str(cfg)
 
 
@@ -95,6 +95,16 @@ def test_environment_then_flags_override(tmp_path: Path, monkeypatch: pytest.Mon
             '[keymap]\n"studio.search" = "ctrl+g"\n',
             2,
             "ctrl+g is bound to both studio.generate_prompt and studio.search",
+        ),
+        (
+            '[keymap]\n"studio.zoom" = "ctrl+w"\n',
+            2,
+            "[keymap] ctrl+w for studio.zoom is the composer's own key",
+        ),
+        (
+            '[keymap]\n"app.help" = "f1"\n"composer.send" = "ctrl+n"\n',
+            3,
+            "[keymap] ctrl+n for studio.new_conversation is the composer's own key",
         ),
         ("timeout = -1\n", 1, "must not be negative"),
         (

@@ -134,7 +134,7 @@ async def test_pane_tab_sort_theme_and_scope_survive_a_restart(make_studio, endp
 
 async def test_keymap_in_config_remaps_bindings(make_app, endpoint):
     app = make_app(
-        '[keymap]\n"studio.generate_prompt" = "f9"\n"composer.send" = "ctrl+j"\n"composer.newline" = "enter"\n'
+        '[keymap]\n"studio.generate_prompt" = "f5"\n"composer.send" = "ctrl+j"\n"composer.newline" = "enter"\n'
     )
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
@@ -146,7 +146,7 @@ async def test_keymap_in_config_remaps_bindings(make_app, endpoint):
             pilot, lambda: studio_screen.session.conversation is not None and not studio_screen.session.flights()
         )
         await pilot.pause()
-        await pilot.press("f9")
+        await pilot.press("f5")
         await wait_for(pilot, lambda: studio_screen.panel.current is not None)
 
 

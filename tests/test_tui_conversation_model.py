@@ -1,4 +1,4 @@
-"""F7 picks the model of the open conversation: in the header, used for its replies, kept."""
+"""F9 picks the model of the open conversation: in the header, used for its replies, kept."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ async def test_a_conversation_talks_to_its_own_model(make_studio, make_app, endp
         await send(pilot, "Hello")
         default = app.studio.settings.model
         assert studio_screen.header.model == default
-        await pilot.press("f7")
+        await pilot.press("f9")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
         app.screen.query_one("#model", Input).value = "other-model"
         await pilot.press("enter")

@@ -106,10 +106,11 @@ ACTIONS: tuple[Action, ...] = (
            title="Search conversations", help="Filter by titles, tags and message text."),
     Action("studio.templates", "ctrl+t", "main", "choose_template", "Templates", show=False,
            title="Start from a template", help="The welcome's templates (and a local server to use); Enter picks."),
-    # F6, not ctrl+z or ctrl+x: those are undo and cut in the composer; F11 is the terminal's own full screen.
-    Action("studio.zoom", "f6", "main", "zoom", "Zoom", show=False,
+    # F8 and F9: they reach the app in tmux and over SSH, and the composer keeps none of them
+    # (F6/F7 select in it, ctrl+z/ctrl+x undo and cut; F10 and F11 are many terminals' own).
+    Action("studio.zoom", "f8", "main", "zoom", "Zoom", show=False,
            title="Zoom the focused pane", help="The chat or the prompt pane full screen; again: back."),
-    Action("studio.conversation_model", "f7", "main", "choose_conversation_model", "Model", show=False,
+    Action("studio.conversation_model", "f9", "main", "choose_conversation_model", "Model", show=False,
            title="Model for this conversation", help="Its replies come from the model you pick; kept with it."),
     # -- the conversation list ---------------------------------------------------------------
     Action("conversations.show_all", "", "main", "show_tab('all')", "All",
@@ -314,6 +315,28 @@ def clashes(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
         if key in priority and priority[key] != action_id
     ]
     return found
+
+
+# The keys Textual's TextArea, under the composer, binds itself (tests/test_actions.py
+# checks them against it): a main-screen or app key among them does nothing while one types.
+TEXT_AREA_KEYS = frozenset(
+    "alt+backspace alt+delete backspace ctrl+a ctrl+backspace ctrl+c ctrl+d ctrl+e ctrl+k ctrl+left"
+    " ctrl+right ctrl+shift+k ctrl+shift+left ctrl+shift+right ctrl+u ctrl+v ctrl+w ctrl+x ctrl+y ctrl+z"
+    " delete down end f6 f7 home left pagedown pageup right shift+down shift+end shift+home shift+left"
+    " shift+right shift+up super+backspace super+c super+x super+y super+z up".split()
+)
+
+
+def shadowed(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(key, id): screen-wide actions whose key the focused composer takes first, after the keymap."""
+    composer = TEXT_AREA_KEYS.union(*(keys(action.id, keymap) for action in in_scope("composer")))
+    return [
+        (key, action.id)
+        for action in ACTIONS
+        if action.scope in ("main", "app") and action.keys and not action.priority
+        for key in keys(action.id, keymap)
+        if key in composer
+    ]
 
 
 def in_scope(scope: Scope) -> Iterable[Action]:

@@ -237,7 +237,7 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
 
 def _keymap(table: dict[str, Any], path: Path, text: str) -> dict[str, str]:
     """Action id -> "key,key", checked against the action registry."""
-    from promptstudio_tui.actions import clashes, remappable, split_keys
+    from promptstudio_tui.actions import clashes, remappable, shadowed, split_keys
 
     valid = remappable()
     keymap: dict[str, str] = {}
@@ -260,6 +260,10 @@ def _keymap(table: dict[str, Any], path: Path, text: str) -> dict[str, str]:
     for key, first, second in clashes(keymap):
         remapped = second if second in keymap else first
         message = f"[keymap] {key} is bound to both {first} and {second}; give one of them another key"
+        raise ConfigError(path, message, _line_of(text, remapped, "keymap"))
+    for key, action_id in shadowed(keymap):
+        message = f"[keymap] {key} for {action_id} is the composer's own key, so it would do nothing while you type; pick another"
+        remapped = next(name for name, bound in keymap.items() if key in split_keys(bound))
         raise ConfigError(path, message, _line_of(text, remapped, "keymap"))
     return keymap
 
