@@ -265,9 +265,9 @@ class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]
 
     def action_page_chat(self, step: int) -> None:
         self.messages.page(step)
+
     def action_select_message(self) -> None:
         self.messages.select()
-
 
     @on(FlightStep)
     async def _flight_step(self, message: FlightStep) -> None:

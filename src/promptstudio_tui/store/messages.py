@@ -57,7 +57,7 @@ class Messages(Repository[Message]):
         state: str = "complete",
         model: str | None = None,
         metadata: dict[str, Any] | None = None,
-        parent: str | None | Head = HEAD,
+        parent: str | Head | None = HEAD,
     ) -> Message:
         """A message following `parent` (by default the head); it becomes the head."""
         now = utc_now()
@@ -131,7 +131,8 @@ class Messages(Repository[Message]):
         the branch on screen, or the one ending at `through`."""
         start = _HEAD if isinstance(through, Head) else ":through"
         rows = self.store.query(
-            _BRANCH.format(start=start) + "SELECT m.id, m.role, m.content FROM branch JOIN messages m ON m.id = branch.id"
+            _BRANCH.format(start=start)
+            + "SELECT m.id, m.role, m.content FROM branch JOIN messages m ON m.id = branch.id"
             " WHERE m.role = 'user' OR (m.role = 'assistant' AND m.state = 'complete' AND m.content <> '') ORDER BY m.id",
             {"conversation": conversation_id, "through": None if isinstance(through, Head) else through, "depth": None},
         )
