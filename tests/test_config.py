@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptstudio_tui.actions import remappable
+from promptstudio_tui.catalog import CATEGORIES
 from promptstudio_tui.config import ConfigError, load_settings, save_top_level
 
 if sys.version_info >= (3, 11):
@@ -106,6 +107,9 @@ def test_environment_then_flags_override(tmp_path: Path, monkeypatch: pytest.Mon
             3,
             "[keymap] ctrl+n for studio.new_conversation is the composer's own key",
         ),
+        ('model = "a"\ncategories = ["Legal", 3]\n', 2, 'categories must be a list of names like ["Legal"'),
+        ('categories = ["  "]\n', 1, "categories must be a list of names"),
+        (f'model = "a"\ncategories = ["{"x" * 41}"]\n', 2, "is longer than 40 characters"),
         ("timeout = -1\n", 1, "must not be negative"),
         (
             'model = "a"\n[generate]\nmax_tokens = 10\ntarget = "gpt"\n',
@@ -127,6 +131,12 @@ def test_bad_files_name_file_and_line(tmp_path: Path, text: str, line: int, frag
     assert message.startswith(f"{cfg}, line {line}: ")
     assert fragment in message
     assert "\n" not in message
+
+
+def test_configured_categories_follow_the_built_in_ones(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "missing.toml").categories == CATEGORIES
+    cfg = write(tmp_path / "config.toml", 'categories = [" Legal ", "research", "Support", "Legal"]\n')
+    assert load_settings(cfg).categories == (*CATEGORIES, "Legal", "Support")  # a built-in is not doubled
 
 
 def test_an_unknown_keymap_id_lists_every_valid_one(tmp_path: Path) -> None:

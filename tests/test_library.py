@@ -11,7 +11,9 @@ from promptstudio_tui.library import MAX_TAGS, TAG_CHARS, split_tags
 
 
 def _library(studio):
-    notes = studio.import_prompt("---\ntitle: Release notes\ntags: [发布, Email]\n---\nWrite 发布说明 for {{product}}.\n")
+    notes = studio.import_prompt(
+        "---\ntitle: Release notes\ntags: [发布, Email]\n---\nWrite 发布说明 for {{product}}.\n"
+    )
     support = studio.import_prompt("Answer support emails kindly.", title="Support replies")
     studio.save_prompt(support.id, title=support.title, category="Business", tags=["email", "support"])
     studio.favourite_prompt(support.id, True)
@@ -88,3 +90,11 @@ def test_cli_list_flags(run, studio) -> None:
     listed = json.loads(run("prompts", "list", "--json", "--tag", "support").stdout)
     assert [p["title"] for p in listed] == ["Support replies"]
     assert "--favourite" in run("prompts", "list", "--help").stdout
+
+
+def test_a_configured_category_is_one_the_cli_takes(run, config_file, endpoint) -> None:
+    assert "Unknown category 'legal'" in run("send", "--category", "legal", "x", check=1).stderr
+    config_file.write_text('categories = ["Legal"]\n', encoding="utf-8")
+    run("send", "--category", "legal", "A prompt for contract reviews")
+    listing = json.loads(run("conversations", "list", "--json").stdout)
+    assert [c["category"] for c in listing] == ["Legal"]

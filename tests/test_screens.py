@@ -21,6 +21,7 @@ from conftest import TEST_KEY
 from loopback import LoopbackServer, run_server
 from promptstudio_tui import credentials
 from promptstudio_tui.actions import remappable
+from promptstudio_tui.catalog import CATEGORIES
 from promptstudio_tui.config import DEFAULT_PLANS
 from promptstudio_tui.events import UsageReport
 from promptstudio_tui.quota import QuotaStatus, month_window
@@ -398,7 +399,7 @@ async def test_text_input_modal_cancel(how: str) -> None:
 
 
 async def test_category_modal_starts_on_current_and_chooses() -> None:
-    app = Host(lambda: CategoryModal("Research"))
+    app = Host(lambda: CategoryModal("Research", CATEGORIES))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         options = app.screen.query_one(OptionList)
@@ -407,7 +408,7 @@ async def test_category_modal_starts_on_current_and_chooses() -> None:
         await pilot.pause()
     assert app.results == ["Marketing"]
 
-    app = Host(lambda: CategoryModal("General"))
+    app = Host(lambda: CategoryModal("General", CATEGORIES))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("escape")
         await pilot.pause()
@@ -415,7 +416,7 @@ async def test_category_modal_starts_on_current_and_chooses() -> None:
 
 
 async def test_save_prompt_modal_prefills_and_returns_title_category_tags() -> None:
-    app = Host(lambda: SavePromptModal(PROMPT))
+    app = Host(lambda: SavePromptModal(PROMPT, CATEGORIES))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -435,7 +436,7 @@ async def test_save_prompt_modal_prefills_and_returns_title_category_tags() -> N
         await pilot.pause()
     assert app.results == [("Weekly ops report", "Business", ["ops", "reports", "weekly"])]
 
-    app = Host(lambda: SavePromptModal(PROMPT))
+    app = Host(lambda: SavePromptModal(PROMPT, CATEGORIES))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("escape")
         await pilot.pause()

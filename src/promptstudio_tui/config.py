@@ -17,6 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from promptstudio_tui.catalog import CATEGORIES
 from promptstudio_tui.safe_files import PRIVATE, write_file
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -59,6 +60,7 @@ class Settings:
     timeout: float = 60.0
     context_window: int | None = None
     export_dir: str = "~"  # where the studio's export dialog puts files ("~": the home folder)
+    categories: tuple[str, ...] = CATEGORIES  # the built-in ones, then those config.toml adds
     plans: Mapping[str, PlanLimits] = field(default_factory=lambda: dict(DEFAULT_PLANS))
     prices: Mapping[str, Any] = field(default_factory=dict)  # model -> pricing.Price
     keymap: Mapping[str, str] = field(default_factory=dict)
@@ -93,6 +95,7 @@ _TOP_KEYS = {
     "export_dir": str,
 }
 _TABLES = {"plans", "prices", "keymap", "generate"}
+CATEGORY_CHARS = 40
 
 
 def load_settings(config_file: Path, overrides: Mapping[str, str | None] | None = None) -> Settings:
@@ -179,8 +182,8 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
     from promptstudio_tui.pricing import parse_price_table
 
     for key in raw:
-        if key not in _TOP_KEYS and key not in _TABLES:
-            known = ", ".join(sorted([*_TOP_KEYS, *_TABLES]))
+        if key not in _TOP_KEYS and key not in _TABLES and key != "categories":
+            known = ", ".join(sorted([*_TOP_KEYS, *_TABLES, "categories"]))
             raise ConfigError(path, f"unknown setting {key!r} (known: {known})", _line_of(text, key))
     top = {k: _typed(raw[k], t, k, path, text) for k, t in _TOP_KEYS.items() if k in raw}
     if top.get("timeout") == 0:  # every request would time out at once
@@ -194,6 +197,8 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
     values["chat"] = ModeSettings(
         top.get("temperature", settings.chat.temperature), top.get("max_tokens", settings.chat.max_tokens)
     )
+    if "categories" in raw:
+        values["categories"] = _categories(raw["categories"], path, text)
     gen = _table(raw, "generate", path, text)
     _known_keys(gen, ("temperature", "max_tokens", "target"), "generate", path, text)
     values["generate"] = ModeSettings(
@@ -233,6 +238,21 @@ def _apply_file(settings: Settings, raw: dict[str, Any], text: str, path: Path) 
     values["keymap"] = _keymap(_table(raw, "keymap", path, text), path, text)
     values["sources"] = sources
     return settings.with_values(**values)
+
+
+def _categories(value: Any, path: Path, text: str) -> tuple[str, ...]:
+    """The built-in categories, then the configured ones (a built-in named again is not doubled)."""
+    names = value if isinstance(value, list) else [value]
+    if not all(isinstance(name, str) and name.strip() and "\n" not in name for name in names):
+        raise ConfigError(
+            path, 'categories must be a list of names like ["Legal", "Support"]', _line_of(text, "categories")
+        )
+    if too_long := [name for name in names if len(name.strip()) > CATEGORY_CHARS]:
+        message = f"categories: {too_long[0].strip()[:CATEGORY_CHARS]}… is longer than {CATEGORY_CHARS} characters"
+        raise ConfigError(path, message, _line_of(text, "categories"))
+    known = {name.casefold() for name in CATEGORIES}
+    added = [name.strip() for name in names if name.strip().casefold() not in known]
+    return CATEGORIES + tuple(dict.fromkeys(added))
 
 
 def _keymap(table: dict[str, Any], path: Path, text: str) -> dict[str, str]:

@@ -341,8 +341,7 @@ class PromptFlow(StudioBase):
         title = one_line(title, 200)
         if not title:
             raise StudioError("A prompt needs a title.")
-        if category not in catalog.CATEGORIES:
-            raise StudioError(f"Unknown category {category!r}; choose one of: {', '.join(catalog.CATEGORIES)}.")
+        category = self.category(category)
         clean_tags = sorted({one_line(t, 40) for t in tags if t.strip()})
         with self._store.write():
             prompt = self._prompts.update(prompt_id, title=title, category=category, tags=clean_tags)

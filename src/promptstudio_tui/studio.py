@@ -165,9 +165,7 @@ class Studio(ConversationFiles, FirstRun, Library, MessageBranches, PromptFiles,
         return self._conversations.update(conversation_id, title=title)
 
     def categorize_conversation(self, conversation_id: str, category: str) -> Conversation:
-        if category not in catalog.CATEGORIES:
-            raise StudioError(f"Unknown category {category!r}; choose one of: {', '.join(catalog.CATEGORIES)}.")
-        return self._conversations.update(conversation_id, category=category)
+        return self._conversations.update(conversation_id, category=self.category(category))
 
     def star_conversation(self, conversation_id: str, starred: bool) -> Conversation:
         return self._conversations.update(conversation_id, is_starred=starred)
@@ -225,7 +223,7 @@ class Studio(ConversationFiles, FirstRun, Library, MessageBranches, PromptFiles,
             engineer,
             [turn for _, turn in rows],
             model=model,
-            window=await self._window(deadline),
+            window=await self._window(deadline, model),
             reply_tokens=mode.max_tokens,
         )
         request, cut = fitted.messages, fitted.omitted

@@ -171,19 +171,30 @@ class StudioBase:
         have = "only 1" if latest.number == 1 else f"1–{latest.number}"
         raise StudioError(f"Prompt {prompt_id} has no version {number} (it has {have}).")
 
-    def window(self) -> Window:
-        """The model's context window as known now, and where that comes from (no request is made)."""
-        reported = self._reported_windows.get((self.settings.base_url, self.settings.model))
-        return context.resolve_window(self.settings.model, configured=self.settings.context_window, endpoint=reported)
+    def window(self, model: str | None = None) -> Window:
+        """A model's context window (by default the configured model's) as known now, and where
+        that comes from (no request is made). config.toml's context_window is the configured model's."""
+        model = model or self.settings.model
+        reported = self._reported_windows.get((self.settings.base_url, model))
+        configured = self.settings.context_window if model == self.settings.model else None
+        return context.resolve_window(model, configured=configured, endpoint=reported)
 
-    async def _window(self, deadline: float | None = None) -> Window:
+    async def _window(self, deadline: float | None = None, model: str | None = None) -> Window:
         """The window, asking the endpoint first (once per model) unless config.toml sets it;
         `deadline`: when the request it is for must be answered (asking takes at most half the time left)."""
-        key = (self.settings.base_url, self.settings.model)
-        if not self.settings.context_window and key not in self._reported_windows:
+        model = model or self.settings.model
+        key = (self.settings.base_url, model)
+        if not (self.settings.context_window and model == self.settings.model) and key not in self._reported_windows:
             self._require_key()  # OpenAI without a key: say so, rather than ask it anything
-            self._reported_windows[key] = await self.client().context_window(self.settings.model, deadline)
-        return self.window()
+            self._reported_windows[key] = await self.client().context_window(model, deadline)
+        return self.window(model)
+
+    def category(self, name: str) -> str:
+        """`name` as one of the categories, built-in or from config.toml, in any case."""
+        for known in self.settings.categories:
+            if known.casefold() == name.strip().casefold():
+                return known
+        raise StudioError(f"Unknown category {name!r}; choose one of: {', '.join(self.settings.categories)}.")
 
     def _require_key(self) -> None:
         if self.api_key().value is None and OPENAI_HOST in self.settings.base_url:

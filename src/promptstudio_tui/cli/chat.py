@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from contextlib import aclosing
 
-from promptstudio_tui.cli.common import category, open_studio, out, read_text, run
+from promptstudio_tui.cli.common import open_studio, out, read_text, run
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
@@ -20,7 +20,7 @@ def _cmd_send(args: argparse.Namespace) -> int:
         if args.conversation:
             conversation, created = studio.find_conversation(args.conversation), False
         else:
-            conversation, created = studio.new_conversation(category=category(args.category)), True
+            conversation, created = studio.new_conversation(category=studio.category(args.category)), True
         saved = False
         try:
             async with aclosing(studio.send(conversation.id, text)) as events:

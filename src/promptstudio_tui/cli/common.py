@@ -141,16 +141,6 @@ def open_studio(args: argparse.Namespace) -> Studio:
     return studio
 
 
-def category(value: str) -> str:
-    from promptstudio_tui.catalog import CATEGORIES
-    from promptstudio_tui.events import StudioError
-
-    for name in CATEGORIES:
-        if name.lower() == value.lower():
-            return name
-    raise StudioError(f"Unknown category {value!r}; choose one of: {', '.join(CATEGORIES)}.")
-
-
 def version_number(text: str) -> int:
     """A version as the user writes it: 3 or v3."""
     from promptstudio_tui.events import StudioError

@@ -32,9 +32,13 @@ class ComfortActions(Screen[None]):
         panes: Panes
         conversations: ConversationActions
         prompts: PromptActions
-        header: ChatHeader
-        composer: Composer
-        panel: PromptPanel
+
+        @property
+        def header(self) -> ChatHeader: ...
+        @property
+        def composer(self) -> Composer: ...
+        @property
+        def panel(self) -> PromptPanel: ...
 
         def key_hint(self, binding_id: str) -> str: ...
 

@@ -188,7 +188,10 @@ class ConversationActions:
             if category:
                 self._updated(self.studio.categorize_conversation(target.id, category))
 
-        self.screen.app.push_screen(CategoryModal(target.category, keymap=self.studio.settings.keymap), categorize)
+        settings = self.studio.settings
+        self.screen.app.push_screen(
+            CategoryModal(target.category, settings.categories, keymap=settings.keymap), categorize
+        )
 
     def tag(self) -> None:
         from promptstudio_tui.screens.tags_modal import TagsModal

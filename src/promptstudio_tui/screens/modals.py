@@ -7,7 +7,7 @@ rendered as plain text, never as markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +20,6 @@ from textual.widgets.button import ButtonVariant
 from textual.widgets.option_list import Option
 
 from promptstudio_tui.actions import NO_KEYMAP, bindings, spoken
-from promptstudio_tui.catalog import CATEGORIES
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.screens.dialog import Dialog
 from promptstudio_tui.store.records import Prompt
@@ -169,20 +168,21 @@ class CategoryModal(Modal[str | None]):
 
     AUTO_FOCUS = "#categories"
 
-    def __init__(self, current: str, *, keymap: Mapping[str, str] = NO_KEYMAP) -> None:
+    def __init__(self, current: str, categories: Sequence[str], *, keymap: Mapping[str, str] = NO_KEYMAP) -> None:
         super().__init__(keymap=keymap)
         self.current = current
+        self.categories = categories
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Category", classes="title")
-            yield OptionList(*(Option(name, id=name) for name in CATEGORIES), id="categories")
+            yield OptionList(*(Option(name, id=name) for name in self.categories), id="categories")
             yield Static(f"Enter chooses · {self.cancel_key} cancels", classes="hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        if self.current in CATEGORIES:
-            options.highlighted = CATEGORIES.index(self.current)
+        if self.current in self.categories:
+            options.highlighted = list(self.categories).index(self.current)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -192,19 +192,20 @@ class CategoryModal(Modal[str | None]):
 class SavePromptModal(Modal[tuple[str, str, list[str]] | None]):
     """Dismisses with (title, category, tags) or None when cancelled."""
 
-    def __init__(self, prompt: Prompt) -> None:
+    def __init__(self, prompt: Prompt, categories: Sequence[str]) -> None:
         super().__init__()
         self.prompt = prompt
+        self.categories = categories
 
     def compose(self) -> ComposeResult:
         prompt = self.prompt
-        category = prompt.category if prompt.category in CATEGORIES else CATEGORIES[0]
+        category = prompt.category if prompt.category in self.categories else self.categories[0]
         with Vertical(id="dialog"):
             yield Static("Save prompt", classes="title")
             yield Label("Title", classes="field-label")
             yield Input(one_line(prompt.title), id="title")
             yield Label("Category", classes="field-label")
-            yield Select([(name, name) for name in CATEGORIES], value=category, allow_blank=False, id="category")
+            yield Select([(name, name) for name in self.categories], value=category, allow_blank=False, id="category")
             yield Label("Tags (comma-separated)", classes="field-label")
             yield Input(", ".join(prompt.tags), placeholder="email, support", id="tags")
             yield Static(classes="error")

@@ -178,7 +178,7 @@ class PromptActions:
             await self._changed(saved)
             self.screen.notify(f"Saved “{one_line(saved.title, 60)}”.", markup=False)
 
-        self.screen.app.push_screen(SavePromptModal(prompt), save)
+        self.screen.app.push_screen(SavePromptModal(prompt, self.studio.settings.categories), save)
 
     def export(self) -> None:
         from promptstudio_tui.screens.modals import ExportModal

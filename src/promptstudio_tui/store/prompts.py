@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from typing import Any, Literal
 
@@ -98,12 +99,12 @@ class Prompts(Repository[Prompt]):
         sql = f"SELECT * FROM prompts WHERE {where_all} ORDER BY {_ORDER[sort]} LIMIT :limit OFFSET :offset"
         return [Prompt.from_row(r) for r in self.store.query(sql, {**params, "limit": limit, "offset": offset})]
 
-    def tags(self) -> list[str]:
+    def tags(self) -> builtins.list[str]:
         """Every tag on a prompt, A–Z, once whatever its case (as the filter matches): the library offers them."""
         sql = "SELECT min(t.value) FROM prompts p, json_each(p.tags) t GROUP BY lower(t.value) ORDER BY lower(t.value)"
         return [row[0] for row in self.store.query(sql)]
 
-    def categories(self) -> list[str]:
+    def categories(self) -> builtins.list[str]:
         """The categories prompts are in, A–Z."""
         sql = "SELECT DISTINCT category FROM prompts ORDER BY category COLLATE NOCASE"
         return [row[0] for row in self.store.query(sql)]
