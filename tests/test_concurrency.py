@@ -6,11 +6,14 @@ suite keeps a smaller one that is still contended, and a writer that never pause
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from clitools import poll_until, query
+from promptstudio_tui.store import db as store_db
 from promptstudio_tui.store import open_store
 from racing import race_sends
 
@@ -30,6 +33,17 @@ while not stop:
         db.execute("INSERT INTO turns (who) VALUES ('hog')")
         stop = db.execute("SELECT 1 FROM turns WHERE who = 'stop'").fetchone() is not None
         time.sleep(0.02)
+"""
+
+# Holds one write open until a line arrives on stdin.
+HOLDER = """
+import sys
+from pathlib import Path
+from promptstudio_tui.store import open_store
+store = open_store(Path(sys.argv[1]))
+with store.write():
+    print("in", flush=True)
+    sys.stdin.readline()
 """
 
 
@@ -58,5 +72,39 @@ def test_a_writer_that_never_pauses_does_not_starve_the_others(tmp_path: Path) -
         with store.write() as conn:
             conn.execute("INSERT INTO turns (who) VALUES ('stop')")
         _, stderr = hog.communicate(timeout=60)
-        store.close()
-    assert hog.returncode == 0, stderr
+        assert hog.returncode == 0, stderr
+
+
+def test_a_write_held_past_the_busy_timeout_fails_and_the_next_one_gets_its_turn(tmp_path: Path, monkeypatch) -> None:
+    db = tmp_path / "promptstudio.db"
+    store = open_store(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == "in\n"
+        monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
+        failed: list[str] = []
+        waiter = threading.Thread(target=_write_or_fail, args=(store, failed))
+        waiter.start()
+        waiter.join(timeout=60)  # a cap, were the deadline not kept: no hang
+        assert not waiter.is_alive()
+        assert failed == ["database is locked"]
+        holder.stdin.write("done\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=60) == 0
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 10_000)
+    with store.write() as conn:  # the given-up wait let its late turn go
+        conn.execute("CREATE TABLE after (x)")
+
+
+def _write_or_fail(store, failed: list[str]) -> None:
+    try:
+        with store.write():
+            pass
+    except sqlite3.OperationalError as exc:
+        failed.append(str(exc))

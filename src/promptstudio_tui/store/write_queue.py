@@ -70,12 +70,17 @@ def _take(queue: int, turn: int, timeout: float) -> bool:
     try:
         fcntl.flock(queue, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.close(queue)
-        return True
-    except BlockingIOError:
+    except BlockingIOError:  # another writer is in, or waiting next
+        return _wait(queue, turn, timeout)
+    except OSError:  # a file system without locks: SQLite's locking still applies
         pass
-    # A blocking flock cannot time out, so a helper thread waits in them; if the deadline
-    # passes first, the helper lets go of its late turn as soon as it comes.
+    os.close(queue)
+    return True
+
+
+def _wait(queue: int, turn: int, timeout: float) -> bool:
+    """As `_take`, blocking. A blocking flock cannot time out, so a helper thread waits in
+    it; if the deadline passes first, the helper lets go of its late turn as soon as it comes."""
     taken = threading.Event()
     guard = threading.Lock()
     abandoned = False
