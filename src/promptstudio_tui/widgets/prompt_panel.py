@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Markdown, OptionList, Static
@@ -131,6 +131,15 @@ class PromptPanel(Vertical):
         max-height: 10;
         border: none;
         padding: 0;
+    }
+    /* Finding a prompt: the list takes the room; on a short terminal all of the text's. */
+    PromptPanel.-library #prompt-scroll {
+        height: 1fr;
+        min-height: 0;
+    }
+    PromptPanel.-library #prompt-list {
+        height: 2fr;
+        min-height: 3;
     }
     """
     BINDINGS = bindings("prompts")
@@ -379,6 +388,15 @@ class PromptPanel(Vertical):
 
     def focus_library(self) -> None:
         self.query_one(LibraryBar).focus_search()
+
+    @on(events.DescendantFocus)
+    def _library_focused(self, event: events.DescendantFocus) -> None:
+        library = (self.query_one(LibraryBar), self.query_one(PromptList))
+        self.set_class(any(node in library for node in event.widget.ancestors_with_self), "-library")
+
+    @on(events.DescendantBlur)
+    def _library_left(self) -> None:
+        self.remove_class("-library")  # a focus in the library that follows puts it back
 
     @on(OptionList.OptionSelected, "#prompt-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
