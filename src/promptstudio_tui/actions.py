@@ -319,12 +319,13 @@ def clashes(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
 
 # The keys Textual's TextArea, under the composer, binds itself (tests/test_actions.py
 # checks them against it): a main-screen or app key among them does nothing while one types.
-TEXT_AREA_KEYS = frozenset(
-    "alt+backspace alt+delete backspace ctrl+a ctrl+backspace ctrl+c ctrl+d ctrl+e ctrl+k ctrl+left"
-    " ctrl+right ctrl+shift+k ctrl+shift+left ctrl+shift+right ctrl+u ctrl+v ctrl+w ctrl+x ctrl+y ctrl+z"
-    " delete down end f6 f7 home left pagedown pageup right shift+down shift+end shift+home shift+left"
-    " shift+right shift+up super+backspace super+c super+x super+y super+z up".split()
-)
+TEXT_AREA_KEYS = frozenset({
+    "alt+backspace", "alt+delete", "backspace", "ctrl+a", "ctrl+backspace", "ctrl+c", "ctrl+d", "ctrl+e",
+    "ctrl+k", "ctrl+left", "ctrl+right", "ctrl+shift+k", "ctrl+shift+left", "ctrl+shift+right", "ctrl+u",
+    "ctrl+v", "ctrl+w", "ctrl+x", "ctrl+y", "ctrl+z", "delete", "down", "end", "f6", "f7", "home", "left",
+    "pagedown", "pageup", "right", "shift+down", "shift+end", "shift+home", "shift+left", "shift+right",
+    "shift+up", "super+backspace", "super+c", "super+x", "super+y", "super+z", "up",
+})  # fmt: skip
 
 
 def shadowed(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
