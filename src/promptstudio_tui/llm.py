@@ -150,7 +150,8 @@ class LLMClient:
 
     def deadline(self) -> float:
         """When a request starting now must have its answer (by `clock`): the configured timeout from now."""
-        self._sdk()  # loading the SDK (~0.7 s the first time) is not the endpoint's time
+        if self._bad_url is None:  # the SDK refuses to be built on an unusable URL; the request says why
+            self._sdk()  # loading the SDK (~0.7 s the first time) is not the endpoint's time
         return self._clock() + self._timeout
 
     async def _attempts(
