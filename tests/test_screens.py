@@ -321,7 +321,15 @@ async def test_help_lists_every_key_where_it_works_after_the_keymap() -> None:
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         groups = {g.name: {r.binding_id: (r.keys, r.description) for r in g.rows} for g in help_screen.groups}
-        assert list(groups)[:5] == ["Everywhere", "Main screen", "Composer", "Conversation list", "Prompt pane"]
+        assert list(groups)[:7] == [
+            "Everywhere",
+            "Main screen",
+            "Composer",
+            "Chat messages (alt+up from the composer)",
+            "Conversation list",
+            "Search box",
+            "Prompt pane",
+        ]
         assert groups["Main screen"]["studio.generate_prompt"] == ("f5", "Generate prompt")
         assert groups["Everywhere"]["app.help"] == ("f1 / ^h", "Help: keys")
         assert groups["Conversation list"]["conversations.delete"] == ("del / d", "Delete conversation")

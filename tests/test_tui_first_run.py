@@ -138,19 +138,19 @@ async def test_the_probe_runs_only_while_nothing_is_configured(
 async def test_the_template_key_works_from_the_composer_and_every_hint_follows_the_keymap(
     make_app, endpoint: LoopbackServer
 ) -> None:
-    keymap = '[keymap]\n"studio.templates" = "f8"\n"studio.generate_prompt" = "f5"\n'
+    keymap = '[keymap]\n"studio.templates" = "f12"\n"studio.generate_prompt" = "f5"\n'
     app = make_app(keymap)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
         welcome = await checked(pilot, studio_screen)
         words = "\n".join(rendered(node) for node in welcome.query(Static))
-        assert "Start from a template (f8, then Enter), or press ctrl+n for a blank conversation:" in words
+        assert "Start from a template (f12, then Enter), or press ctrl+n for a blank conversation:" in words
         assert "Press f5 once the assistant has what it needs" in words
         assert "ctrl+t" not in words and "ctrl+g" not in words
 
         await pilot.press("ctrl+t")  # the default key is gone
         assert studio_screen.focused is studio_screen.query_one("#composer-input")
-        await pilot.press("f8")
+        await pilot.press("f12")
         assert studio_screen.focused is welcome.query_one("#templates")
         await pilot.press("down", "enter")  # the second template
         await wait_for(pilot, lambda: studio_screen.session.conversation is not None)
@@ -160,6 +160,6 @@ async def test_the_template_key_works_from_the_composer_and_every_hint_follows_t
         system = endpoint.requests[-1].body["messages"][0]["content"]
         assert "press f5 to generate the prompt" in system and "ctrl+g" not in system  # the engineer's advice
 
-        await pilot.press("f8")  # from an open conversation: back to the welcome's list
+        await pilot.press("f12")  # from an open conversation: back to the welcome's list
         await wait_for(pilot, lambda: studio_screen.session.conversation is None)
         assert studio_screen.focused is welcome.query_one("#templates")

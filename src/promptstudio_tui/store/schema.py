@@ -365,7 +365,9 @@ def m009_message_branches(db: sqlite_utils.Database) -> None:
         "UPDATE messages SET parent_id = (SELECT max(p.id) FROM messages p"
         " WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id)"
     )
-    db.execute("UPDATE conversations SET head_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)")
+    db.execute(
+        "UPDATE conversations SET head_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)"
+    )
     # A message's children and alternatives (its siblings) are read by parent.
     db.execute("CREATE INDEX idx_messages_parent ON messages (conversation_id, parent_id)")
 

@@ -127,7 +127,7 @@ class Welcome(VerticalScroll):
 
     def _show_setup(self, servers: list[FoundServer] | None) -> None:
         self.needs_setup = servers is not None
-        self._servers = servers or []
+        offered_before, self._servers = self._servers, servers or []
         setup = self.query_one("#setup", Static)
         setup.display = self.needs_setup
         if self.needs_setup:
@@ -141,6 +141,8 @@ class Welcome(VerticalScroll):
                 for found in self._servers
             ]
             setup.update(Text("\n".join(lines)))
+        if self._servers == offered_before:
+            return  # the list is as it was: leave the user's place in it alone
         options = self.query_one("#templates", OptionList)
         options.clear_options()
         options.add_options(self._options())
