@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -10,22 +11,37 @@ import pytest
 from clitools import cli_env, error_line, run_in_pty
 from conftest import TEST_KEY
 from loopback import Scenario
+from promptstudio_tui.events import PromptReady
 
 
 @pytest.fixture
-def prompt_id(run, endpoint) -> str:
-    """A prompt with two versions, generated and refined from a conversation."""
-    endpoint.script(Scenario(reply="Who reads it?"))
-    conversation = run("send", "A prompt for release notes").stderr.split()[1]
-    endpoint.script(Scenario(reply="Write release notes in three bullets."))
-    generated = run("generate", "--conversation", conversation)
-    prompt = generated.stderr.split()[2]
-    assert generated.stderr.split()[3] == "v1"
-    endpoint.script(Scenario(reply="Sure."), Scenario(reply="Write release notes in five bullets."))
-    run("send", "--conversation", conversation, "five bullets")
-    refined = run("generate", "--conversation", conversation)
-    assert refined.stderr.split()[2:4] == [prompt, "v2"]
-    return prompt
+def prompt_id(studio, endpoint) -> str:
+    """A prompt with two versions, generated and refined from a conversation.
+
+    Made in this process (the CLI's own send and generate are tested on their own): four
+    CLI starts here cost ~5 s for each of the many tests that only need the prompt."""
+
+    async def made() -> str:
+        conversation = studio.new_conversation().id
+        endpoint.script(Scenario(reply="Who reads it?"))
+        [_ async for _ in studio.send(conversation, "A prompt for release notes")]
+        endpoint.script(Scenario(reply="Write release notes in three bullets."))
+        (v1,) = [
+            event.version
+            for event in [e async for e in studio.generate(conversation)]
+            if isinstance(event, PromptReady)
+        ]
+        endpoint.script(Scenario(reply="Sure."), Scenario(reply="Write release notes in five bullets."))
+        [_ async for _ in studio.send(conversation, "five bullets")]
+        (v2,) = [
+            event.version
+            for event in [e async for e in studio.generate(conversation)]
+            if isinstance(event, PromptReady)
+        ]
+        assert (v1.number, v2.number, v2.prompt_id) == (1, 2, v1.prompt_id)
+        return v1.prompt_id
+
+    return asyncio.run(made())
 
 
 def fake_editor(tmp_path: Path, body: str) -> str:
