@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from contextlib import aclosing
 
-from promptstudio_tui.cli.common import open_studio, out, read_text, run
+from promptstudio_tui.cli.common import Command, open_studio, out, read_text, run
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
@@ -68,9 +68,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         return 0
 
     return run(studio, generate)
-
-
-Command = Callable[[str, str], argparse.ArgumentParser]
 
 
 def add_commands(command: Command) -> dict[str, Callable[[argparse.Namespace], int]]:

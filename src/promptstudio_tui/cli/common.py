@@ -12,7 +12,7 @@ import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from promptstudio_tui.studio import Studio
@@ -28,6 +28,24 @@ class Stopped(Exception):
 
 class OutputFailed(Exception):
     """stdout takes no more: its reader left (a broken pipe) or its disk is full. The cause is the OSError."""
+
+
+Command = Callable[[str, str], argparse.ArgumentParser]  # (name, help) -> the command's parser
+
+
+def subcommands(parser: argparse.ArgumentParser, item: str) -> Callable[..., argparse.ArgumentParser]:
+    """`action(name, help, takes_id=True)`: a subcommand of `parser` with the common options,
+    and an ID argument naming one `item` ("conversation", "prompt") unless told otherwise."""
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, help_text: str, takes_id: bool = True, **options: Any) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=help_text, description=help_text, **options)
+        common_options(a, suppress=True)
+        if takes_id:
+            a.add_argument("id", metavar="ID", help=f"{item} id or unique prefix")
+        return a
+
+    return action
 
 
 def common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

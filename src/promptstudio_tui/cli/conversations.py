@@ -6,9 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from promptstudio_tui.cli.common import common_options, json_out, open_studio, out
+from promptstudio_tui.cli.common import Command, json_out, open_studio, out, subcommands
 
 
 def _cmd_conversations(args: argparse.Namespace) -> int:
@@ -54,19 +53,9 @@ def _conversation_json(c) -> dict[str, object]:
     }
 
 
-Command = Callable[[str, str], argparse.ArgumentParser]
-
-
 def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], int]]:
     p = command("conversations", "list conversations, print one, export one as markdown or JSON")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def action(name: str, help_text: str, takes_id: bool = True, **options: Any) -> argparse.ArgumentParser:
-        a = actions.add_parser(name, help=help_text, description=help_text, **options)
-        common_options(a, suppress=True)
-        if takes_id:
-            a.add_argument("id", metavar="ID", help="conversation id or unique prefix")
-        return a
+    action = subcommands(p, "conversation")
 
     a = action("list", "list conversations, newest activity first", takes_id=False)
     a.add_argument("--archived", action="store_true", help="list archived conversations")

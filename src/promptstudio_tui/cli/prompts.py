@@ -9,17 +9,17 @@ import sys
 from collections.abc import Callable
 from contextlib import aclosing
 from pathlib import Path
-from typing import Any
 
 from promptstudio_tui.cli import prompt_files, prompt_tests
 from promptstudio_tui.cli.common import (
-    common_options,
+    Command,
     json_out,
     open_studio,
     out,
     read_stdin,
     read_text,
     run,
+    subcommands,
     version_number,
 )
 
@@ -181,19 +181,9 @@ PROMPT_ACTIONS: dict[str, Callable[..., int]] = {  # actions on one prompt: (stu
 STUDIO_ACTIONS: dict[str, Callable[..., int]] = {}
 
 
-Command = Callable[[str, str], argparse.ArgumentParser]
-
-
 def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], int]]:
     p = command("prompts", "saved prompts and their versions: list, show, diff, refine, edit, import …")
-    prompts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def action(name: str, help_text: str, takes_id: bool = True, **options: Any) -> argparse.ArgumentParser:
-        a = prompts.add_parser(name, help=help_text, description=help_text, **options)
-        common_options(a, suppress=True)
-        if takes_id:
-            a.add_argument("id", metavar="ID", help="prompt id or unique prefix")
-        return a
+    action = subcommands(p, "prompt")
 
     a = action("list", "list saved prompts, newest first; the options narrow the list", takes_id=False)
     a.add_argument("--json", action="store_true", help="machine-readable list")

@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from promptstudio_tui.cli.common import open_studio, out, overrides, read_text
+from promptstudio_tui.cli.common import Command, open_studio, out, overrides, read_text
 
 
 def _cmd_usage(args: argparse.Namespace) -> int:
@@ -106,9 +106,6 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     return 0 if ok else 1
-
-
-Command = Callable[[str, str], argparse.ArgumentParser]
 
 
 def add_commands(command: Command) -> dict[str, Callable[[argparse.Namespace], int]]:

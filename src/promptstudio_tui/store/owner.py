@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import secrets
 import socket
 import threading
 from collections.abc import Mapping
@@ -57,7 +56,7 @@ def _token(folder: Path) -> str:
 
 def _lock_new_file(folder: Path) -> str:
     while True:
-        token = secrets.token_hex(8)
+        token = os.urandom(8).hex()  # (secrets would bring hashlib and hmac to the first frame)
         path = folder / f"{token}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
