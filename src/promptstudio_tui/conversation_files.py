@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from promptstudio_tui import conversation_export, safe_files
+from promptstudio_tui import safe_files
 from promptstudio_tui.events import StudioError
 from promptstudio_tui.studio_base import StudioBase
 
@@ -21,6 +21,8 @@ class ConversationFiles(StudioBase):
 
     def export_conversation(self, conversation_id: str, fmt: str) -> str:
         """The whole conversation, oldest message first, as Markdown or JSON."""
+        from promptstudio_tui import conversation_export
+
         conversation = self._conversations.get(conversation_id)
         messages = self._messages.for_conversation(conversation_id)
         try:

@@ -61,11 +61,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from promptstudio_tui import catalog, context, pricing, safe_files, tokens
 from promptstudio_tui.events import StudioError
 from promptstudio_tui.sanitize import one_line
-from promptstudio_tui.store.cases import NewCase, PromptEvaluators, TestCases
 from promptstudio_tui.store.records import Prompt, PromptVersion
 from promptstudio_tui.studio_base import StudioBase
 
 if TYPE_CHECKING:
+    from promptstudio_tui.store.cases import NewCase
     from promptstudio_tui.workshop.lint import LintReport
     from promptstudio_tui.workshop.promptyml import Message, PromptFile
 
@@ -127,6 +127,8 @@ class PromptFiles(StudioBase):
 
     def lint_prompt(self, prompt_id: str, version: int | None = None) -> LintReport:
         """Lint a version (None: the latest) against the prompt's test cases' values."""
+        from promptstudio_tui.store.cases import TestCases
+
         shown = self.version(prompt_id, version)
         cases = [case.vars for case in TestCases(self._store).for_prompt(prompt_id)]
         return self._lint_with(shown.content, cases, self.settings.model)
@@ -169,6 +171,7 @@ class PromptFiles(StudioBase):
 
     def prompt_file(self, prompt_id: str) -> PromptFile:
         """The `.prompt.yml` of the prompt's latest version, its cases and evaluators."""
+        from promptstudio_tui.store.cases import PromptEvaluators, TestCases
         from promptstudio_tui.workshop import evaluators
         from promptstudio_tui.workshop.promptyml import PromptFile
 
@@ -326,6 +329,7 @@ class PromptFiles(StudioBase):
         A known one: nothing when its content is what export would write; a new version when
         the text differs; the prompt updated in place when only cases, evaluators or fields do.
         """
+        from promptstudio_tui.store.cases import PromptEvaluators, TestCases
         from promptstudio_tui.workshop import evaluators
         from promptstudio_tui.workshop.promptyml import Message
 
@@ -480,6 +484,7 @@ def _joined(messages: Sequence[Message]) -> str:
 
 
 def _new_case(row: Mapping[str, Any]) -> NewCase:
+    from promptstudio_tui.store.cases import NewCase
     from promptstudio_tui.workshop import evaluators
 
     expected = row.get("expected")

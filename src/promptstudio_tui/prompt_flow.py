@@ -10,17 +10,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promptstudio_tui import catalog, exports, generation, safe_files, tokens
+from promptstudio_tui import catalog, tokens
 from promptstudio_tui.actions import fill
 from promptstudio_tui.events import PromptDelta, PromptReady, StudioError, StudioEvent, VersionDiff
 from promptstudio_tui.sanitize import one_line
 from promptstudio_tui.store.records import Conversation, Prompt, PromptVersion
 from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.studio_base import StudioBase
-from promptstudio_tui.workshop import frontmatter
-from promptstudio_tui.workshop.diff import word_diff
+
+if TYPE_CHECKING:
+    from promptstudio_tui import generation
 
 
 class PromptFlow(StudioBase):
@@ -35,6 +36,8 @@ class PromptFlow(StudioBase):
         said since that version was made (only those turns are sent). Nothing is ever
         left out of a request: one that cannot fit the window is refused with a sentence.
         """
+        from promptstudio_tui import generation
+
         conversation = self._conversations.get(conversation_id)
         prompt = self.prompt_of(conversation_id)
         rows = self._messages.context_rows(conversation_id)
@@ -92,6 +95,8 @@ class PromptFlow(StudioBase):
 
     async def refine(self, prompt_id: str, instruction: str) -> AsyncGenerator[StudioEvent, None]:
         """The prompt's next version, changed as `instruction` says ("make it shorter")."""
+        from promptstudio_tui import generation
+
         instruction = instruction.strip()
         if not instruction:
             raise StudioError("Say what should change, e.g. “make it shorter”.")
@@ -143,6 +148,8 @@ class PromptFlow(StudioBase):
         deadline: float,
     ) -> AsyncGenerator[StudioEvent, None]:
         """Stream one generation; a new prompt (when `prompt` is None) or its next version."""
+        from promptstudio_tui import generation
+
         mode = self.settings.generate
         reservation = self._reserve(request, mode.max_tokens)
         plan = generation.PlanFilter()  # the model plans first; only what follows is shown and kept
@@ -186,6 +193,8 @@ class PromptFlow(StudioBase):
         metadata: dict[str, Any],
     ) -> tuple[Prompt, PromptVersion] | None:
         """Keep the text only when it arrived whole; usage is recorded either way."""
+        from promptstudio_tui import generation
+
         text = generation.strip_plan(outcome.text).strip()
         conversation_id = conversation.id if conversation else prompt.conversation_id if prompt else None
         made: tuple[Prompt, PromptVersion] | None = None
@@ -256,6 +265,8 @@ class PromptFlow(StudioBase):
 
     def diff(self, prompt_id: str, a: int | None = None, b: int | None = None) -> VersionDiff:
         """Version `a` against version `b` (default: the latest); `a` defaults to the one before `b`."""
+        from promptstudio_tui.workshop.diff import word_diff
+
         new = self.version(prompt_id, b)
         if self.version(prompt_id).number == 1:
             raise StudioError(f"Prompt {prompt_id} has only one version: there is nothing to compare yet.")
@@ -293,6 +304,9 @@ class PromptFlow(StudioBase):
 
         Markdown front matter gives the title and tags; else `title`, else the first line.
         """
+        from promptstudio_tui import generation
+        from promptstudio_tui.workshop import frontmatter
+
         try:
             parsed = frontmatter.parse(text)
         except frontmatter.FrontMatterError as exc:
@@ -349,6 +363,8 @@ class PromptFlow(StudioBase):
         return prompt
 
     def export_prompt(self, prompt: Prompt, fmt: str) -> str:
+        from promptstudio_tui import exports
+
         try:
             return exports.prompt_text(prompt, fmt)
         except ValueError as exc:
@@ -356,6 +372,8 @@ class PromptFlow(StudioBase):
 
     def write_export(self, prompt: Prompt, fmt: str, path: Path, *, overwrite: bool = False) -> Path:
         """Write the export; an existing file is replaced only with `overwrite` (asked first), never a link."""
+        from promptstudio_tui import safe_files
+
         text = self.export_prompt(prompt, fmt)
         target = path.expanduser()
         try:

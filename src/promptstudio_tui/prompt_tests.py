@@ -41,13 +41,13 @@ from promptstudio_tui.events import (
     TestSummary,
     UnfilledVariables,
 )
-from promptstudio_tui.store.cases import NewCase, PromptEvaluators, TestCases, VariableValues
 from promptstudio_tui.store.records import PromptVersion, Reason, Run, TestCase
-from promptstudio_tui.store.runs import Runs
 from promptstudio_tui.streamed import Spend, Streamed
 from promptstudio_tui.studio_base import StudioBase
 
 if TYPE_CHECKING:
+    from promptstudio_tui.store.cases import PromptEvaluators, TestCases, VariableValues
+    from promptstudio_tui.store.runs import Runs
     from promptstudio_tui.workshop.evaluators import EvalResult, Spec
 
 
@@ -82,18 +82,26 @@ Prefer exact checks where they are enough and a judge for the rest. Propose at m
 class PromptTests(StudioBase):
     @cached_property
     def _cases(self) -> TestCases:
+        from promptstudio_tui.store.cases import TestCases
+
         return TestCases(self._store)
 
     @cached_property
     def _evaluators(self) -> PromptEvaluators:
+        from promptstudio_tui.store.cases import PromptEvaluators
+
         return PromptEvaluators(self._store)
 
     @cached_property
     def _runs(self) -> Runs:
+        from promptstudio_tui.store.runs import Runs
+
         return Runs(self._store)
 
     @cached_property
     def _values(self) -> VariableValues:
+        from promptstudio_tui.store.cases import VariableValues
+
         return VariableValues(self._store)
 
     # -- variables --------------------------------------------------------------
@@ -382,6 +390,7 @@ class PromptTests(StudioBase):
     def accept_proposed(self, prompt_id: str, proposals: Proposals) -> tuple[list[TestCase], list[Spec]]:
         """Save the proposals the user kept: cases (source "proposed") after the prompt's
         cases, evaluators after its evaluators (a name already taken gets " (2)" …), in one transaction."""
+        from promptstudio_tui.store.cases import NewCase
         from promptstudio_tui.workshop import evaluators
 
         self._prompts.get(prompt_id)
