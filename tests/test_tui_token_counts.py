@@ -23,6 +23,17 @@ async def test_the_composer_shows_the_cli_count_for_a_known_model(make_app, endp
     assert run("tokens", "--model", "gpt-4o-mini", CHINESE).stdout == f"{exact.tokens}\n"
 
 
+async def test_a_sent_message_shows_the_same_exact_count_in_its_header(make_app, endpoint) -> None:
+    app = make_app('model = "gpt-4o-mini"\n')
+    exact = tokens.count(CHINESE, "gpt-4o-mini")
+    assert exact.exact and exact.tokens != tokens.rough_estimate(CHINESE)  # the two numbers differ
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, CHINESE)
+        sent = screen(pilot).query(".-user").first()
+        await wait_for(pilot, lambda: f" · {exact.tokens} tokens" in _text(sent))
+        assert "estimate" not in _text(sent) and "~" not in _text(sent)
+
+
 async def test_an_estimate_is_labelled_in_the_composer_and_the_message_header(make_app, endpoint) -> None:
     app = make_app('model = "local-llama"\n')  # no known tokenizer: every count is an estimate
     async with app.run_test(size=SIZE) as pilot:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from promptstudio_tui.events import StudioError, StudioEvent, UserMessageSaved
 from promptstudio_tui.store.messages import HEAD, Head
-from promptstudio_tui.store.records import Message
+from promptstudio_tui.store.records import Conversation, Message
 from promptstudio_tui.studio_base import StudioBase
 
 
@@ -23,6 +23,8 @@ class MessageBranches(StudioBase):
     if TYPE_CHECKING:
 
         def _reply(self, conversation_id: str, parent: str | Head = HEAD) -> AsyncGenerator[StudioEvent, None]: ...
+
+        def model_of(self, conversation: Conversation | None) -> str: ...
 
     async def edit_and_resend(self, message_id: str, text: str) -> AsyncGenerator[StudioEvent, None]:
         """Send `text` in place of a user message; the turns after the original become a branch."""
@@ -33,7 +35,8 @@ class MessageBranches(StudioBase):
             raise StudioError("Only your own messages can be edited; a reply can be regenerated.")
         conversation_id = original.conversation_id
         with self._store.write():  # one commit for the message and the list row it updates
-            message = self._messages.add(conversation_id, "user", text, parent=original.parent_id)
+            size = self._exact_tokens(text, self.model_of(self._conversations.get(conversation_id)))
+            message = self._messages.add(conversation_id, "user", text, parent=original.parent_id, tokens=size)
             self._conversations.note_message(conversation_id, text, unread=False)
         yield UserMessageSaved(message)
         async with contextlib.aclosing(self._reply(conversation_id)) as replies:

@@ -192,7 +192,8 @@ class Studio(ConversationFiles, FirstRun, Library, MessageBranches, PromptFiles,
             raise StudioError("Type a message first.")
         conversation = self._conversations.get(conversation_id)
         with self._store.write():  # one commit for the message and the list row it updates
-            message = self._messages.add(conversation_id, "user", text)
+            size = self._exact_tokens(text, self.model_of(conversation))
+            message = self._messages.add(conversation_id, "user", text, tokens=size)
             if conversation.title == "New conversation" and self._messages.count(conversation_id) == 1:
                 self._conversations.update(conversation_id, title=one_line(text, catalog.TITLE_CHARS) or "Untitled")
             self._conversations.note_message(conversation_id, text, unread=False)

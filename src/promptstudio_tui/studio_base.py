@@ -160,6 +160,12 @@ class StudioBase:
             return 0, 0
         return tokens.count_chat(request, model), tokens.count(outcome.text, model).tokens
 
+    def _exact_tokens(self, text: str, model: str) -> int:
+        """A user message's size as the composer and `promptstudio tokens` give it; 0 when only
+        an estimate is possible (the message header then shows the labelled estimate)."""
+        counted = tokens.count(text, model)
+        return counted.tokens if counted.exact else 0
+
     def version(self, prompt_id: str, number: int | None = None) -> PromptVersion:
         """Version `number` (None: the latest); a StudioError names the versions there are."""
         found = self._versions.number(prompt_id, number)

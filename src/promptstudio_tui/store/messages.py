@@ -58,8 +58,12 @@ class Messages(Repository[Message]):
         model: str | None = None,
         metadata: dict[str, Any] | None = None,
         parent: str | Head | None = HEAD,
+        tokens: int = 0,
     ) -> Message:
-        """A message following `parent` (by default the head); it becomes the head."""
+        """A message following `parent` (by default the head); it becomes the head.
+
+        `tokens`: a user message's exact size for its model (0: not known exactly), so its
+        header shows the number the composer and `promptstudio tokens` gave."""
         now = utc_now()
         metadata = metadata or {}
         row: dict[str, object] = {
@@ -69,6 +73,7 @@ class Messages(Repository[Message]):
             "state": state,
             "model": model,
             "metadata": json.dumps(metadata),
+            "prompt_tokens": tokens,
             "created_at": now,
             "updated_at": now,
         }
@@ -84,7 +89,7 @@ class Messages(Repository[Message]):
             state=state,
             error=None,
             model=model,
-            prompt_tokens=0,
+            prompt_tokens=tokens,
             completion_tokens=0,
             cost=None,
             created_at=now,

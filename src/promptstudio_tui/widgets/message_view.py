@@ -80,7 +80,10 @@ def meta_line(message: Message, now: datetime, alternative: tuple[int, int] | No
     who = "You" if message.role == "user" else f"Assistant · {one_line(message.model or '', 40) or 'model'}"
     parts = [clock_time(message.created_at, now)]
     if message.role == "user":
-        parts.append(token_estimate.label(token_estimate.estimate(message.content), exact=False))
+        if message.prompt_tokens:  # counted exactly when it was sent
+            parts.append(token_estimate.label(message.prompt_tokens, exact=True))
+        else:
+            parts.append(token_estimate.label(token_estimate.estimate(message.content), exact=False))
     elif message.state != "streaming":
         parts.append(plural(message.completion_tokens, "token"))
         parts.append(format_usd(message.cost))
