@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
-from promptstudio_tui.events import StudioError, StudioEvent, UserMessageSaved
+from promptstudio_tui.events import StudioError, StudioEvent
 from promptstudio_tui.store.messages import HEAD, Head
 from promptstudio_tui.store.records import Conversation, Message
 from promptstudio_tui.studio_base import StudioBase
@@ -24,7 +24,9 @@ class MessageBranches(StudioBase):
 
         def _reply(self, conversation_id: str, parent: str | Head = HEAD) -> AsyncGenerator[StudioEvent, None]: ...
 
-        def model_of(self, conversation: Conversation | None) -> str: ...
+        def _post(
+            self, conversation: Conversation, text: str, parent: str | Head | None = HEAD
+        ) -> AsyncGenerator[StudioEvent, None]: ...
 
     async def edit_and_resend(self, message_id: str, text: str) -> AsyncGenerator[StudioEvent, None]:
         """Send `text` in place of a user message; the turns after the original become a branch."""
@@ -33,14 +35,9 @@ class MessageBranches(StudioBase):
         original = self._existing(message_id)
         if original.role != "user":
             raise StudioError("Only your own messages can be edited; a reply can be regenerated.")
-        conversation_id = original.conversation_id
-        with self._store.write():  # one commit for the message and the list row it updates
-            size = self._exact_tokens(text, self.model_of(self._conversations.get(conversation_id)))
-            message = self._messages.add(conversation_id, "user", text, parent=original.parent_id, tokens=size)
-            self._conversations.note_message(conversation_id, text, unread=False)
-        yield UserMessageSaved(message)
-        async with contextlib.aclosing(self._reply(conversation_id)) as replies:
-            async for event in replies:
+        conversation = self._conversations.get(original.conversation_id)
+        async with contextlib.aclosing(self._post(conversation, text, parent=original.parent_id)) as events:
+            async for event in events:
                 yield event
 
     async def regenerate(self, message_id: str) -> AsyncGenerator[StudioEvent, None]:

@@ -190,16 +190,24 @@ class Studio(ConversationFiles, FirstRun, Library, MessageBranches, PromptFiles,
     async def send(self, conversation_id: str, text: str) -> AsyncGenerator[StudioEvent, None]:
         if not text.strip():
             raise StudioError("Type a message first.")
-        conversation = self._conversations.get(conversation_id)
+        async with contextlib.aclosing(self._post(self._conversations.get(conversation_id), text)) as events:
+            async for event in events:
+                yield event
+
+    async def _post(
+        self, conversation: Conversation, text: str, parent: str | Head | None = HEAD
+    ) -> AsyncGenerator[StudioEvent, None]:
+        """The user's `text` saved after `parent` (by default the head), then the reply to it."""
+        # Counted before the write lock is taken: a long text takes the tokenizer a while.
+        size = self._exact_tokens(text, self.model_of(conversation))
         with self._store.write():  # one commit for the message and the list row it updates
-            size = self._exact_tokens(text, self.model_of(conversation))
-            message = self._messages.add(conversation_id, "user", text, tokens=size)
-            if conversation.title == "New conversation" and self._messages.count(conversation_id) == 1:
-                self._conversations.update(conversation_id, title=one_line(text, catalog.TITLE_CHARS) or "Untitled")
-            self._conversations.note_message(conversation_id, text, unread=False)
+            message = self._messages.add(conversation.id, "user", text, parent=parent, tokens=size)
+            if conversation.title == "New conversation" and self._messages.count(conversation.id) == 1:
+                self._conversations.update(conversation.id, title=one_line(text, catalog.TITLE_CHARS) or "Untitled")
+            self._conversations.note_message(conversation.id, text, unread=False)
         yield UserMessageSaved(message)
         # aclosing: a consumer that stops reading settles the reply now, not when the GC gets to it.
-        async with contextlib.aclosing(self._reply(conversation_id)) as replies:
+        async with contextlib.aclosing(self._reply(conversation.id)) as replies:
             async for event in replies:
                 yield event
 
