@@ -40,18 +40,24 @@ def open_first_conversation(terminal: Terminal) -> None:
     terminal.keys("Enter")
 
 
-def test_kill_9_of_the_tui_while_a_reply_streams(terminal: Terminal, endpoint: LoopbackServer, home: Path) -> None:
+def streaming_mid_reply(terminal: Terminal, endpoint: LoopbackServer, db: Path, columns: str = "content") -> tuple:
+    """The studio started, a long reply streaming on screen and its first part written
+    through to the store (every 0.5 s): that row's `columns`."""
     endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
-    db = home / "promptstudio.db"
     terminal.start()
     terminal.wait_for("Welcome to Prompt Studio")
     terminal.keys("Tell me everything", "Enter")
     terminal.wait_for("word30 ")  # streaming on screen
-    # Wait for a write-through of the partial reply (every 0.5 s), then kill the owner of that row.
-    written, metadata = poll_until(
-        lambda: query(db, "SELECT content, metadata FROM messages WHERE state = 'streaming' AND content != ''"),
+    return poll_until(
+        lambda: query(db, f"SELECT {columns} FROM messages WHERE state = 'streaming' AND content != ''"),
         "the partial reply to be written through",
     )[0]
+
+
+def test_kill_9_of_the_tui_while_a_reply_streams(terminal: Terminal, endpoint: LoopbackServer, home: Path) -> None:
+    db = home / "promptstudio.db"
+    # Once the partial reply is written through, kill the owner of that row.
+    written, metadata = streaming_mid_reply(terminal, endpoint, db, "content, metadata")
     pid = terminal.app_pid()
     assert f'"pid": {pid}' in metadata and b"promptstudio" in Path(f"/proc/{pid}/cmdline").read_bytes()
     os.kill(pid, signal.SIGKILL)
@@ -145,16 +151,8 @@ def test_escape_sequences_in_replies_and_titles_never_reach_the_terminal(
 def test_sigterm_or_sighup_of_the_tui_mid_reply_settles_it_and_restores_the_terminal(
     signum: int, terminal: Terminal, endpoint: LoopbackServer, home: Path
 ) -> None:
-    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
     db = home / "promptstudio.db"
-    terminal.start()
-    terminal.wait_for("Welcome to Prompt Studio")
-    terminal.keys("Tell me everything", "Enter")
-    terminal.wait_for("word30 ")  # streaming on screen
-    written = poll_until(
-        lambda: query(db, "SELECT content FROM messages WHERE state = 'streaming' AND content != ''"),
-        "the partial reply to be written through",
-    )[0][0]
+    (written,) = streaming_mid_reply(terminal, endpoint, db)
     modes = "#{alternate_on} #{mouse_any_flag} #{cursor_flag}"
     assert terminal.tmux("display-message", "-p", "-t", terminal.session, modes).split() == ["1", "1", "0"]
     os.kill(terminal.app_pid(), signum)
@@ -177,16 +175,8 @@ def test_closing_the_terminal_mid_reply_settles_it_and_the_app_ends(
 ) -> None:
     """The window closed or the SSH session dropped: the pane's terminal hangs up (SIGHUP, and
     every write fails). The reply settles and the process ends all the same."""
-    endpoint.default = Scenario(reply=LONG_REPLY, chunk_size=6, delay=0.01)
     db = home / "promptstudio.db"
-    terminal.start()
-    terminal.wait_for("Welcome to Prompt Studio")
-    terminal.keys("Tell me everything", "Enter")
-    terminal.wait_for("word30 ")
-    written = poll_until(
-        lambda: query(db, "SELECT content FROM messages WHERE state = 'streaming' AND content != ''"),
-        "the partial reply to be written through",
-    )[0][0]
+    (written,) = streaming_mid_reply(terminal, endpoint, db)
     pid = terminal.app_pid()
     terminal.tmux("new-session", "-d", "-s", "keeps-the-server", "sleep 120")
     terminal.tmux("kill-session", "-t", terminal.session)
