@@ -37,14 +37,17 @@ class ConversationActions:
 
     # -- opening --------------------------------------------------------------------
 
-    def resume(self) -> None:
+    def resume(self) -> bool:
         """On start, before the first frame: the conversation that was open (its newest
-        messages follow just after) and the draft, or the welcome with its draft."""
+        messages and its prompts follow just after) and the draft, or the welcome with its
+        draft. False: no conversation to reopen."""
         conversation = self.session.resume()
         self._show_draft()
-        if conversation is not None:
-            self._enter(conversation)
-            self.screen.call_after_refresh(self._fill, conversation)
+        if conversation is None:
+            return False
+        self._enter(conversation)
+        self.screen.call_after_refresh(self._fill, conversation)
+        return True
 
     async def open(self, conversation_id: str) -> None:
         listed = next((row for row in self.screen.conversation_list.rows if row.id == conversation_id), None)

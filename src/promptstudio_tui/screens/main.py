@@ -127,8 +127,8 @@ class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]
 
     def on_mount(self) -> None:
         self.show_settings()
-        self.prompts.load()
-        self.conversations.resume()
+        if not self.conversations.resume():  # a reopened conversation lists its prompts as it fills
+            self.prompts.load()
         self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
         self.external.start()
 
