@@ -99,9 +99,9 @@ class ConversationActions:
         if self.screen.composer.text != self.session.draft:  # unchanged: no change event (it warms the SDK)
             self.screen.composer.set_text(self.session.draft)
 
-    def typed(self) -> None:
-        """The composer changed: its text is the open conversation's draft, stored shortly."""
-        self.session.typed(self.screen.composer.text)  # as it is now, whatever change this was
+    def typed(self, text: str) -> None:
+        """The composer changed to `text`: the open conversation's draft, stored shortly."""
+        self.session.typed(text)
         if self._draft_timer is None:
             self._draft_timer = self.screen.set_timer(DRAFT_SAVE, self._save_draft)
 

@@ -139,8 +139,9 @@ class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]
 
     @on(TextArea.Changed, "#composer-input")
     def _composing(self) -> None:
-        self.conversations.typed()
-        if self.composer.text and not self.warm.sdk_loaded:  # in time for its send
+        text = self.composer.text  # joined from the editor's lines: once per change, not per use
+        self.conversations.typed(text)
+        if text and not self.warm.sdk_loaded:  # in time for its send
             self._warm_sdk()
 
     @work(thread=True, exit_on_error=False, group="warm-up-sdk")
