@@ -354,9 +354,7 @@ class PromptTests(StudioBase):
 
         prompt = self._prompts.get(prompt_id)
         latest = self.version(prompt_id, None)
-        turns = (
-            [turn for _, turn in self._messages.context_rows(prompt.conversation_id)] if prompt.conversation_id else []
-        )
+        turns = self._messages.context_turns(prompt.conversation_id) if prompt.conversation_id else []
         if not any(t["role"] == "user" for t in turns):
             raise StudioError(
                 f"Prompt {prompt_id} has no conversation to take requirements from; add cases by hand instead."
