@@ -24,6 +24,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     # The theme follows the terminal's colours (16 get an ANSI theme): the same in every shell.
     monkeypatch.setenv("COLORTERM", "truecolor")
+    # An unconfigured studio asks no real port (11434, 1234, 8000): whatever this machine
+    # runs, every test sees the same welcome. Probe tests name their own loopback ports.
+    monkeypatch.setenv("PROMPTSTUDIO_LOCAL_SERVERS", "off")
     return root
 
 

@@ -1,6 +1,7 @@
 """The first start, as a new user meets it: the welcome says nothing is set up and offers a
-local server that answers on loopback; nothing is probed once something is configured; the
-template hint names a key that works from the composer, after the user's keymap."""
+local server that answers on loopback (the ports PROMPTSTUDIO_LOCAL_SERVERS names: here the
+test's own); nothing is probed once something is configured; the template hint names a key
+that works from the composer, after the user's keymap."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from textual.widgets import OptionList, Static
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui.app import PromptStudioApp
-from promptstudio_tui.local_servers import LocalServer
 from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.message_view import MessageView
 from promptstudio_tui.widgets.welcome import Welcome
-from tui_fixtures import SIZE, frozen_clock, idle, rendered, screen, send, wait_for
+from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, send, wait_for
 
 
 class RecordingListener:
@@ -56,11 +56,17 @@ def port_of(server: LoopbackServer) -> int:
     return int(server.base_url.rsplit(":", 1)[1].split("/")[0])
 
 
-def open_studio(config_file: Path, config: str, servers: tuple[LocalServer, ...]) -> Studio:
+def closed_port() -> int:
+    """A loopback port nothing listens on (the system's pick, released again)."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        return sock.getsockname()[1]
+
+
+def open_studio(config_file: Path, config: str, servers: str, monkeypatch: pytest.MonkeyPatch) -> Studio:
+    """`servers` is what the user would put in PROMPTSTUDIO_LOCAL_SERVERS."""
     config_file.write_text(config, encoding="utf-8")
-    studio = Studio.open()
-    studio.local_servers = servers
-    return studio
+    monkeypatch.setenv("PROMPTSTUDIO_LOCAL_SERVERS", servers)
+    return Studio.open()
 
 
 async def checked(pilot, studio_screen) -> Welcome:
@@ -76,11 +82,11 @@ def setup_text(welcome: Welcome) -> str:
 
 
 async def test_a_new_user_is_told_what_to_do_and_can_use_the_local_server_that_answers(
-    config_file: Path, endpoint: LoopbackServer, no_keyring: None
+    config_file: Path, endpoint: LoopbackServer, no_keyring: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     endpoint.default = Scenario(reply="Who will read it?")
-    servers = (LocalServer("Ollama", port_of(endpoint)), LocalServer("vLLM", 9))
-    studio = open_studio(config_file, '[keymap]\n"app.settings" = "f9"\n', servers)
+    servers = f"Ollama={port_of(endpoint)},vLLM={closed_port()}"
+    studio = open_studio(config_file, '[keymap]\n"app.settings" = "f9"\n', servers, monkeypatch)
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
@@ -125,7 +131,7 @@ async def test_the_probe_runs_only_while_nothing_is_configured(
 ) -> None:
     if key:
         monkeypatch.setenv("OPENAI_API_KEY", key)
-    studio = open_studio(config_file, config, (LocalServer("Ollama", listener.port),))
+    studio = open_studio(config_file, config, f"Ollama={listener.port}", monkeypatch)
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         welcome = await checked(pilot, screen(pilot))
@@ -133,6 +139,23 @@ async def test_the_probe_runs_only_while_nothing_is_configured(
         assert ("Not set up yet" in setup_text(welcome)) is probed
     # A listener that answers nothing is no server to offer, but it was asked exactly once.
     assert listener.connections == (1 if probed else 0)
+
+
+async def test_a_malformed_list_of_local_servers_is_one_notice_and_asks_nothing(
+    config_file: Path, listener: RecordingListener, no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    studio = open_studio(config_file, "", f"Ollama=localhost:{listener.port}", monkeypatch)
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        welcome = await checked(pilot, screen(pilot))
+        assert "Not set up yet" in setup_text(welcome) and "answers on" not in setup_text(welcome)
+        [notice] = [text for text in notifications(pilot) if "PROMPTSTUDIO_LOCAL_SERVERS" in text]
+        assert notice == (
+            'PROMPTSTUDIO_LOCAL_SERVERS should be "off" or NAME=PORT pairs such as "Ollama=11434,vLLM=8001" '
+            f"(ports on 127.0.0.1), but the port 'localhost:{listener.port}' is not a number from 1 to 65535: "
+            "no local server is looked for."
+        )
+    assert studio.local_servers == () and listener.connections == 0  # not the usual three instead
 
 
 async def test_the_template_key_works_from_the_composer_and_every_hint_follows_the_keymap(
