@@ -23,6 +23,7 @@ from promptstudio_tui.events import PromptReady, ReplyDelta, ReplyDone, RunDone,
 from promptstudio_tui.llm import LLMError
 from promptstudio_tui.pricing import MAX_COST_MICROS, Price
 from promptstudio_tui.studio import Studio
+from test_faults import clock_the_studio
 
 SETTLED = {"complete", "interrupted", "error"}
 
@@ -282,21 +283,21 @@ async def test_an_unusable_base_url_is_one_sentence(base_url: str, studio: Studi
 
 
 async def test_a_silent_server_fails_within_the_timeout_in_one_attempt(
-    studio: Studio, endpoint: LoopbackServer
+    studio: Studio, endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Asking for the window and the request share the timeout: one attempt, no waiting 3 x timeout."""
+    """Asking for the window and the request share the timeout: one attempt, no waiting 3 x timeout
+    (before: 4 s of window discovery, then 3 attempts of the whole timeout with backoff between)."""
+    clock = clock_the_studio(monkeypatch)
     endpoint.metadata_hang = True
     endpoint.default = Scenario(hang=True)
     studio.settings = studio.settings.with_values(timeout=1.0)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     conversation_id, _ = await send(studio)
-    elapsed = loop.time() - started
 
     reply = studio.history(conversation_id)[-1]
     assert reply.state == "error" and "within 1 s" in reply.error
     assert sum(r.path.endswith("/chat/completions") for r in endpoint.requests) == 1
-    assert elapsed < 3.0, f"{elapsed:.1f} s"  # before: 4 s of window discovery + 3 attempts of 1 s + backoff
+    # Half of the second to the window's probes, the rest to the one attempt; nothing after.
+    assert (clock.given, clock.waits, clock.now) == ([0.5, 0.5], [], 1.0)
     assert_settled(studio, conversation_id)
 
 

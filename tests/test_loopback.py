@@ -91,14 +91,17 @@ def test_stop_releases_hanging_handlers() -> None:
     outcome: list[object] = []
     caller = threading.Thread(target=lambda: outcome.append(_try_post(server.base_url)))
     caller.start()
-    time.sleep(0.2)
+    deadline = time.monotonic() + 30
+    while not server.requests:  # the handler is hanging on it
+        assert time.monotonic() < deadline, "the request never reached the server"
+        time.sleep(0.01)
 
-    started = time.monotonic()
     server.stop()
-    caller.join(2)
+    caller.join(30)  # a hang detector: the caller's own timeout (5 s) ends it sooner
 
-    assert not caller.is_alive() and time.monotonic() - started < 1
-    assert outcome and outcome[0] != 200  # the connection was closed, no answer invented
+    assert not caller.is_alive() and outcome
+    # The server closed the connection: no answer invented, and not the caller giving up.
+    assert isinstance(outcome[0], ConnectionError), outcome
 
 
 def test_stall_after_chars_streams_a_prefix_then_stays_silent_until_the_client_leaves() -> None:

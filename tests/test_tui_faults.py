@@ -2,17 +2,17 @@
 hostile or huge input, no API key, the TUI and CLI processes writing at once.
 
 Each endpoint fault runs through the real screen over real HTTP (tests/loopback.py). The
-promise for every row: the app stays up and keys are handled (measured while the fault
-plays and after it), one clear sentence with the next step is shown where the user looks
-(under the reply, and as a toast for errors), the message is kept, the reply is stored
-and shown with its state, and ctrl+r retries it. docs/reliability.md maps rows to tests.
+promise for every row: the app stays up and keys are handled (typed while the fault plays
+and after it, each must show in the composer), one clear sentence with the next step is
+shown where the user looks (under the reply, and as a toast for errors), the message is
+kept, the reply is stored and shown with its state, and ctrl+r retries it.
+docs/reliability.md maps rows to tests.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-import time
 from dataclasses import replace
 
 import pytest
@@ -26,17 +26,15 @@ from loopback import LoopbackServer, Scenario
 from promptstudio_tui import tokens
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.settings import SettingsScreen
-from promptstudio_tui.widgets.message_view import MessageView
+from promptstudio_tui.widgets.message_view import LiveReply, MessageView
 from repos import repos
-from test_faults import FAULTS, REPLY, Fault, _base_url, assert_one_clear_sentence
+from test_faults import BIG, FAULTS, REPLY, Fault, _base_url, assert_one_clear_sentence
 from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, wait_for
 
 MESSAGE = "Help me write a prompt"
-# Liveness, not speed (speed is measured by bench/): a key that waits longer than this
-# means the app froze. Measured latencies are printed; typical ones are 50-100 ms.
-KEY_BOUND = 10.0
-SETTLE_BOUND = 30.0  # ... except once, while a 1 MiB reply is laid out as it settles (~2 s measured)
-PASTE_KEY_BOUND = 1.2  # the median key after a 1 MiB paste (see the test)
+# Liveness, not speed (speed is measured by bench/): a key that has not shown after this
+# long means the app froze.
+KEY_HANG = 60.0
 MARKS = {"error": "✖ failed", "interrupted": "⚠ interrupted"}
 
 # The core rows (tests/test_faults.py) that change what the studio screen shows. 500 and
@@ -58,36 +56,47 @@ TUI_FAULTS: dict[str, Fault] = {
 TUI_FAULTS["503-persistent"] = replace(
     FAULTS["503-backoff"], scenario=Scenario(status=503, retry_after=0.01, fail_times=99)
 )
+# Paced (8 KB chunks, 128 of them 20 ms apart: 2.5 s at least), so that keys are typed
+# while it streams whatever the machine's speed.
+TUI_FAULTS["1mb-reply"] = replace(FAULTS["1mb-reply"], scenario=Scenario(reply=BIG, chunk_size=8192, delay=0.02))
 
 
 def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-async def key_latency(pilot: Pilot, key: str = "x") -> float:
-    """Seconds from a key arriving to the composer showing it."""
+def reply_streaming(pilot: Pilot) -> bool:
+    """A reply is on screen as it streams (it becomes a MessageView once settled)."""
+    return bool(screen(pilot).query(LiveReply))
+
+
+async def type_key(pilot: Pilot, key: str = "x") -> bool:
+    """Type `key` as a terminal delivers it and wait until the composer shows it (a frozen
+    app fails the wait); whether a reply was still streaming when it showed."""
     composer = screen(pilot).composer.input
     before = len(composer.text)
-    started = time.monotonic()
     pilot.app.post_message(events.Key(key, key))  # not pilot.press: it waits for the app to go idle
-    await wait_for(pilot, lambda: len(composer.text) > before, timeout=60)
-    return time.monotonic() - started
+    await wait_for(pilot, lambda: len(composer.text) > before, timeout=KEY_HANG)
+    return reply_streaming(pilot)
 
 
-async def send_and_type(pilot: Pilot, text: str) -> list[float]:
-    """Send `text`, then keep typing into the composer until the reply settles; the key latencies."""
+async def send_and_type(pilot: Pilot, text: str) -> int:
+    """Send `text`, then keep typing into the composer until the reply settles, and once
+    after; every key must show, once. Returns how many showed while the reply streamed."""
     studio_screen = screen(pilot)
     studio_screen.composer.set_text(text)
     studio_screen.composer.input.action_send()
     await wait_for(pilot, lambda: studio_screen.chat.message_ids())  # the message is saved and shown
-    latencies = []
+    typed = while_streaming = 0
     while studio_screen.session.flights():
-        latencies.append(await key_latency(pilot))
+        while_streaming += await type_key(pilot)
+        typed += 1
         await pilot.pause(0.05)
     await idle(pilot)
-    latencies.append(await key_latency(pilot))  # and once it has settled
+    await type_key(pilot)  # and once it has settled
+    assert studio_screen.composer.text == "x" * (typed + 1)  # no key lost, none doubled
     studio_screen.composer.set_text("")
-    return latencies
+    return while_streaming
 
 
 @pytest.mark.parametrize("name", TUI_FAULTS)
@@ -99,12 +108,9 @@ async def test_endpoint_fault_in_the_studio(name: str, make_studio, endpoint: Lo
     app = PromptStudioApp(studio=studio, clock=frozen_clock)
     async with app.run_test(size=SIZE) as pilot:
         studio_screen = screen(pilot)
-        latencies = await send_and_type(pilot, MESSAGE)
-        print(f"\n{name}: keys handled in {', '.join(f'{t * 1000:.0f}' for t in latencies)} ms")
-        # A 1 MiB reply is laid out once when it settles (~14,000 wrapped lines): one longer wait.
-        bound = SETTLE_BOUND if name == "1mb-reply" else KEY_BOUND
-        assert max(latencies) < bound, f"a key waited {max(latencies):.2f} s"
-        assert sorted(latencies)[len(latencies) // 2] < KEY_BOUND
+        typed_while_streaming = await send_and_type(pilot, MESSAGE)
+        if name == "1mb-reply":  # typing is not held up until the long reply has arrived
+            assert typed_while_streaming, "no key showed while the reply streamed"
 
         conversation = studio_screen.session.conversation
         user, reply = studio.history(conversation.id)
@@ -170,21 +176,14 @@ async def test_escape_stops_a_silent_endpoint_at_once(make_app, endpoint: Loopba
         await pilot.pause(0.2)  # well inside the request, waiting on the network
         assert studio_screen.session.flights()
 
-        started = time.monotonic()
+        # Only Esc can end the request within this wait: the timeout is 60 s, the server silent.
         app.post_message(events.Key("escape", None))
         await wait_for(
             pilot,
-            lambda: (
-                not studio_screen.session.flights()
-                and studio_screen.query(MessageView).last().message.state != "streaming"
-            ),
+            lambda: not studio_screen.session.flights() and not reply_streaming(pilot),
+            timeout=30,
         )
-        stopped = time.monotonic() - started
-        print(
-            f"\nEsc -> stopped and shown interrupted ({(scenario.hang and 'never answers') or 'stalled'}): {stopped * 1000:.0f} ms"
-        )
-        assert stopped < 3.0, f"Esc took {stopped:.2f} s"  # at once, with headroom for a loaded CI box
-        assert endpoint.requests[-1].disconnected.wait(5), "the HTTP request was left open"
+        assert endpoint.requests[-1].disconnected.wait(30), "the HTTP request was left open"
 
         reply = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert (reply.state, reply.content, reply.error) == (
@@ -225,26 +224,21 @@ async def test_a_1mb_paste_keeps_the_composer_responsive_and_counts_it_right(mak
         studio_screen = screen(pilot)
         composer = studio_screen.composer.input
         composer.focus()
-        started = time.monotonic()
         app.post_message(events.Paste(paste))  # as a terminal delivers a bracketed paste
-        await wait_for(pilot, lambda: composer.text == paste, timeout=60)
-        pasted = time.monotonic() - started
-        latencies = [await key_latency(pilot, key) for key in "abc"]
-        print(
-            f"\n1 MiB paste ({kind}): shown in {pasted:.2f} s; next keys {', '.join(f'{t * 1000:.0f}' for t in latencies)} ms"
-        )
-        assert max(latencies) < KEY_BOUND, f"a key after the paste waited {max(latencies):.2f} s"
-        # Every key, not once: a soft-wrapped 1 MiB line made each key wait 2.5-3.8 s on an
-        # idle box (now ~0.3 s), so the typical key gets a bound of its own.
-        assert sorted(latencies)[1] < PASTE_KEY_BOUND, f"keys after the paste waited {latencies}"
+        await wait_for(pilot, lambda: composer.text == paste, timeout=KEY_HANG)
+        for key in "abc":
+            await type_key(pilot, key)
         assert composer.text == paste + "abc"
+        # A soft-wrapped 1 MiB line made every key wait 2.5-3.8 s (each key re-wraps it for
+        # every visible row): a line that long scrolls sideways; lines of a log still wrap.
+        assert composer.soft_wrap == (kind == "many-lines")
 
         # The estimate under the composer is tiktoken's count for the model (not ~4 chars/token).
         status = studio_screen.query_one("#composer-status", Static)
         expected = tokens.count(paste + "abc", app.studio.settings.model).tokens
         await wait_for(pilot, lambda: f"{len(paste) + 3:,} chars · {expected:,} tokens" in str(status.render()))
         # Typing on keeps it right (counted again, never left stale).
-        await key_latency(pilot, "d")
+        await type_key(pilot, "d")
         expected = tokens.count(paste + "abcd", app.studio.settings.model).tokens
         await wait_for(pilot, lambda: f"{len(paste) + 4:,} chars · {expected:,} tokens" in str(status.render()))
 
@@ -266,12 +260,7 @@ async def test_hostile_markdown_in_a_reply_neither_crashes_nor_freezes(make_app,
     endpoint.default = Scenario(reply=HOSTILE[name], chunk_size=1024)
     app = make_app(LONG_REPLIES)
     async with app.run_test(size=SIZE) as pilot:
-        started = time.monotonic()
-        latencies = await send_and_type(pilot, "go")
-        elapsed = time.monotonic() - started
-        print(f"\n{name}: settled in {elapsed:.2f} s, worst key {max(latencies) * 1000:.0f} ms")
-        assert max(latencies) < KEY_BOUND, f"a key waited {max(latencies):.2f} s"
-        assert elapsed < 10
+        await send_and_type(pilot, "go")  # every key typed meanwhile shows: no freeze
         studio_screen = screen(pilot)
         reply = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert (reply.state, reply.content) == ("complete", HOSTILE[name])
@@ -285,13 +274,11 @@ async def test_hostile_markdown_in_a_generated_prompt_does_not_freeze(make_app, 
         endpoint.default = Scenario(reply=HOSTILE["long-code-fence"], chunk_size=1024)
         studio_screen = screen(pilot)
         await studio_screen.run_action("generate_prompt")
-        latencies = []
-        while studio_screen.session.generating() is not None:
-            latencies.append(await key_latency(pilot))
+        while studio_screen.session.generating() is not None:  # every key typed meanwhile shows: no freeze
+            await type_key(pilot)
             await pilot.pause(0.05)
         await idle(pilot)
-        latencies.append(await key_latency(pilot))
-        assert max(latencies) < KEY_BOUND, f"a key waited {max(latencies):.2f} s"
+        await type_key(pilot)
         [prompt] = repos(app.studio).prompts.list()
         assert prompt.content == HOSTILE["long-code-fence"]
 

@@ -19,7 +19,7 @@ import socket
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -52,6 +52,12 @@ MAX_REPORTED_TOKENS = 100_000_000
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+
+
+class WaitFor(Protocol):
+    """asyncio.wait_for's shape: the awaitable's result, or asyncio.TimeoutError once `timeout` seconds pass."""
+
+    def __call__(self, awaitable: Awaitable[T], timeout: float, /) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,10 @@ class LLMClient:
         max_retries: int = 2,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
+        wait_for: WaitFor = asyncio.wait_for,
     ) -> None:
-        """`sleep`, `clock`: wait between attempts and tell the time (tests pass fakes)."""
+        """`sleep`, `clock`, `wait_for`: wait between attempts, tell the time, and give an
+        answer (or the context-window probes) the time left (tests pass fakes)."""
         self._base_url = base_url
         self._api_key = api_key or None
         self._timeout = timeout
@@ -117,6 +125,7 @@ class LLMClient:
         self._max_retries = max_retries
         self._sleep = sleep
         self._clock = clock
+        self._wait_for = wait_for
         self._client: AsyncOpenAI | None = None
         # Shown in messages: host and URL without user-info/query, which could hold secrets.
         try:
@@ -173,7 +182,7 @@ class LLMClient:
             try:
                 if left <= 0:
                     raise asyncio.TimeoutError
-                return await asyncio.wait_for(request(), left)
+                return await self._wait_for(request(), left)
             except asyncio.TimeoutError:  # (not the builtin TimeoutError before 3.11)
                 raise self._no_answer() from None
             except openai.OpenAIError as err:
@@ -279,7 +288,7 @@ class LLMClient:
         self._sdk()  # loading the SDK (~0.7 s the first time) is not the endpoint's time
         within = DISCOVERY_SECONDS if deadline is None else min(DISCOVERY_SECONDS, (deadline - self._clock()) / 2)
         try:
-            return await asyncio.wait_for(self._discover_window(model), max(within, 0))
+            return await self._wait_for(self._discover_window(model), max(within, 0))
         except asyncio.TimeoutError:  # (not the builtin TimeoutError before 3.11)
             return None
 
