@@ -150,3 +150,23 @@ async def test_thousands_of_rows_are_paged_in_as_the_user_scrolls(make_studio, e
         conversation_list.scroll_end(animate=False)
         await wait_for(pilot, lambda: len(conversation_list.rows) >= 3 * PAGE)
         assert len({c.id for c in conversation_list.rows}) == len(conversation_list.rows)
+
+
+async def test_rows_are_laid_out_for_the_width_they_are_drawn_at(make_studio, endpoint):
+    """No row is built for a width it is not drawn at: after a resize the title is cut
+    anew and the date ends at the list's edge again."""
+    studio = make_studio()
+    studio.new_conversation(title="Alpha launch notes that go on and on for a long while", category="Marketing")
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        conversation_list = screen(pilot).conversation_list
+        drawn = {}
+        for size in ((160, 48), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            title_line = conversation_list.render_line(0).text
+            assert len(title_line) == conversation_list.size.width
+            assert title_line.rstrip().endswith("… now")  # cut with an ellipsis, the date flush right
+            drawn[conversation_list.size.width] = title_line
+        assert len(drawn) == 2 and len(set(drawn.values())) == 2

@@ -73,7 +73,7 @@ class ConversationPane(Vertical):
 
     def on_mount(self) -> None:
         self.watch(self._list, "total", self._show_total)
-        self._list.reload()
+        self._list.load_first()
 
     def _show_total(self, total: int) -> None:
         self.query_one("#conversation-count", Label).update(f"Conversations · {total:,}")

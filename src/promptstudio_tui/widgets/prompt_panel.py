@@ -16,8 +16,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Label, Markdown, OptionList, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Button, Label, OptionList, Static
 
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.messages import PromptChosen
@@ -29,6 +28,9 @@ from promptstudio_tui.widgets.prompt_library import LibraryBar, LibraryFilters
 from promptstudio_tui.widgets.row_list import RowList
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
+
     from promptstudio_tui.widgets.diff_view import Comparison, DiffView
     from promptstudio_tui.widgets.lint_view import LintView
     from promptstudio_tui.widgets.try_view import TryView
@@ -48,7 +50,7 @@ def prompt_row(prompt: Prompt, now: datetime, width: int) -> Text:
 
 class PromptList(RowList):
     def __init__(self, clock: Callable[[], datetime], **kwargs) -> None:
-        super().__init__(prompt_row, clock, **kwargs)
+        super().__init__(prompt_row, 1, clock, **kwargs)
 
     def show(self, prompts: list[Prompt], empty: str, current_id: str | None) -> None:
         self.rows, self.empty_text = prompts, empty
@@ -338,7 +340,7 @@ class PromptPanel(Vertical):
             self._diff.display = False
         self.show_lint(None)
         await markdown.update("")
-        self._stream = Markdown.get_stream(markdown)
+        self._stream = type(markdown).get_stream(markdown)
         self.query_one("#prompt-scroll", VerticalScroll).anchor()
         self._doing, self._generating_note = doing, note
         self._status(self._with_note(doing))

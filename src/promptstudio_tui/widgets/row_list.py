@@ -1,36 +1,62 @@
-"""An OptionList whose rows are plain text laid out for its width, and again when it changes.
+"""An OptionList of records whose rows are laid out when drawn, for the width they are drawn at.
 
-Tables would align the columns by themselves, but an OptionList measures every
-row it holds and a table costs several times more to measure than a line of
-text: with thousands of rows that is the difference between instant and slow.
+Tables would align the columns by themselves, but an OptionList measures every row it
+holds and a table costs several times more to measure than a line of text. Here a row
+is not even built until it is drawn: its height is known up front (rows are a fixed
+number of lines), so the list measures nothing, only the rows on screen are laid out
+(about 20 of a page of 100), a resize lays them out again by itself, and rows that
+arrive before the list's first layout are drawn in its first frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rich.text import Text
-from textual.geometry import Region
+from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-MIN_ROW_WIDTH = 20  # before the first layout (or while hidden) the list has no width
-
-# (record, now, width) -> the row's text; records have an `id`.
+# (record, now, width) -> the row's text, `lines` lines at any width; records have an `id`.
 RenderRow = Callable[[Any, datetime, int], Text]
+
+
+class Row(Visual):
+    """One record's row: built for the width it is drawn at, once per width."""
+
+    def __init__(self, render: Callable[[int], Text], lines: int) -> None:
+        self._render = render
+        self._lines = lines
+        self._built: tuple[int, Content] | None = None
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        if self._built is None or self._built[0] != width:
+            self._built = (width, Content.from_rich_text(self._render(width)))
+        return self._built[1].render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self._lines
 
 
 class RowList(OptionList):
     """Holds `rows` (records with an id) and shows each through `render_row`."""
 
-    def __init__(self, render_row: RenderRow, clock: Callable[[], datetime], **kwargs) -> None:
+    def __init__(self, render_row: RenderRow, lines: int, clock: Callable[[], datetime], **kwargs) -> None:
+        """`lines`: the height of every row `render_row` builds."""
         super().__init__(markup=False, **kwargs)
         self._render_row = render_row
+        self._row_lines = lines
         self._clock = clock
-        self._laid_out_for = 0  # the width the rows were built for
         self.rows: list[Any] = []
         self.empty_text = ""
 
@@ -40,8 +66,8 @@ class RowList(OptionList):
         return self.rows[index] if index is not None and index < len(self.rows) else None
 
     def options_for(self, rows: list[Any]) -> list[Option]:
-        now, width = self._clock(), self.row_width()
-        return [Option(self._render_row(r, now, width), id=r.id) for r in rows]
+        now = self._clock()
+        return [Option(Row(partial(self._render_row, r, now), self._row_lines), id=r.id) for r in rows]
 
     def fill(self, keep_id: str | None) -> None:
         """Show `rows` again (or the empty text), highlighting `keep_id` if still there."""
@@ -57,25 +83,7 @@ class RowList(OptionList):
         elif ids:
             self.highlighted = 0
 
-    def _available_width(self) -> int:
-        padding = self.get_component_styles("option-list--option").padding.width
-        return max(MIN_ROW_WIDTH, self.scrollable_content_region.width - padding)
-
-    def row_width(self) -> int:
-        """The width to build rows for; remembered, to notice when it changes."""
-        self._laid_out_for = self._available_width()
-        return self._laid_out_for
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # Checked here rather than on Resize: rows often arrive (from a worker)
-        # before the list's first layout, and no Resize follows that one.
-        width = self._available_width()
-        if width != self._laid_out_for:
-            self._laid_out_for = width
-            self.call_later(self.refresh_rows)
-        return super().render_lines(crop)
-
     def refresh_rows(self) -> None:
-        """Build the options again (for the current width), keeping the highlighted row."""
+        """Build the rows again (their relative dates moved on), keeping the highlighted row."""
         if self.rows:
             self.fill(self.current.id if self.current else None)
