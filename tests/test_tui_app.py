@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 
@@ -317,3 +318,16 @@ def test_a_pause_is_quiet_time_since_the_last_input_or_the_longest_wait():
     assert busy(1.0, 2.0, lambda: False)
     assert clock["now"] == pytest.approx(12.0, abs=warm_up.STEP)  # went ahead after at_most
     assert not busy(1.0, float("inf"), lambda: True)  # the worker was cancelled
+
+
+async def test_the_collector_is_back_on_after_the_first_frame(make_app, endpoint):
+    """`promptstudio` starts with the garbage collector off (the start makes long-lived
+    objects only); the app turns it back on once its first frame is drawn."""
+    gc.disable()
+    try:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -48,7 +48,7 @@ async def test_escape_then_f1_closes_usage_before_help_opens(make_app, endpoint)
         assert isinstance(app.screen, UsageScreen)
         burst(app, "escape", "f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        assert [type(s) for s in app.screen_stack[1:]] == [StudioScreen, HelpScreen]
+        assert [type(s) for s in app.screen_stack] == [StudioScreen, HelpScreen]
 
 
 async def test_a_message_and_what_is_typed_after_enter_stay_apart(make_app, endpoint):

@@ -230,6 +230,7 @@ def freeze(pilot: Pilot[Any]) -> None:
 
 def open_conversation(conversation_id: str):
     async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.pause()  # the screen composes after the app is ready
         studio_screen = screen(pilot)
         studio_screen.post_message(OpenConversation(conversation_id))
         deadline = time.monotonic() + 10

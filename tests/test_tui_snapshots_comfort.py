@@ -46,6 +46,7 @@ def test_first_start_offers_the_local_server(
         studio.local_servers = (LocalServer("Ollama", 41000 + size[0]),)
 
         async def run_before(pilot: Pilot[Any]) -> None:
+            await pilot.pause()  # the screen composes after the app is ready
             welcome = screen(pilot).query_one(Welcome)
             while welcome.needs_setup is None:
                 await pilot.pause(0.02)

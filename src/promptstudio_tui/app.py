@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
+
+from textual.screen import Screen
 
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.commands import StudioCommands
@@ -43,15 +46,28 @@ class PromptStudioApp(OrderedKeys):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._pause = pause
         self._undo_stop_signals: Callable[[], None] = lambda: None
+        self._failure: tuple[str, bool] | None = None  # why the studio did not open
+
+    def get_default_screen(self) -> Screen:
+        """The studio's screen as the app's first: drawn once, when the app is up. (Pushed
+        from on_mount, a screen is laid out and drawn inside the app's start-up batch, that
+        frame thrown away, and drawn again after: ~40 ms more to the first frame.)"""
+        self._failure = self._open_studio()
+        if self.studio is None:
+            return super().get_default_screen()  # the problem screen follows on mount
+        return self._studio_screen(self.studio)
 
     def on_mount(self) -> None:
         # SIGTERM / SIGHUP quit as ctrl+q does: replies in flight settle, the terminal is restored.
         self._undo_stop_signals = on_stop_signals(self._stop_on_signal)
-        self.theme = self.theme_for_terminal(self.theme)  # the start-up problem screen too
-        self._start()
+        self.call_after_refresh(gc.enable)  # off for the start (see cli._run_tui)
+        if self._failure is not None:
+            self._show_failure(self._failure)
+        else:
+            self._started()
 
-    def _start(self, notice: str | None = None) -> None:
-        """Open the studio; on failure show why (and start again if the screen fixed it)."""
+    def _open_studio(self) -> tuple[str, bool] | None:
+        """Open the studio unless given one; on failure (why, can the store be moved aside)."""
         if self.studio is None:
             try:
                 self.studio = Studio.open(self._overrides)
@@ -59,16 +75,37 @@ class PromptStudioApp(OrderedKeys):
                 message = describe(exc)
                 if message is None:
                     raise
-                from promptstudio_tui.screens.startup import StartupErrorScreen
+                return message, getattr(exc, "corrupt", False)
+        return None
 
-                corrupt = getattr(exc, "corrupt", False)
-                self.push_screen(StartupErrorScreen(message, can_move_aside=corrupt), callback=self._start)
-                return
-        self.set_keymap(self.studio.settings.keymap)
-        theme = self.studio.preference(THEME_PREFERENCE)
+    def _studio_screen(self, studio: Studio) -> StudioScreen:
+        """The main screen, with the user's keys and theme applied first (each change after
+        it is composed would restyle it)."""
+        self.set_keymap(studio.settings.keymap)
+        theme = studio.preference(THEME_PREFERENCE)
         self.theme = self.theme_for_terminal(theme if theme in self.available_themes else self.theme)
         pause = self._pause or InputPauses(lambda: self.last_input)
-        self.push_screen(StudioScreen(self.studio, self.clock, pause))
+        return StudioScreen(studio, self.clock, pause)
+
+    def _show_failure(self, failure: tuple[str, bool]) -> None:
+        from promptstudio_tui.screens.startup import StartupErrorScreen
+
+        self.theme = self.theme_for_terminal(self.theme)
+        message, corrupt = failure
+        self.push_screen(StartupErrorScreen(message, can_move_aside=corrupt), callback=self._restart)
+
+    def _restart(self, notice: str | None) -> None:
+        """The problem screen fixed it (a damaged store moved aside): start with `notice`."""
+        failure = self._open_studio()
+        if failure is not None:
+            self._show_failure(failure)
+            return
+        assert self.studio is not None
+        self.push_screen(self._studio_screen(self.studio))
+        self._started(notice)
+
+    def _started(self, notice: str | None = None) -> None:
+        assert self.studio is not None
         for warning in self.studio.notices:
             self.notify(warning, severity="warning", markup=False, timeout=12)
         if notice:

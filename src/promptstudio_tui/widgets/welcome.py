@@ -85,6 +85,8 @@ class Welcome(VerticalScroll):
         self._servers: list[FoundServer] = []
         self.needs_setup = False  # known once the check has run
         self._checked = False
+        self._checking = False  # a check is under way ...
+        self._check_again = False  # ... and settings changed since it began
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Welcome to Prompt Studio", style="bold"), classes="welcome-title")
@@ -107,14 +109,18 @@ class Welcome(VerticalScroll):
         )
         yield OptionList(*self._options(), id="templates", markup=False)
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self.recheck)
-
     def recheck(self) -> None:
-        """Look again (on start, and when settings may have changed) unless already set up."""
-        if self._check_setup is not None and (self.needs_setup or not self._checked):
-            self._checked = True
-            self._run_check()
+        """Look (the screen asks each time it shows: on start, and back from Settings) unless
+        already set up.
+        Never two at once: they would ask the same servers twice; one asked for meanwhile
+        runs when the one under way ends (the settings may have changed after it began)."""
+        if self._check_setup is None or not (self.needs_setup or not self._checked):
+            return
+        if self._checking:
+            self._check_again = True
+            return
+        self._checked = self._checking = True
+        self._run_check()
 
     @work(thread=True, exit_on_error=False, group="first-run", exclusive=True)
     def _run_check(self) -> list[FoundServer] | None:
@@ -122,8 +128,14 @@ class Welcome(VerticalScroll):
         return self._check_setup()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "first-run" and event.state == WorkerState.SUCCESS:
+        if event.worker.group != "first-run" or not event.worker.is_finished:
+            return
+        self._checking = False
+        if event.state == WorkerState.SUCCESS:
             self._show_setup(event.worker.result)
+        if self._check_again:
+            self._check_again = False
+            self.recheck()
 
     def _show_setup(self, servers: list[FoundServer] | None) -> None:
         self.needs_setup = servers is not None
