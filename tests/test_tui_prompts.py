@@ -7,9 +7,10 @@ import json
 from textual.widgets import Input, Static
 
 from loopback import Scenario
+from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.modals import ConfirmModal, ExportModal, SavePromptModal
 from repos import repos
-from tui_fixtures import SIZE, idle, notifications, rendered, screen, send, wait_for
+from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, send, wait_for
 
 PROMPT_TEXT = "You are a support analyst.\n\n# Steps\n1. Read the email.\n2. Summarise it in 3 bullets."
 
@@ -132,3 +133,27 @@ async def test_favourite_delete_and_scope(make_app, endpoint):
         await pilot.press("y")
         await wait_for(pilot, lambda: studio_screen.panel.current is None)
         assert repos(app.studio).prompts.list() == []
+
+
+async def test_the_library_listed_at_start_never_replaces_a_newer_listing(make_studio, endpoint):
+    """The start lists the prompts in a thread; a listing asked for meanwhile (here: the
+    whole library) wins, whichever finishes last."""
+    studio = make_studio()
+    conversation = studio.new_conversation(title="Launch notes")
+    prompt = repos(studio).prompts.add(
+        title="Launch writer", content="You write launch notes", conversation_id=conversation.id
+    )
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        await pilot.pause()
+        for _ in range(5):  # the start's listing of this (no) conversation's prompts, then "all" at once
+            studio_screen.prompts.load_in_background()
+            studio_screen.prompts.toggle_scope()
+            studio_screen.prompts.toggle_scope()
+            studio_screen.prompts.load_in_background()
+            studio_screen.prompts.toggle_scope()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert [p.id for p in studio_screen.panel.prompts] == [prompt.id]
+            studio_screen.prompts.toggle_scope()

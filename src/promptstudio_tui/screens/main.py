@@ -20,7 +20,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Markdown, TextArea
+from textual.widgets import ContentSwitcher, Footer, TextArea
 from textual.worker import get_current_worker
 
 from promptstudio_tui import catalog
@@ -44,7 +44,7 @@ from promptstudio_tui.screens.conversation_actions import ConversationActions
 from promptstudio_tui.screens.everyday_actions import EverydayActions
 from promptstudio_tui.screens.external_changes import ExternalChanges
 from promptstudio_tui.screens.message_actions import MessageActions
-from promptstudio_tui.screens.panes import NARROW, WIDE, Panes
+from promptstudio_tui.screens.panes import BREAKPOINTS, Panes
 from promptstudio_tui.screens.prompt_actions import PromptActions
 from promptstudio_tui.screens.reply_flow import ReplyFlow
 from promptstudio_tui.screens.testing_actions import TestingActions
@@ -60,21 +60,23 @@ from promptstudio_tui.widgets.prompt_panel import PromptPanel
 from promptstudio_tui.widgets.usage_meter import Meter, UsageMeter
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
     from promptstudio_tui.screens.testing import Testing
     from promptstudio_tui.screens.workshop import Workshop
 
 
 class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]):
-    # Textual types it `ClassVar[list[...]] | None`, which mypy reads as an instance variable.
-    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
     AUTO_FOCUS = "#composer-input"
     BINDINGS = bindings("main")
 
     def __init__(self, studio: Studio, clock: Callable[[], datetime], pause: Pause) -> None:
         """`clock` dates messages and rows; `pause` waits for a pause in the user's input."""
         self.panes = Panes(self, studio)
-        # Classes given up front: each later class change restyles the whole screen.
-        super().__init__(classes=" ".join(name for name, on in self.panes.classes().items() if on))
+        # Classes given up front, the width's too: each later class change restyles the whole screen.
+        classes = [name for name, on in self.panes.classes().items() if on]
+        super().__init__(classes=" ".join([*classes, Panes.width_class(self.app.size.width)]))
         self.studio = studio
         self.clock = clock
         self.session = Session(studio)
@@ -128,7 +130,7 @@ class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]
     def on_mount(self) -> None:
         self.show_settings()
         if not self.conversations.resume():  # a reopened conversation lists its prompts as it fills
-            self.prompts.load()
+            self.prompts.load_in_background()
         self.call_after_refresh(self._warm_up)  # after the first frame, not competing with it
         self.external.start()
 
@@ -297,8 +299,7 @@ class StudioScreen(ComfortActions, EverydayActions, TestingActions, Screen[None]
         else:
             await self.replies.over(message.ended)
 
-    @on(Markdown.LinkClicked)
-    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:  # by name: Markdown loads later
         # Links in model output are never opened for the user; they are shown to copy.
         self.notify(f"Link: {one_line(event.href, 300)}", markup=False)
 

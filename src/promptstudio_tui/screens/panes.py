@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from promptstudio_tui.studio import Studio
 
 NARROW, WIDE = 60, 100  # below WIDE the side panes become overlays; below NARROW only the chat shows
+# The screen's width classes, as Textual's HORIZONTAL_BREAKPOINTS: (from this width, class).
+BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]
 
 Pane = Literal["left", "right"]
 Zoomable = Literal["centre", "right"]
@@ -28,6 +30,11 @@ class Panes:
         self.shown: dict[str, bool] = {pane: studio.preference(f"ui.{pane}_pane", True) for pane in ("left", "right")}
         self.overlay: Pane | None = None  # the side pane floating over a narrow screen
         self.zoomed: Zoomable | None = None  # the part on the full screen (for this session)
+
+    @staticmethod
+    def width_class(width: int) -> str:
+        """The breakpoint class Textual gives a screen this wide (on its first Resize)."""
+        return next(name for start, name in reversed(BREAKPOINTS) if width >= start)
 
     def classes(self) -> dict[str, bool]:
         return {

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType
-from rich.markdown import Markdown as RichMarkdown
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
@@ -31,6 +31,9 @@ from promptstudio_tui.pricing import format_usd
 from promptstudio_tui.sanitize import inert, one_line
 from promptstudio_tui.store.records import Message
 from promptstudio_tui.widgets.formatting import clock_time, plural
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown as RichMarkdown
 
 FAILED = ("interrupted", "error")
 
@@ -102,6 +105,8 @@ def message_classes(message: Message) -> str:
 
 
 def reply_markdown(text: str, dark: bool) -> RichMarkdown:
+    from rich.markdown import Markdown as RichMarkdown  # with markdown-it: not needed for the first frame
+
     # Links print their address instead of becoming terminal hyperlinks.
     return RichMarkdown(inert(text), code_theme="monokai" if dark else "friendly", hyperlinks=False)
 
