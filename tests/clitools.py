@@ -26,9 +26,14 @@ TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def cli_env(home: Path, base_url: str | None, key: str | None, **extra: str) -> dict[str, str]:
-    """A clean environment: this home, this endpoint and key, no keyring (as on an SSH box)."""
+    """A clean environment: this home, this endpoint and key, no keyring (as on an SSH box),
+    and no local model server asked for (the machine's own ports are not the test's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTHON_KEYRING", "PROMPTSTUDIO"))}
-    env.update(PROMPTSTUDIO_HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    env.update(
+        PROMPTSTUDIO_HOME=str(home),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        PROMPTSTUDIO_LOCAL_SERVERS="off",
+    )
     if base_url is not None:
         env["OPENAI_BASE_URL"] = base_url
     if key is not None:

@@ -260,6 +260,7 @@ async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoi
     monkeypatch.setattr(warm_up, "WARM_LANGUAGES", ("python",))
     loaded: list[str] = []
     monkeypatch.setattr(Syntax, "highlight", lambda self, code: loaded.append("lexer"))
+    monkeypatch.setattr(warm_up, "load_markdown", lambda: loaded.append("markdown"))
     studio = make_studio()
     monkeypatch.setattr(studio, "warm_up", lambda: loaded.append("sdk"))
     pauses = Pauses()
@@ -267,16 +268,17 @@ async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoi
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+l", "down", "down")  # browsing the list: no message typed yet
         await wait_for(pilot, lambda: pauses.asked)
-        assert loaded == [] and pauses.asked == [(warm_up.WARM_QUIET, warm_up.WARM_WAIT)]
+        # The Markdown parser right after the first frame; lexers wait for a pause.
+        assert loaded == ["markdown"] and pauses.asked == [(warm_up.WARM_QUIET, warm_up.WARM_WAIT)]
         pauses.grant()  # the user pauses: the lexer loads; the SDK does not wait for any pause
         await wait_for(pilot, lambda: warm_up_done(app))
-        assert loaded == ["lexer"] and len(pauses.asked) == 1
+        assert loaded == ["markdown", "lexer"] and len(pauses.asked) == 1
         screen(pilot).query_one("#composer-input").focus()
         await pilot.press(*"hello")  # a message is being typed: the SDK loads now, in time for its send
-        await wait_for(pilot, lambda: loaded == ["lexer", "sdk"])
+        await wait_for(pilot, lambda: loaded == ["markdown", "lexer", "sdk"])
         await pilot.press(*" there")  # more typing does not load it again
         await app.workers.wait_for_complete()
-        assert loaded == ["lexer", "sdk"] and screen(pilot).composer.text == "hello there"
+        assert loaded == ["markdown", "lexer", "sdk"] and screen(pilot).composer.text == "hello there"
 
 
 async def test_a_session_that_only_browses_never_loads_the_sdk(make_studio, endpoint, monkeypatch):

@@ -2,8 +2,9 @@
 
 Loading code in a thread holds the GIL about half the time, so whatever the user
 waits for meanwhile takes twice as long (opening a conversation right after start:
-~0.3 s became ~0.8 s). Pygments' lexers (~20-100 ms each on first use) load in the
-user's pauses after the first frame; the tokenizer and the SDK (~1.3 s, ~90 MB of
+~0.3 s became ~0.8 s). The Markdown parser (~15 ms) loads just after the first frame
+(small, and a conversation opened at once needs it); Pygments' lexers (~20-100 ms
+each on first use) in the user's pauses after it; the tokenizer and the SDK (~1.3 s, ~90 MB of
 memory) once a message is being typed, in time for its send — not in an idle pause:
 a session that only browses never pays their memory. What sends without typing first
 (retry, generate, a pasted-and-sent message within a second) loads them then.
@@ -57,6 +58,7 @@ class WarmUp:
         self.sdk_loaded = False
 
     def run(self, cancelled: Callable[[], bool]) -> None:
+        load_markdown()  # at once: a conversation opened right after the start needs it
         for language in WARM_LANGUAGES:
             if not self._pause(WARM_QUIET, WARM_WAIT, cancelled):
                 return
@@ -71,10 +73,13 @@ class WarmUp:
         self._load_sdk()
 
 
-def highlight(language: str) -> None:
-    """Load what a reply with code in `language` needs: the Markdown parser (~15 ms, kept off
-    the first frame) with the first language, then that language's lexer."""
+def load_markdown() -> None:
+    """The Markdown parser replies are drawn with (~15 ms): kept off the first frame, loaded
+    just after it."""
     import rich.markdown  # noqa: F401
+
+
+def highlight(language: str) -> None:
     from rich.syntax import Syntax
 
     Syntax("x", language).highlight("x")
