@@ -12,11 +12,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from loopback import LoopbackServer
 
 PROMPTSTUDIO = shutil.which("promptstudio", path=str(Path(sys.executable).parent)) or "promptstudio"
 
@@ -141,3 +146,38 @@ def run(home: Path, endpoint):
         return result
 
     return invoke
+
+
+class RecordingListener:
+    """A loopback port that accepts and counts connections, answering nothing."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[RecordingListener]:
+    recording = RecordingListener()
+    yield recording
+    recording.close()
+
+
+def port_of(server: LoopbackServer) -> int:
+    """The port of a loopback server's base URL."""
+    return int(server.base_url.rsplit(":", 1)[1].split("/")[0])

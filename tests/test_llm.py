@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ from typing import TypeVar
 
 import pytest
 
+from clitools import closed_port
 from loopback import LoopbackServer, Scenario, count_tokens, default_reply, run_server
 from promptstudio_tui.llm import MAX_RETRY_WAIT, Event, Finished, LLMClient, LLMError, TextDelta, Usage
 
@@ -70,12 +70,6 @@ async def collect(client: LLMClient, **options: object) -> tuple[list[Event], LL
 
 def text_of(events: list[Event]) -> str:
     return "".join(e.text for e in events if isinstance(e, TextDelta))
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def chat_requests(server: LoopbackServer) -> int:

@@ -4,29 +4,20 @@ opened (or found closed) on 127.0.0.1: no test asks 11434, 1234 or 8000 of this 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from clitools import cli_env, run_cli
+from clitools import RecordingListener, cli_env, closed_port, port_of, run_cli
 from loopback import LoopbackServer
 from promptstudio_tui.local_servers import ENV_VAR, USUAL, LocalServer, from_environment, parse_servers
 from promptstudio_tui.studio import Studio
-from test_tui_first_run import RecordingListener, closed_port, port_of
 
 BEFORE = (
     'PROMPTSTUDIO_LOCAL_SERVERS should be "off" or NAME=PORT pairs such as "Ollama=11434,vLLM=8001" '
     "(ports on 127.0.0.1), but "
 )
 AFTER = ": no local server is looked for."
-
-
-@pytest.fixture
-def listener() -> Iterator[RecordingListener]:
-    recording = RecordingListener()
-    yield recording
-    recording.close()
 
 
 def test_no_test_asks_a_real_port_unless_it_says_so(no_keyring: None) -> None:

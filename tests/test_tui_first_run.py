@@ -5,14 +5,12 @@ that works from the composer, after the user's keymap."""
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.widgets import OptionList, Static
 
+from clitools import RecordingListener, closed_port, port_of
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui.app import PromptStudioApp
@@ -20,46 +18,6 @@ from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.message_view import MessageView
 from promptstudio_tui.widgets.welcome import Welcome
 from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, send, wait_for
-
-
-class RecordingListener:
-    """A loopback port that accepts and counts connections, answering nothing."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:  # closed
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[RecordingListener]:
-    recording = RecordingListener()
-    yield recording
-    recording.close()
-
-
-def port_of(server: LoopbackServer) -> int:
-    return int(server.base_url.rsplit(":", 1)[1].split("/")[0])
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (the system's pick, released again)."""
-    with socket.create_server(("127.0.0.1", 0)) as sock:
-        return sock.getsockname()[1]
 
 
 def open_studio(config_file: Path, config: str, servers: str, monkeypatch: pytest.MonkeyPatch) -> Studio:
