@@ -170,3 +170,18 @@ async def test_rows_are_laid_out_for_the_width_they_are_drawn_at(make_studio, en
             assert title_line.rstrip().endswith("… now")  # cut with an ellipsis, the date flush right
             drawn[conversation_list.size.width] = title_line
         assert len(drawn) == 2 and len(set(drawn.values())) == 2
+
+
+async def test_down_in_the_search_box_goes_on_to_the_results(make_studio, endpoint):
+    studio, _, _ = seeded(make_studio)
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=(70, 24)) as pilot:
+        await pilot.press("ctrl+f")  # narrow: the conversations float over the chat
+        assert screen(pilot).focused.id == "search"
+        await pilot.press(*"beta")
+        await listed(pilot, ["Beta code review"])
+        await pilot.press("down")
+        assert screen(pilot).focused is screen(pilot).conversation_list
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen(pilot).session.conversation is not None)
+        assert screen(pilot).session.conversation.title == "Beta code review"

@@ -141,6 +141,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("conversations.export", "e", "conversations", "screen.export_conversation", "Export", show=False,
            title="Export conversation", help="Write the conversation to a Markdown or JSON file."),
     Action("search.clear", "escape", "search", "clear_search", "Clear"),
+    # Down goes on to the results, as Enter does (Input's own "submit").
+    Action("search.results", "down", "search", "submit", "Results", show=False),
     # -- the prompt pane ---------------------------------------------------------------------
     Action("studio.save_prompt", "ctrl+s", "main", "save_prompt", "Save prompt", show=False,
            title="Save prompt", help="Title, category and tags for the shown prompt."),
