@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
 from collections.abc import Callable
 
-from promptstudio_tui.cli.common import Command, open_studio, out, overrides, read_text
+from promptstudio_tui.cli.common import Command, open_studio, out, overrides, read_text, run
 
 
 def _cmd_usage(args: argparse.Namespace) -> int:
@@ -78,15 +77,12 @@ def _cmd_key(args: argparse.Namespace) -> int:
 def _cmd_models(args: argparse.Namespace) -> int:
     studio = open_studio(args)
 
-    async def run() -> list[str]:
-        try:
-            return await studio.list_models()
-        finally:
-            await studio.aclose()
+    async def models() -> int:
+        for name in await studio.list_models():
+            out(name + "\n")  # model ids come from the endpoint: untrusted like its replies
+        return 0
 
-    for name in asyncio.run(run()):
-        out(name + "\n")  # model ids come from the endpoint: untrusted like its replies
-    return 0
+    return run(studio, models)  # ctrl+c, SIGTERM and SIGHUP close the request and say so, as for `send`
 
 
 def _cmd_config_path(args: argparse.Namespace) -> int:
