@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 
 from promptstudio_tui import __version__
 from promptstudio_tui.cli import chat, conversations, prompts, system
-from promptstudio_tui.cli.common import OutputFailed, Stopped, common_options, flush_output, overrides
+from promptstudio_tui.cli.common import (
+    OutputFailed,
+    Stopped,
+    check_text_arguments,
+    common_options,
+    flush_output,
+    overrides,
+)
 
 EPILOG = """\
 Run with no command to open the studio. Settings come from config.toml
@@ -56,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = handlers.get(args.command)
     try:
+        check_text_arguments(parser, args)
         if handler is None:
             return _run_tui(args)
         code = handler(args)

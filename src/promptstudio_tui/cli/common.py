@@ -61,14 +61,50 @@ def overrides(args: argparse.Namespace) -> dict[str, str | None]:
     return {k: getattr(args, k, None) for k in ("base_url", "model", "plan")}
 
 
-def read_text(value: str) -> str:
-    """The argument, or stdin for "-"; text that is not UTF-8 is refused before anything is stored."""
-    if value == "-":
-        return read_stdin()
+class PathArgument(str):
+    """A file or folder argument: the command opens or writes it, so it may hold any bytes the
+    system allows, UTF-8 or not (`check_text_arguments` leaves it alone). Declared `type=PathArgument`."""
+
+
+def check_text_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Every argument but a path is text the command stores, sends or looks up, so it must be
+    UTF-8: argument bytes that are not arrive as lone surrogates (surrogateescape) and are
+    refused here, before the studio is opened, anything is stored or a request is sent."""
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not isinstance(item, PathArgument) and not is_utf8(item):
+                raise _not_utf8(f"The text given is not UTF-8 text ({_label(parser, dest) or dest})")
+
+
+def is_utf8(text: str) -> bool:
     try:
-        return os.fsencode(value).decode()  # undecodable argument bytes arrive as surrogates
-    except UnicodeDecodeError:
-        raise _not_utf8("The text given") from None
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _label(parser: argparse.ArgumentParser, dest: str) -> str | None:
+    """How the user wrote the argument stored in `dest`: its longest option (--title) or its metavar (TEXT)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if found := _label(sub, dest):
+                    return found
+        elif action.dest == dest:
+            return max(action.option_strings, key=len) if action.option_strings else str(action.metavar or dest)
+    return None
+
+
+def shown(path: object) -> str:
+    """A path for a message: bytes that are not UTF-8 written as \\xff, so any stdout can print it."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def read_text(value: str) -> str:
+    """The argument, or stdin for "-" (text that is not UTF-8 is refused before anything is stored;
+    the argument was checked with the others, by `check_text_arguments`)."""
+    return read_stdin() if value == "-" else value
 
 
 def read_stdin() -> str:
@@ -76,7 +112,7 @@ def read_stdin() -> str:
     try:
         return stream.read()
     except UnicodeDecodeError:
-        raise _not_utf8("stdin") from None
+        raise _not_utf8("stdin is not UTF-8 text") from None
     finally:
         stream.detach()  # sys.stdin keeps its buffer
 
@@ -84,7 +120,7 @@ def read_stdin() -> str:
 def _not_utf8(what: str) -> Exception:
     from promptstudio_tui.events import StudioError
 
-    return StudioError(f"{what} is not UTF-8 text; convert it first (e.g. `iconv -t UTF-8`). Nothing was saved.")
+    return StudioError(f"{what}; convert it first (e.g. `iconv -t UTF-8`). Nothing was saved.")
 
 
 def out(text: str) -> None:

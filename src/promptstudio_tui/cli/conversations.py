@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from promptstudio_tui.cli.common import Command, json_out, open_studio, out, subcommands
+from promptstudio_tui.cli.common import Command, PathArgument, json_out, open_studio, out, shown, subcommands
 
 
 def _cmd_conversations(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def _cmd_conversations(args: argparse.Namespace) -> int:
         out(studio.export_conversation(conversation.id, "md"))
     elif args.output:
         path = studio.write_conversation_export(conversation.id, args.format, Path(args.output), overwrite=args.force)
-        print(f"exported to {path}", file=sys.stderr)
+        print(f"exported to {shown(path)}", file=sys.stderr)
     else:
         out(studio.export_conversation(conversation.id, args.format))
     return 0
@@ -65,6 +65,6 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     action("show", "print a conversation: every message with its role, time, model and state")
     a = action("export", "write a conversation as markdown or JSON (to stdout unless -o)")
     a.add_argument("--format", choices=("md", "json"), default="md", help="export format (default: md)")
-    a.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    a.add_argument("-o", "--output", metavar="FILE", type=PathArgument, help="write to FILE instead of stdout")
     a.add_argument("--force", action="store_true", help="replace FILE if it exists (never a link or a non-file)")
     return {"conversations": _cmd_conversations}

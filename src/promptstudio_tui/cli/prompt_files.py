@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from promptstudio_tui.cli.common import json_out, out, read_stdin, version_number
+from promptstudio_tui.cli.common import PathArgument, is_utf8, json_out, out, read_stdin, shown, version_number
 
 SUFFIXES = (".prompt.yml", ".prompt.yaml")
 Handler = Callable[..., int]
@@ -22,11 +22,13 @@ Handler = Callable[..., int]
 def add_actions(action: Callable[..., argparse.ArgumentParser]) -> dict[str, Handler]:
     """Add lint and export-all to `prompts`; the handlers take (studio, args)."""
     a = action("lint", "check a prompt offline: braces, variables, format, vague words, length, cost", False)
-    a.add_argument("target", metavar="ID|FILE", help="prompt id or prefix, a .prompt.yml, a text file, or -")
+    a.add_argument(
+        "target", metavar="ID|FILE", type=PathArgument, help="prompt id or prefix, a .prompt.yml, a text file, or -"
+    )
     a.add_argument("--version", metavar="N", help="lint this version of a saved prompt instead of the latest")
     a.add_argument("--json", action="store_true", help="the report as JSON")
     a = action("export-all", "write every prompt as a .prompt.yml file into DIR (for git)", False)
-    a.add_argument("dir", metavar="DIR", help="the folder (made if missing)")
+    a.add_argument("dir", metavar="DIR", type=PathArgument, help="the folder (made if missing)")
     a.add_argument("--force", action="store_true", help="overwrite this prompt's files even if changed since")
     return {"lint": lint, "export-all": export_all}
 
@@ -46,7 +48,7 @@ def lint(studio, args: argparse.Namespace) -> int:
     path = Path(target).expanduser()
     if target == "-":
         report = studio.lint_text(read_stdin())
-    elif path.is_file():
+    elif path.is_file() or not is_utf8(target):  # no id is anything but UTF-8: a file that is not there
         if args.version is not None:
             print("promptstudio: --version applies to a saved prompt, not to a file; ignored", file=sys.stderr)
         text = read_file(path)
@@ -88,9 +90,10 @@ def export(studio, prompt, args: argparse.Namespace) -> int:
     from promptstudio_tui.prompt_files import NOT_IN_FILES
 
     if args.output:
-        done = studio.write_prompt_file(prompt.id, Path(args.output), force=args.force)
+        target = _named_in_utf8(Path(args.output))
+        done = studio.write_prompt_file(prompt.id, target, force=args.force)
         state = "exported to" if done.written else "unchanged:"
-        print(f"{state} {done.path} ({NOT_IN_FILES})", file=sys.stderr)
+        print(f"{state} {shown(done.path)} ({NOT_IN_FILES})", file=sys.stderr)
     else:
         out(studio.export_prompt_file(prompt.id))
         print(f"promptstudio: {NOT_IN_FILES}", file=sys.stderr)
@@ -104,7 +107,7 @@ def export_all(studio, args: argparse.Namespace) -> int:
     report = studio.export_all(Path(args.dir), force=args.force)
     for done in report.files:
         state = "wrote    " if done.written else "unchanged"
-        print(f"{state} {done.path}  {done.prompt.id}  {one_line(done.prompt.title, 60)}")
+        print(f"{state} {shown(done.path)}  {done.prompt.id}  {one_line(done.prompt.title, 60)}")
     for problem in report.skipped:
         print(f"promptstudio: skipped: {one_line(problem)}", file=sys.stderr)
     written = sum(f.written for f in report.files)
@@ -137,8 +140,20 @@ def import_(studio, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1 if report.errors else 0
-    _said(studio.import_prompt_file(read_file(path), str(path)))
+    _said(studio.import_prompt_file(read_file(_named_in_utf8(path)), str(path)))
     return 0
+
+
+def _named_in_utf8(path: Path) -> Path:
+    """A .prompt.yml is known again by its file name, which the studio records: that name must
+    be UTF-8 (the folders above it may hold any bytes)."""
+    from promptstudio_tui.events import StudioError
+
+    if not is_utf8(path.name):
+        raise StudioError(
+            f"{shown(path)}: a .prompt.yml is known by its file name, which is not UTF-8; rename the file. Nothing was saved."
+        )
+    return path
 
 
 def _said(done) -> None:
@@ -151,4 +166,4 @@ def _said(done) -> None:
         "unchanged": f"unchanged: prompt {done.prompt.id}",
     }[done.outcome]
     print(done.prompt.id)
-    print(f"{one_line(done.source)}: {what} ({one_line(done.prompt.title, 60)})", file=sys.stderr)
+    print(f"{one_line(shown(done.source))}: {what} ({one_line(done.prompt.title, 60)})", file=sys.stderr)

@@ -17,7 +17,7 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-from promptstudio_tui.cli.common import json_out, out, read_text, version_number
+from promptstudio_tui.cli.common import PathArgument, json_out, out, read_text, shown, version_number
 from promptstudio_tui.cli.common import run as run_async
 
 Handler = Callable[..., int]
@@ -43,13 +43,17 @@ def add_actions(action: Callable[..., argparse.ArgumentParser]) -> dict[str, Han
     a.add_argument("--version", dest="versions", action="append", metavar="N", help="a version to compare (twice)")
     a.add_argument("--model", dest="models", action="append", metavar="M", help="a model to compare (twice)")
     a.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="one input, instead of the cases")
-    a.add_argument("--vars", metavar="FILE.json", help="values from a JSON object (the --var values win)")
+    a.add_argument(
+        "--vars", metavar="FILE.json", type=PathArgument, help="values from a JSON object (the --var values win)"
+    )
     a.add_argument("--json", action="store_true", help="both sides as JSON")
     a = action("cases", "list the prompt's test cases")
     a.add_argument("--json", action="store_true", help="machine-readable list")
     a = action("case-add", "add a test case: values for the variables, optionally the expected output")
     a.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a variable's value (repeat)")
-    a.add_argument("--vars", metavar="FILE.json", help="values from a JSON object (the --var values win)")
+    a.add_argument(
+        "--vars", metavar="FILE.json", type=PathArgument, help="values from a JSON object (the --var values win)"
+    )
     a.add_argument("--expected", metavar="TEXT", help="the expected output (- reads stdin)")
     a.add_argument("--name", default="", metavar="NAME", help="a short name for the case")
     a.add_argument("--from-run", metavar="RUN", help="take the values of this run (see `prompts run --json`)")
@@ -73,7 +77,9 @@ def add_actions(action: Callable[..., argparse.ArgumentParser]) -> dict[str, Han
 def _version_and_values(a: argparse.ArgumentParser) -> None:
     a.add_argument("--version", metavar="N", help="this version instead of the latest")
     a.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a variable's value (repeat)")
-    a.add_argument("--vars", metavar="FILE.json", help="values from a JSON object (the --var values win)")
+    a.add_argument(
+        "--vars", metavar="FILE.json", type=PathArgument, help="values from a JSON object (the --var values win)"
+    )
 
 
 # ---- values from the command line
@@ -93,9 +99,9 @@ def _values(args: argparse.Namespace) -> dict[str, str]:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
             except OSError as exc:
-                raise _BadInput(f"Cannot read the variables file {path}: {exc.strerror or exc}.") from None
+                raise _BadInput(f"Cannot read the variables file {shown(path)}: {exc.strerror or exc}.") from None
             except ValueError as exc:
-                raise _BadInput(f"The variables file {path} is not JSON: {exc}.") from None
+                raise _BadInput(f"The variables file {shown(path)} is not JSON: {exc}.") from None
             values.update(variables.from_json_object(data))
         for argument in args.var:
             name, value = variables.parse_assignment(argument)

@@ -13,12 +13,14 @@ from pathlib import Path
 from promptstudio_tui.cli import prompt_files, prompt_tests
 from promptstudio_tui.cli.common import (
     Command,
+    PathArgument,
     json_out,
     open_studio,
     out,
     read_stdin,
     read_text,
     run,
+    shown,
     subcommands,
     version_number,
 )
@@ -67,7 +69,7 @@ def _prompts_export(studio, prompt, args: argparse.Namespace) -> int:
         return prompt_files.export(studio, prompt, args)
     if args.output:
         path = studio.write_export(prompt, args.format, Path(args.output), overwrite=args.force)
-        print(f"exported to {path}", file=sys.stderr)
+        print(f"exported to {shown(path)}", file=sys.stderr)
     else:
         out(studio.export_prompt(prompt, args.format))
     return 0
@@ -157,8 +159,8 @@ def _prompts_import(studio, args: argparse.Namespace) -> int:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise StudioError(f"{path} is not UTF-8 text; save it as UTF-8 and import it again.") from None
-        title = path.stem
+            raise StudioError(f"{shown(path)} is not UTF-8 text; save it as UTF-8 and import it again.") from None
+        title = os.fsencode(path.stem).decode("utf-8", "replace")  # a name that is not UTF-8 is still a file
     prompt = studio.import_prompt(text, title=title)
     print(prompt.id)
     print(
@@ -196,7 +198,7 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     a.add_argument("--version", metavar="N", help="this version instead of the latest")
     a = action("export", "write a prompt as markdown, JSON or a .prompt.yml (GitHub Models)")
     a.add_argument("--format", choices=("md", "json", "prompt-yml"), default="md", help="export format")
-    a.add_argument("-o", "--output", metavar="FILE", help="export to FILE instead of stdout")
+    a.add_argument("-o", "--output", metavar="FILE", type=PathArgument, help="export to FILE instead of stdout")
     a.add_argument(
         "--force", action="store_true", help="replace FILE if it exists (prompt-yml: even if it is not this prompt's)"
     )
@@ -210,7 +212,12 @@ def add_command(command: Command) -> dict[str, Callable[[argparse.Namespace], in
     a.add_argument("instruction", metavar="INSTRUCTION", help='e.g. "make it shorter", or - to read stdin')
     action("edit", "edit the latest version in $VISUAL or $EDITOR; a changed text becomes a new version")
     a = action("import", "bring in a prompt (text, markdown with front matter, .prompt.yml) or a folder of them", False)
-    a.add_argument("file", metavar="FILE|DIR", help="the file, a folder of .prompt.yml files, or - to read stdin")
+    a.add_argument(
+        "file",
+        metavar="FILE|DIR",
+        type=PathArgument,
+        help="the file, a folder of .prompt.yml files, or - to read stdin",
+    )
     STUDIO_ACTIONS.update(prompt_files.add_actions(action))
     PROMPT_ACTIONS.update(prompt_tests.add_actions(action))
     return {"prompts": _cmd_prompts}
