@@ -205,3 +205,21 @@ def test_a_prompt_file_whose_own_name_is_not_utf8_is_refused_before_anything_is_
     refused = run("prompts", "import", str(target), check=1)
     assert "a .prompt.yml is known by its file name, which is not UTF-8" in error_line(refused.stderr)
     assert _snapshot(db) == before
+
+
+def test_a_folder_import_reports_a_file_whose_name_is_not_utf8_and_imports_the_others(
+    run, folder: Path, tmp_path: Path, home: Path
+) -> None:
+    run("prompts", "import", "-", stdin="Write about {{thing}}.")
+    source = tmp_path / "files"
+    run("prompts", "export-all", str(source))
+    [exported] = list(source.iterdir())
+    text = exported.read_text(encoding="utf-8")
+    for name in (b"a.prompt.yml", b"b\xe9.prompt.yml", b"c.prompt.yml"):  # in name order: the bad one between
+        (folder / os.fsdecode(name)).write_text(text, encoding="utf-8")
+
+    done = run("prompts", "import", str(folder), check=1, **STRICT_STDOUT)
+    assert "b\\xe9.prompt.yml: a .prompt.yml is known by its file name, which is not UTF-8" in done.stderr
+    assert "Traceback" not in done.stderr and "codec" not in done.stderr
+    # Each new file name is a new prompt: a and c beside the first; the file after the refused one too.
+    assert query(home / "promptstudio.db", "SELECT count(*) FROM prompts") == [(3,)]

@@ -220,6 +220,7 @@ class PromptFiles(StudioBase):
         `force` is set; never through a link or over something that is not a regular file.
         """
         target = path.expanduser()
+        _known_by_its_name(target)
         prompt = self._file_prompt(prompt_id)
         text = self.export_prompt_file(prompt_id)
         try:
@@ -333,8 +334,9 @@ class PromptFiles(StudioBase):
         from promptstudio_tui.workshop import evaluators
         from promptstudio_tui.workshop.promptyml import Message
 
-        loaded = self._load_file(text, source_name)
         origin = origin or Path(source_name).name
+        _known_by_its_name(Path(source_name).with_name(origin))
+        loaded = self._load_file(text, source_name)
         name = loaded.name or _name_from_file(origin)
         title = _title_for(name)
         body = _joined(loaded.messages)
@@ -451,14 +453,28 @@ class PromptFiles(StudioBase):
             raise StudioError(f"There is no prompt {prompt_id}.") from None
 
 
+def _known_by_its_name(path: Path) -> None:
+    """A .prompt.yml is known again by its file name, which the studio records: that name
+    must be UTF-8 (the folders above it may hold any bytes)."""
+    try:
+        path.name.encode()
+    except UnicodeEncodeError:
+        raise StudioError(
+            f"{safe_files.shown(path)}: a .prompt.yml is known by its file name, which is not UTF-8; "
+            "rename the file. Nothing was saved."
+        ) from None
+
+
 def read_file(path: Path) -> str:
     """A file's text; one sentence when it cannot be read or is not UTF-8."""
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise StudioError(f"{path} is not UTF-8 text; save it as UTF-8 and import it again.") from None
+        raise StudioError(
+            f"{safe_files.shown(path)} is not UTF-8 text; save it as UTF-8 and import it again."
+        ) from None
     except OSError as exc:
-        raise StudioError(f"Could not read {path}: {exc.strerror or exc}.") from None
+        raise StudioError(f"Could not read {safe_files.shown(path)}: {exc.strerror or exc}.") from None
 
 
 def _record(prompt: Prompt) -> dict[str, Any]:

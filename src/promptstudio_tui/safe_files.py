@@ -38,6 +38,11 @@ class NotARegularFile(OSError):
     """The target is a link, a folder, a device, a pipe or a socket: never written."""
 
 
+def shown(path: object) -> str:
+    """A path for a message: bytes that are not UTF-8 written as \\xff, so any terminal prints it."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def existing_file(path: Path) -> bool:
     """True when `path` is a regular file, False when nothing is there (links not followed);
     NotARegularFile for anything else. Whether to replace it is for the interface to ask."""

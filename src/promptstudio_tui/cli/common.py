@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import io
 import json
-import os
 import re
 import signal
 import sys
@@ -94,11 +93,6 @@ def _label(parser: argparse.ArgumentParser, dest: str) -> str | None:
         elif action.dest == dest:
             return max(action.option_strings, key=len) if action.option_strings else str(action.metavar or dest)
     return None
-
-
-def shown(path: object) -> str:
-    """A path for a message: bytes that are not UTF-8 written as \\xff, so any stdout can print it."""
-    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def read_text(value: str) -> str:

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from promptstudio_tui.cli.common import Command, PathArgument, json_out, open_studio, out, shown, subcommands
+from promptstudio_tui.cli.common import Command, PathArgument, json_out, open_studio, out, subcommands
+from promptstudio_tui.safe_files import shown
 
 
 def _cmd_conversations(args: argparse.Namespace) -> int:

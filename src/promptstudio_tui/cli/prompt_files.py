@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from promptstudio_tui.cli.common import PathArgument, is_utf8, json_out, out, read_stdin, shown, version_number
+from promptstudio_tui.cli.common import PathArgument, is_utf8, json_out, out, read_stdin, version_number
+from promptstudio_tui.safe_files import shown
 
 SUFFIXES = (".prompt.yml", ".prompt.yaml")
 Handler = Callable[..., int]
@@ -90,8 +91,7 @@ def export(studio, prompt, args: argparse.Namespace) -> int:
     from promptstudio_tui.prompt_files import NOT_IN_FILES
 
     if args.output:
-        target = _named_in_utf8(Path(args.output))
-        done = studio.write_prompt_file(prompt.id, target, force=args.force)
+        done = studio.write_prompt_file(prompt.id, Path(args.output), force=args.force)
         state = "exported to" if done.written else "unchanged:"
         print(f"{state} {shown(done.path)} ({NOT_IN_FILES})", file=sys.stderr)
     else:
@@ -140,20 +140,8 @@ def import_(studio, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1 if report.errors else 0
-    _said(studio.import_prompt_file(read_file(_named_in_utf8(path)), str(path)))
+    _said(studio.import_prompt_file(read_file(path), str(path)))
     return 0
-
-
-def _named_in_utf8(path: Path) -> Path:
-    """A .prompt.yml is known again by its file name, which the studio records: that name must
-    be UTF-8 (the folders above it may hold any bytes)."""
-    from promptstudio_tui.events import StudioError
-
-    if not is_utf8(path.name):
-        raise StudioError(
-            f"{shown(path)}: a .prompt.yml is known by its file name, which is not UTF-8; rename the file. Nothing was saved."
-        )
-    return path
 
 
 def _said(done) -> None:

@@ -17,8 +17,9 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-from promptstudio_tui.cli.common import PathArgument, json_out, out, read_text, shown, version_number
+from promptstudio_tui.cli.common import PathArgument, json_out, out, read_text, version_number
 from promptstudio_tui.cli.common import run as run_async
+from promptstudio_tui.safe_files import shown
 
 Handler = Callable[..., int]
 USAGE_ERROR = 2

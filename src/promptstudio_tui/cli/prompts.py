@@ -20,10 +20,10 @@ from promptstudio_tui.cli.common import (
     read_stdin,
     read_text,
     run,
-    shown,
     subcommands,
     version_number,
 )
+from promptstudio_tui.safe_files import shown
 
 
 def _cmd_prompts(args: argparse.Namespace) -> int:
