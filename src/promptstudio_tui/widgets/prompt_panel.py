@@ -381,7 +381,10 @@ class PromptPanel(Vertical):
             empty = "No prompt matches."
         else:
             empty = "No prompts yet." if scope == "all" else "No prompts from this conversation yet."
-        self.query_one(PromptList).show(prompts, empty, self.current.id if self.current else None)
+        listed = self.query_one(PromptList)
+        # Moving through the list, the user keeps their row; else the prompt on show is highlighted.
+        keep = (listed.current if listed.has_focus else None) or self.current
+        listed.show(prompts, empty, keep.id if keep else None)
         self.query_one(LibraryBar).show(filters, tags, categories)
         self.query_one("#prompt-list-title", Label).update(f"{SCOPES[scope]} · {len(prompts)}")
         scope_button = self.query_one("#prompt-scope", Button)
