@@ -8,7 +8,7 @@ from typing import Literal
 from promptstudio_tui.ids import new_id, utc_now
 from promptstudio_tui.store.records import Conversation
 from promptstudio_tui.store.repository import Repository
-from promptstudio_tui.store.search import Search, parse
+from promptstudio_tui.store.search import Search, parse, rarest_looked_up
 
 Tab = Literal["all", "starred", "archived"]
 Sort = Literal["recent", "title", "starred"]
@@ -49,6 +49,14 @@ def _by_exists_among(search: Search, walked: str) -> str:
     )
 
 
+def _by_reading(search: Search) -> str:
+    """Cost grows with the conversations tested and their messages: each one's title, tags and
+    messages (from the (conversation_id, id) index) are read for the pieces. For a search of
+    pieces alone (`Search.only_short`): a common one is met within the first few conversations."""
+    messages = f"SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND {search.reads('messages', 'm')}"
+    return f"({search.reads('conversations', 'c')} OR EXISTS ({messages}))"
+
+
 # Up to this many matching messages, looking them up is cheaper than walking the list.
 SPARSE_MATCHES = 2_000
 # Walks over this many conversations per row wanted: a short one first (common words fill
@@ -86,11 +94,11 @@ class Conversations(Repository[Conversation]):
         elif search is None:
             return []
         else:
-            if sort in _WALKABLE and not self._sparse(search):
-                for per_row in WALK_STAGES:
-                    rows = self._walk(tab, sort, search, offset + limit, per_row * (offset + limit))
-                    if rows is not None:
-                        return rows[offset:]
+            search, found = rarest_looked_up(self.store, search, SPARSE_MATCHES + 1)
+            for per_row in self._walk_stages(sort, search, found):
+                rows = self._walk(tab, sort, search, offset + limit, per_row * (offset + limit))
+                if rows is not None:
+                    return rows[offset:]
             where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_by_lookup(search)}", search.params
         sql = f"SELECT c.* FROM conversations c WHERE {where} ORDER BY {_ORDER[sort]} LIMIT :limit OFFSET :offset"
         return [Conversation.from_row(r) for r in self.store.query(sql, {**params, "limit": limit, "offset": offset})]
@@ -102,17 +110,34 @@ class Conversations(Repository[Conversation]):
         elif search is None:
             return 0
         else:  # every match must be found: a walk would test every conversation
+            search, _ = rarest_looked_up(self.store, search, SPARSE_MATCHES + 1)
             where, params = f"{_TAB_WHERE[tab].format(status='+c.status')} AND {_by_lookup(search)}", search.params
         return self.store.query(f"SELECT count(*) FROM conversations c WHERE {where}", params)[0][0]
+
+    def _walk_stages(self, sort: Sort, search: Search, found: int | None) -> tuple[int, ...]:
+        """How far to walk the list (conversations per row wanted) before looking the matches up.
+
+        Pieces too short for the trigram index are read for in the walked conversations. When
+        the store can look them up, a rare one is looked up at once and any other after one
+        short walk (a common piece fills the page within it; for a rarer one, looking up
+        costs less than reading further). `found`: the messages the lookup of the rarest
+        piece finds, counted up to SPARSE_MATCHES + 1, when counted already.
+        """
+        if sort not in _WALKABLE:
+            return ()
+        if self._sparse(search) if found is None else found <= SPARSE_MATCHES:
+            return ()
+        return WALK_STAGES[:1] if search.looks_up_short else WALK_STAGES
 
     def _sparse(self, search: Search) -> bool:
         """Few enough matching messages to look each one up.
 
         A one-letter prefix matches most messages, and counting them costs as much as
         the search itself (FTS5 merges every term with that prefix), so it is not counted;
-        nor is a piece of text no index holds (it would be looked for in every message).
+        nor is a piece of text no index holds (it would be looked for in every message). A
+        short piece the store looks up is counted: its lookup's rows stream, the count stops.
         """
-        if search.shortest_word < 2 or search.scans:
+        if search.scans or (search.shortest_word < 2 and not search.looks_up_short):
             return False
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {search.rowids('messages')} LIMIT :limit)"
         return self.store.query(sql, {**search.params, "limit": SPARSE_MATCHES + 1})[0][0] <= SPARSE_MATCHES
@@ -121,7 +146,7 @@ class Conversations(Repository[Conversation]):
         """The first `wanted` matches in list order, testing at most `budget` conversations
         one after another; None when that was not enough."""
         walk = f"FROM conversations c WHERE {_TAB_WHERE[tab].format(status='c.status')} ORDER BY {_ORDER[sort]} LIMIT :budget"
-        hit = _by_exists_among(search, walked=f"SELECT c.id {walk}")
+        hit = _by_reading(search) if search.only_short else _by_exists_among(search, walked=f"SELECT c.id {walk}")
         found, walked = [], 0
         with self.store.rows(f"SELECT c.*, {hit} AS hit {walk}", {**search.params, "budget": budget}) as rows:
             for row in rows:

@@ -22,7 +22,7 @@ BUSY_TIMEOUT_MS = 10_000
 # How many migrations schema.py defines (a test keeps the two equal). Recorded in
 # PRAGMA user_version, so an up-to-date store opens without importing sqlite-utils
 # (~100 ms that would otherwise sit before the first frame).
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 class StoreError(Exception):

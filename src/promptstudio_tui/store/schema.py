@@ -386,6 +386,21 @@ def m010_conversation_model(db: sqlite_utils.Database) -> None:
         db.conn.executemany(f"UPDATE {table} SET tags = ? WHERE id = ?", plain)
 
 
+@migrations()
+def m011_search_short_pieces(db: sqlite_utils.Database) -> None:
+    # A word of one or two characters in Chinese, Japanese or Thai was looked for by reading
+    # every message: the trigram index finds nothing shorter than three. But where such a word
+    # sits in a message, except in its last two characters, one of the message's trigrams
+    # starts with it: the index's vocabulary (one row per trigram) gives those as a range of
+    # terms, and two indexes of each message's last characters give the rest (store/search.py).
+    # Nothing to do where the store has no trigram index (m007 on an SQLite without it).
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'messages_trigram'").fetchone():
+        return
+    db.execute(f"CREATE VIRTUAL TABLE {search.VOCABULARY} USING fts5vocab(messages_trigram, 'row')")
+    db.execute("CREATE INDEX idx_messages_last_two ON messages (substr(content, -2))")
+    db.execute("CREATE INDEX idx_messages_last_one ON messages (substr(content, -1))")
+
+
 def _json_list(text: str) -> bool:
     try:
         return isinstance(json.loads(text), list)
