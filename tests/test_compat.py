@@ -283,6 +283,25 @@ def _touches(path: Path, tree: ast.Module, ours: set[str]) -> Iterator[str]:
                     yield f"{where}: {node.name}.{item.name} overrides a dependency's private method"
 
 
+def test_argparse_still_lists_a_parsers_arguments_and_its_subcommands() -> None:
+    """argument_label walks argparse's private `_actions` and `_SubParsersAction`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="promptstudio")
+    parser.add_argument("--model")
+    sub = parser.add_subparsers(dest="command")
+    send = sub.add_parser("send")
+    target = send.add_mutually_exclusive_group()
+    target.add_argument("--conversation", "-c", metavar="ID")
+    send.add_argument("text", metavar="TEXT")
+
+    labels = {dest: compat.argument_label(parser, dest) for dest in ("model", "conversation", "text", "nothing")}
+    assert labels == {"model": "--model", "conversation": "--conversation", "text": "TEXT", "nothing": None}, (
+        "argparse no longer lists a parser's arguments as compat.argument_label reads them "
+        "(see python/cpython#144932): the CLI's refusals would name no argument"
+    )
+
+
 def test_no_private_api_of_a_dependency_is_used_outside_compat() -> None:
     trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in _files()}
     ours = _project_names(trees)

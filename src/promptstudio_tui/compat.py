@@ -14,6 +14,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    import argparse
+
     from rich.markdown import Markdown
     from textual.message import Message
 
@@ -95,3 +97,26 @@ def markdown_new_line_after(markdown: Markdown, before: bool) -> bool:
     if not blocks:
         return before
     return markdown.elements.get(blocks[-1].type, UnknownElement).new_line
+
+
+# -- argparse: the arguments a parser takes --------------------------------------------------
+#
+# The CLI names a refused argument as the user writes it (--title, TEXT), found by walking
+# the parser and its subcommands' parsers: argparse keeps both private (`_actions`,
+# `_SubParsersAction`). Retired by https://github.com/python/cpython/issues/144932 (open: a
+# public way to the parsers of subcommands) with gh-101503 (public names for argparse's
+# subparsers action and groups).
+
+
+def argument_label(parser: argparse.ArgumentParser, dest: str) -> str | None:
+    """How the user writes the argument stored in `dest`: its longest option, or its metavar."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if found := argument_label(sub, dest):
+                    return found
+        elif action.dest == dest:
+            return max(action.option_strings, key=len) if action.option_strings else str(action.metavar or dest)
+    return None

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from promptstudio_tui.compat import argument_label
+
 if TYPE_CHECKING:
     from promptstudio_tui.studio import Studio
 
@@ -72,7 +74,7 @@ def check_text_arguments(parser: argparse.ArgumentParser, args: argparse.Namespa
     for dest, value in vars(args).items():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and not isinstance(item, PathArgument) and not is_utf8(item):
-                raise _not_utf8(f"The text given is not UTF-8 text ({_label(parser, dest) or dest})")
+                raise _not_utf8(f"The text given is not UTF-8 text ({argument_label(parser, dest) or dest})")
 
 
 def is_utf8(text: str) -> bool:
@@ -81,18 +83,6 @@ def is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _label(parser: argparse.ArgumentParser, dest: str) -> str | None:
-    """How the user wrote the argument stored in `dest`: its longest option (--title) or its metavar (TEXT)."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                if found := _label(sub, dest):
-                    return found
-        elif action.dest == dest:
-            return max(action.option_strings, key=len) if action.option_strings else str(action.metavar or dest)
-    return None
 
 
 def read_text(value: str) -> str:
