@@ -58,6 +58,12 @@ def as_from_a_shell() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
+def start_cli(env: dict[str, str], *args: str, stdout: Any = subprocess.PIPE, **popen: Any) -> subprocess.Popen:
+    """`promptstudio ARGS` started as a shell starts it (signals at their defaults), stderr piped."""
+    popen.setdefault("preexec_fn", as_from_a_shell)
+    return subprocess.Popen([PROMPTSTUDIO, *args], env=env, stdout=stdout, stderr=subprocess.PIPE, **popen)
+
+
 def run_cli(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 60, **kwargs: Any):
     return subprocess.run(
         [PROMPTSTUDIO, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout, **kwargs

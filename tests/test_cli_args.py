@@ -17,13 +17,12 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from clitools import PROMPTSTUDIO, as_from_a_shell, cli_env, error_line, query, run_cli
+from clitools import cli_env, error_line, query, run_cli, start_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer
 
@@ -49,14 +48,7 @@ def test_models_stopped_while_the_endpoint_never_answers(
     signum: int, line: str, home: Path, endpoint: LoopbackServer
 ) -> None:
     endpoint.metadata_hang = True  # GET /v1/models is read and never answered
-    proc = subprocess.Popen(
-        [PROMPTSTUDIO, "models"],
-        env=cli_env(home, endpoint.base_url, TEST_KEY),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=as_from_a_shell,
-    )
+    proc = start_cli(cli_env(home, endpoint.base_url, TEST_KEY), "models", text=True)
     try:
         deadline = time.monotonic() + 30  # a hang detector, not a speed bound
         while not _models_requests(endpoint):

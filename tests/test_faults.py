@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import subprocess
 import time
 from dataclasses import dataclass, replace
 from functools import partial
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from clitools import PROMPTSTUDIO, as_from_a_shell, cli_env, closed_port, error_line, run_cli
+from clitools import cli_env, closed_port, error_line, run_cli, start_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui import studio_base, tokens
@@ -373,14 +372,7 @@ def test_cli_models_fault_is_one_line(home: Path, endpoint: LoopbackServer) -> N
 
 def test_cli_ctrl_c_while_the_endpoint_never_answers(home: Path, endpoint: LoopbackServer) -> None:
     endpoint.default = Scenario(hang=True)
-    proc = subprocess.Popen(
-        [PROMPTSTUDIO, "send", "are you there?"],
-        env=cli_env(home, endpoint.base_url, TEST_KEY),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=as_from_a_shell,
-    )
+    proc = start_cli(cli_env(home, endpoint.base_url, TEST_KEY), "send", "are you there?", text=True)
     try:
         deadline = time.monotonic() + 30
         while chat_requests(endpoint) == 0:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from clitools import PROMPTSTUDIO, as_from_a_shell, cli_env, error_line, poll_until, query, run_cli
+from clitools import PROMPTSTUDIO, as_from_a_shell, cli_env, error_line, poll_until, query, run_cli, start_cli
 from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 
@@ -26,14 +26,7 @@ PACE = {"chunk_size": 6, "delay": 0.01}
 
 
 def _start(home: Path, endpoint: LoopbackServer, *args: str, stdout=subprocess.PIPE, **popen) -> subprocess.Popen:
-    return subprocess.Popen(
-        [PROMPTSTUDIO, *args],
-        env=cli_env(home, endpoint.base_url, TEST_KEY),
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        preexec_fn=popen.pop("preexec_fn", as_from_a_shell),
-        **popen,
-    )
+    return start_cli(cli_env(home, endpoint.base_url, TEST_KEY), *args, stdout=stdout, **popen)
 
 
 def _settled_as_interrupted(db: Path, request_type: str) -> str:
