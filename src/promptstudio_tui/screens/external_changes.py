@@ -125,7 +125,8 @@ class ExternalChanges:
         screen, chat, conversation = self.screen, self.screen.chat, stored.conversation
         current = screen.session.conversation
         if (
-            current is None
+            not chat.is_attached  # the app is closing (ctrl+q while the read ran): nothing to draw into
+            or current is None
             or current.id != conversation.id
             or chat.message_ids() != shown
             or not self._may_redraw(conversation.id)
