@@ -16,6 +16,7 @@ import asyncio
 import random
 import re
 import socket
+import sys
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,16 @@ class WaitFor(Protocol):
     """asyncio.wait_for's shape: the awaitable's result, or asyncio.TimeoutError once `timeout` seconds pass."""
 
     def __call__(self, awaitable: Awaitable[T], timeout: float, /) -> Awaitable[T]: ...
+
+
+async def within(awaitable: Awaitable[T], timeout: float, /) -> T:
+    """The awaitable's result, or asyncio.TimeoutError once `timeout` seconds pass. Not
+    asyncio.wait_for: on Python 3.11 it can swallow a cancellation that lands as the awaitable
+    finishes (python/cpython#86296), and a stopped test run then went on to its next case."""
+    if sys.version_info < (3, 11):  # no asyncio.timeout there: wait_for, race and all
+        return await asyncio.wait_for(awaitable, timeout)
+    async with asyncio.timeout(timeout):
+        return await awaitable
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ class LLMClient:
         max_retries: int = 2,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
-        wait_for: WaitFor = asyncio.wait_for,
+        wait_for: WaitFor = within,
     ) -> None:
         """`sleep`, `clock`, `wait_for`: wait between attempts, tell the time, and give an
         answer (or the context-window probes) the time left (tests pass fakes)."""
