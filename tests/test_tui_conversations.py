@@ -152,6 +152,29 @@ async def test_thousands_of_rows_are_paged_in_as_the_user_scrolls(make_studio, e
         assert len({c.id for c in conversation_list.rows}) == len(conversation_list.rows)
 
 
+async def test_a_page_read_after_the_list_changed_elsewhere_adds_only_new_rows(make_studio, endpoint):
+    """Another process adds a conversation above the loaded page: the next page, read by
+    offset, starts with the row already listed last. It is not listed twice (that was a crash)."""
+    studio = make_studio()
+    for index in range(PAGE + 20):
+        studio.new_conversation(title=f"Conversation {index:03d}")
+    app = PromptStudioApp(studio=studio, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        conversation_list = screen(pilot).conversation_list
+        await wait_for(pilot, lambda: len(conversation_list.rows) == PAGE)
+        last_listed = conversation_list.rows[-1].id
+        # Committed as another process would: this studio's list is not told.
+        studio.new_conversation(title="Added elsewhere")
+        conversation_list.focus()
+        await pilot.press("end")
+        await wait_for(pilot, lambda: len(conversation_list.rows) > PAGE)
+        await pilot.pause()
+        ids = [c.id for c in conversation_list.rows]
+        assert len(ids) == len(set(ids)) == PAGE + 20 and ids.count(last_listed) == 1
+        assert conversation_list.option_count == len(ids)
+        assert app.is_running
+
+
 async def test_rows_are_laid_out_for_the_width_they_are_drawn_at(make_studio, endpoint):
     """No row is built for a width it is not drawn at: after a resize the title is cut
     anew and the date ends at the list's edge again."""

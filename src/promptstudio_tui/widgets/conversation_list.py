@@ -99,8 +99,12 @@ class ConversationList(RowList):
             self.empty_text = self._empty_text()
             self.fill(self._keep)
         else:
-            self.rows += message.rows
-            self.add_options(self.options_for(message.rows))
+            # Pages are read by offset: after another process added a conversation above,
+            # the next page starts with rows already listed.
+            listed = {row.id for row in self.rows}
+            new = [row for row in message.rows if row.id not in listed]
+            self.rows += new
+            self.add_options(self.options_for(new))
 
     def _empty_text(self) -> str:
         if self.search.strip():
