@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input, Static
 
+from promptstudio_tui import heap
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.commands import COMMANDS, StudioCommands
 from promptstudio_tui.screens import warm_up
@@ -261,6 +264,7 @@ async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoi
     loaded: list[str] = []
     monkeypatch.setattr(Syntax, "highlight", lambda self, code: loaded.append("lexer"))
     monkeypatch.setattr(warm_up, "load_markdown", lambda: loaded.append("markdown"))
+    monkeypatch.setattr(heap, "frozen", lambda: loaded.append("frozen"))  # each load, out of the collector's sight
     studio = make_studio()
     monkeypatch.setattr(studio, "warm_up", lambda: loaded.append("sdk"))
     pauses = Pauses()
@@ -269,16 +273,17 @@ async def test_background_loading_keeps_out_of_the_users_way(make_studio, endpoi
         await pilot.press("ctrl+l", "down", "down")  # browsing the list: no message typed yet
         await wait_for(pilot, lambda: pauses.asked)
         # The Markdown parser right after the first frame; lexers wait for a pause.
-        assert loaded == ["markdown"] and pauses.asked == [(warm_up.WARM_QUIET, warm_up.WARM_WAIT)]
+        assert loaded == ["markdown", "frozen"] and pauses.asked == [(warm_up.WARM_QUIET, warm_up.WARM_WAIT)]
         pauses.grant()  # the user pauses: the lexer loads; the SDK does not wait for any pause
         await wait_for(pilot, lambda: warm_up_done(app))
-        assert loaded == ["markdown", "lexer"] and len(pauses.asked) == 1
+        assert loaded == ["markdown", "frozen", "lexer", "frozen"] and len(pauses.asked) == 1
         screen(pilot).query_one("#composer-input").focus()
         await pilot.press(*"hello")  # a message is being typed: the SDK loads now, in time for its send
-        await wait_for(pilot, lambda: loaded == ["markdown", "lexer", "sdk"])
+        sdk = ["markdown", "frozen", "lexer", "frozen", "sdk", "frozen"]
+        await wait_for(pilot, lambda: loaded == sdk)
         await pilot.press(*" there")  # more typing does not load it again
         await app.workers.wait_for_complete()
-        assert loaded == ["markdown", "lexer", "sdk"] and screen(pilot).composer.text == "hello there"
+        assert loaded == sdk and screen(pilot).composer.text == "hello there"
 
 
 async def test_a_session_that_only_browses_never_loads_the_sdk(make_studio, endpoint, monkeypatch):
@@ -320,6 +325,29 @@ def test_a_pause_is_quiet_time_since_the_last_input_or_the_longest_wait():
     assert busy(1.0, 2.0, lambda: False)
     assert clock["now"] == pytest.approx(12.0, abs=warm_up.STEP)  # went ahead after at_most
     assert not busy(1.0, float("inf"), lambda: True)  # the worker was cancelled
+
+
+def test_one_studio_keeps_what_it_loaded_out_of_the_collectors_sight():
+    """`promptstudio` (one studio for the process's life) freezes what it loaded, so a full
+    collection walks only what came after; any other process (a CLI command, this suite,
+    which runs many apps) keeps Python's collector as it is, or no app would ever be freed."""
+    code = """
+import gc
+from promptstudio_tui import heap
+heap.first_frame()
+heap.frozen()
+assert gc.isenabled() and gc.get_freeze_count() == 0, "froze in a process that is not one studio"
+heap.start_one_studio()
+assert not gc.isenabled()
+loaded = [[n] for n in range(1000)]
+heap.first_frame()
+assert gc.isenabled() and gc.get_freeze_count() >= 1000, gc.get_freeze_count()
+more = [[n] for n in range(1000)]
+heap.frozen()
+assert gc.get_freeze_count() >= 2000, gc.get_freeze_count()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 async def test_the_collector_is_back_on_after_the_first_frame(make_app, endpoint):

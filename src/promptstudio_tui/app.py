@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 from textual.screen import Screen
 
+from promptstudio_tui import heap
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.commands import StudioCommands
 from promptstudio_tui.errors import describe
@@ -60,7 +60,7 @@ class PromptStudioApp(OrderedKeys):
     def on_mount(self) -> None:
         # SIGTERM / SIGHUP quit as ctrl+q does: replies in flight settle, the terminal is restored.
         self._undo_stop_signals = on_stop_signals(self._stop_on_signal)
-        self.call_after_refresh(gc.enable)  # off for the start (see cli._run_tui)
+        self.call_after_refresh(heap.first_frame)  # the collector was off for the start
         if self._failure is not None:
             self._show_failure(self._failure)
         else:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 
-from promptstudio_tui import __version__
+from promptstudio_tui import __version__, heap
 from promptstudio_tui.cli import chat, conversations, prompts, system
 from promptstudio_tui.cli.common import (
     OutputFailed,
@@ -107,9 +106,7 @@ def _output_failed(exc: OutputFailed | BrokenPipeError) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    # The start builds long-lived objects only: the collector's passes over them until the
-    # first frame are wasted work (~8 % of it). The app turns it back on after that frame.
-    gc.disable()
+    heap.start_one_studio()
     from promptstudio_tui.app import PromptStudioApp
 
     app = PromptStudioApp(overrides=overrides(args))

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from promptstudio_tui import heap
+
 # Code fences in replies are highlighted by Pygments, which compiles a language's
 # lexer on first use: done in pauses instead of in the first conversation opened.
 WARM_LANGUAGES = ("python", "bash", "sql", "json", "javascript", "typescript", "yaml", "text")
@@ -59,10 +61,12 @@ class WarmUp:
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         load_markdown()  # at once: a conversation opened right after the start needs it
+        heap.frozen()
         for language in WARM_LANGUAGES:
             if not self._pause(WARM_QUIET, WARM_WAIT, cancelled):
                 return
             self._highlight(language)
+            heap.frozen()
 
     def sdk(self) -> None:
         """Load the tokenizer and the SDK, once (a message is being typed)."""
@@ -71,6 +75,7 @@ class WarmUp:
                 return
             self.sdk_loaded = True
         self._load_sdk()
+        heap.frozen()
 
 
 def load_markdown() -> None:
