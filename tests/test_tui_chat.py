@@ -400,6 +400,42 @@ async def test_a_reply_that_cannot_settle_from_its_pieces_is_drawn_again_whole(m
         assert "characters so far" not in rendered(view) and "The end." in rendered(view)
 
 
+async def test_text_arriving_within_the_redraw_interval_is_drawn_together(make_app, endpoint, monkeypatch):
+    """With an interval longer than the stream, a 100-chunk reply is drawn twice: at its
+    first chunk and at its end; and it shows whole."""
+    from promptstudio_tui.messages import FlightText
+    from promptstudio_tui.screens import reply_flow
+
+    monkeypatch.setattr(reply_flow, "REDRAW", 3600.0)
+    endpoint.script(Scenario(reply="word " * 100, chunk_size=5))
+    told: list[FlightText] = []
+    app = make_app()
+    async with app.run_test(
+        size=SIZE, message_hook=lambda m: told.append(m) if isinstance(m, FlightText) else None
+    ) as pilot:
+        await send(pilot, "Go")
+        assert len(told) == 2
+        assert rendered(drawn(screen(pilot))[-1]).count("word") == 100
+
+
+async def test_text_held_for_the_redraw_is_drawn_when_the_stream_pauses(make_app, endpoint, monkeypatch):
+    """The first chunk is drawn at once; the two after it (0.1 s apart), held for the
+    interval, are drawn once it has passed, though nothing more arrives."""
+    from promptstudio_tui.screens import reply_flow
+
+    monkeypatch.setattr(reply_flow, "REDRAW", 1.0)
+    endpoint.script(Scenario(reply="slow " * 40, chunk_size=5, delay=0.1, stall_after_chars=15))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        studio_screen = screen(pilot)
+        studio_screen.composer.set_text("Take your time")
+        studio_screen.composer.input.action_send()
+        await wait_for(pilot, lambda: any(rendered(view).count("slow") == 3 for view in drawn(studio_screen)))
+        assert studio_screen.session.flight() is not None  # still streaming: the stall holds it
+        await pilot.press("escape")
+        await idle(pilot)
+
+
 async def test_escape_stops_only_the_conversation_on_screen(make_app, endpoint):
     """Esc in B leaves A's reply streaming (B's header says idle, truthfully); B can send meanwhile."""
     endpoint.script(Scenario(reply="slow " * 40, chunk_size=5, stall_after_chars=15), Scenario(reply="B answered."))
