@@ -109,6 +109,8 @@ def _run_tui(args: argparse.Namespace) -> int:
     heap.start_one_studio()
     from promptstudio_tui.app import PromptStudioApp
 
+    heap.frozen()  # the code the studio runs: it stays for the process's life
+
     app = PromptStudioApp(overrides=overrides(args))
     app.run()
     return app.return_code or 0  # 128 + the signal when SIGTERM or SIGHUP ended it

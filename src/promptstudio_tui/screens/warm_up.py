@@ -61,12 +61,10 @@ class WarmUp:
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         load_markdown()  # at once: a conversation opened right after the start needs it
-        heap.frozen()
         for language in WARM_LANGUAGES:
             if not self._pause(WARM_QUIET, WARM_WAIT, cancelled):
                 return
             self._highlight(language)
-            heap.frozen()
 
     def sdk(self) -> None:
         """Load the tokenizer and the SDK, once (a message is being typed)."""
