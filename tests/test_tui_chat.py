@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Group
 from textual.widgets import Static
 
 from loopback import Scenario
 from promptstudio_tui.catalog import TEMPLATES
+from promptstudio_tui.widgets.message_view import MessageView
 from repos import repos
 from tui_fixtures import NOW, SIZE, drawn, idle, notifications, rendered, screen, send, wait_for
 
@@ -25,7 +25,7 @@ async def test_send_streams_and_persists_the_reply(make_app, endpoint):
         assert (user.role, user.content) == ("user", "I need a prompt for summarising emails")
         assert (reply.role, reply.state, reply.content) == ("assistant", "complete", "Who will **read** the summaries?")
         assert reply.completion_tokens > 0
-        views = drawn(studio_screen)
+        views = list(studio_screen.query(MessageView))
         assert [v.message.role for v in views] == ["user", "assistant"]
         assert "Who will read the summaries?" in rendered(views[1])  # markdown, rendered
         assert "$0.0" in rendered(views[1]) and "tokens" in rendered(views[1])
@@ -69,7 +69,7 @@ async def test_escape_stops_a_streaming_reply_and_keeps_the_text(make_app, endpo
         assert reply.state == "interrupted"
         assert 20 < len(reply.content) < len("word " * 200)
         assert ("word " * 200).startswith(reply.content)
-        view = drawn(studio_screen)[-1]
+        view = studio_screen.query(MessageView).last()
         assert view.has_class("-failed") and view.message.state == "interrupted"
         assert "⚠ interrupted" in rendered(view) and "Stopped before the reply finished." in rendered(view)
         assert studio_screen.query_one("Button.retry").label.plain == "Retry (ctrl+r)"
@@ -90,7 +90,7 @@ async def test_a_failed_reply_is_marked_and_retried(make_app, endpoint):
         states = [(m.role, m.state) for m in app.studio.history(studio_screen.session.conversation.id)]
         assert states == [("user", "complete"), ("assistant", "error"), ("assistant", "complete")]
         # The failed reply stays marked, and no retry is offered once the newest reply is fine.
-        assert "✖ failed" in rendered(drawn(studio_screen)[1])
+        assert "✖ failed" in rendered(studio_screen.query(MessageView)[1])
         assert not studio_screen.query("Button.retry")
 
 
@@ -157,7 +157,7 @@ async def test_model_output_cannot_drive_the_terminal_or_inject_markup(make_app,
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "[b]not markup[/b]")
-        user_view, reply_view = drawn(screen(pilot))
+        user_view, reply_view = screen(pilot).query(MessageView)
         assert "[b]not markup[/b]" in rendered(user_view)
         reply = rendered(reply_view)
         assert "[bold red]hi[/]" in reply and "\x1b" not in reply and "\x07" not in reply and "␛" in reply
@@ -195,15 +195,15 @@ async def test_long_conversations_render_the_newest_messages_and_load_earlier(ma
         await pilot.press("enter")
         await wait_for(pilot, lambda: studio_screen.session.conversation is not None)
         # The newest messages first, the rest of the page once they are drawn.
-        await wait_for(pilot, lambda: len(drawn(studio_screen)) == HISTORY_PAGE)
-        assert [v.message.content for v in drawn(studio_screen)] == [
+        await wait_for(pilot, lambda: len(studio_screen.query(MessageView)) == HISTORY_PAGE)
+        assert [v.message.content for v in studio_screen.query(MessageView)] == [
             f"message {i}" for i in range(50 - HISTORY_PAGE, 50)
         ]
-        assert drawn(studio_screen)[0].message.content == f"message {50 - HISTORY_PAGE}"
+        assert studio_screen.query(MessageView).first().message.content == f"message {50 - HISTORY_PAGE}"
         for shown in range(2 * HISTORY_PAGE, 50 + HISTORY_PAGE, HISTORY_PAGE):
             studio_screen.query_one("Button.chat-header").press()
-            await wait_for(pilot, lambda shown=shown: len(drawn(studio_screen)) == min(shown, 50))
-        assert drawn(studio_screen)[0].message.content == "message 0"
+            await wait_for(pilot, lambda shown=shown: len(studio_screen.query(MessageView)) == min(shown, 50))
+        assert studio_screen.query(MessageView).first().message.content == "message 0"
         assert not studio_screen.query("Button.chat-header")
 
 
@@ -229,7 +229,7 @@ async def test_a_reply_finishing_elsewhere_counts_as_unread(make_app, endpoint):
         await pilot.press("enter")
         await wait_for(pilot, lambda: studio_screen.session.conversation.id == first.id)
         assert repos(app.studio).conversations.get(first.id).unread_count == 0
-        assert drawn(studio_screen)[-1].message.state == "complete"
+        assert studio_screen.query(MessageView).last().message.state == "complete"
 
 
 # -- a streamed reply settles into exactly what the conversation shows when reopened ------
@@ -298,11 +298,6 @@ def _segments(renderable, width: int) -> list[tuple[str, object]]:
     return [(s.text, s.style) for s in console.render(renderable, console.options)]
 
 
-def _body(reply) -> list[object]:
-    """What a streamed reply's pieces show, its meta line left out."""
-    return [piece.content for piece in reply.query(".live-chunk, .live-tail")]
-
-
 async def test_a_streamed_reply_settles_into_the_same_rendering_as_a_reopened_one():
     import random
 
@@ -311,7 +306,7 @@ async def test_a_streamed_reply_settles_into_the_same_rendering_as_a_reopened_on
     from textual.containers import VerticalScroll
 
     from promptstudio_tui.store.records import Message
-    from promptstudio_tui.widgets.message_view import StreamedReply, reply_markdown
+    from promptstudio_tui.widgets.message_view import LiveReply, reply_markdown
 
     text = STREAMED * 12  # long enough to freeze several chunks
     message = Message("r1", "c1", "assistant", text, "complete", None, "m", 1, 2, 3, "2026-03-14T14:48:10.000000+00:00")
@@ -321,28 +316,32 @@ async def test_a_streamed_reply_settles_into_the_same_rendering_as_a_reopened_on
         await app.screen.mount(log)
         whole = {width: _segments(reply_markdown(text, dark=True), width) for width in (40, 97)}
         for seed in range(4):  # blocks are frozen at different places for different chunkings
-            reply = StreamedReply(message, NOW, "")
-            await log.mount(reply)
+            live = LiveReply(message, NOW, "")
+            await log.mount(live)
             rng = random.Random(seed)
             position = 0
             while position < len(text):
                 step = rng.randint(1, 300)
-                await reply.append(text[position : position + step])
+                await live.append(text[position : position + step])
                 position += step
-            assert len(reply.query(".live-chunk")) >= 3  # finished blocks were frozen, not redrawn with each chunk
-            assert reply.shows(message)
+            chunks = live.query(".live-chunk")
+            assert len(chunks) >= 3  # finished blocks were frozen, not redrawn with each chunk
+            body = live.settled_body(message)
+            assert body is not None
             for width, segments in whole.items():
-                assert _segments(Group(*_body(reply)), width) == segments
-            await reply.remove()
-        # Stored text that differs from what streamed (never expected) is not what the pieces show.
-        assert not reply.shows(Message(**{**message.__dict__, "content": text[:-1]}))
+                assert _segments(Group(*body), width) == segments
+            # The pieces on screen while it streamed are the very ones the settled view replays.
+            assert [chunk.content for chunk in chunks] == body[:-1]
+            await live.remove()
+        # Stored text that differs from what streamed (never expected) is rendered whole.
+        assert live.settled_body(Message(**{**message.__dict__, "content": text[:-1]})) is None
 
 
 async def test_a_huge_last_block_or_a_reference_link_is_rendered_whole_when_it_settles():
     from textual.app import App
 
     from promptstudio_tui.store.records import Message
-    from promptstudio_tui.widgets.message_view import LIVE_BLOCK_LIMIT, StreamedReply
+    from promptstudio_tui.widgets.message_view import LIVE_BLOCK_LIMIT, LiveReply
 
     fence = "```\n" + "z" * (LIVE_BLOCK_LIMIT + 10) + "\n```"
     reference = "See [the docs][d].\n\n" + "More text here.\n\n" * 200 + "[d]: https://example.com\n"
@@ -352,20 +351,19 @@ async def test_a_huge_last_block_or_a_reference_link_is_rendered_whole_when_it_s
             message = Message(
                 "r1", "c1", "assistant", text, "complete", None, "m", 1, 2, 3, "2026-03-14T14:48:10.000000+00:00"
             )
-            reply = StreamedReply(message, NOW, "")
-            await app.screen.mount(reply)
+            live = LiveReply(message, NOW, "")
+            await app.screen.mount(live)
             for start in range(0, len(text), 1000):
-                await reply.append(text[start : start + 1000])
-            assert not reply.shows(message)
+                await live.append(text[start : start + 1000])
+            assert live.settled_body(message) is None
             if text is fence:  # progress instead of re-rendering a huge block with every chunk
-                assert "characters so far" in str(reply.query_one(".live-tail").content)
-            await reply.remove()
+                assert "characters so far" in str(live.query_one(".live-tail").content)
+            await live.remove()
 
 
-async def test_a_streamed_reply_keeps_every_chunk_in_order_and_settles_in_place(make_app, endpoint):
-    """Deltas that arrive while the screen is busy are shown together, none lost or reordered;
-    the reply's view stays when it ends (a long reply is not laid out whole again)."""
-    from promptstudio_tui.widgets.message_view import StreamedReply, reply_markdown
+async def test_a_streamed_reply_keeps_every_chunk_in_order_and_settles_from_its_pieces(make_app, endpoint):
+    """Deltas that arrive while the screen is busy are shown together, none lost or reordered."""
+    from promptstudio_tui.widgets.message_view import LiveReply
 
     reply = STREAMED * 4
     endpoint.script(Scenario(reply=reply, chunk_size=7, delay=0.001))
@@ -374,30 +372,15 @@ async def test_a_streamed_reply_keeps_every_chunk_in_order_and_settles_in_place(
         studio_screen = screen(pilot)
         studio_screen.composer.set_text("Plan it")
         studio_screen.composer.input.action_send()
-        await wait_for(pilot, lambda: studio_screen.query(StreamedReply))
-        streamed = studio_screen.query_one(StreamedReply)
+        await wait_for(pilot, lambda: studio_screen.query(LiveReply))
+        live = studio_screen.query_one(LiveReply)
         await idle(pilot)
         stored = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert stored.content == reply
-        assert drawn(studio_screen)[-1] is streamed and streamed.message == stored
-        assert "● streaming" not in rendered(streamed) and "tokens · $" in rendered(streamed)
-        assert rendered(streamed).count("Final paragraph.") == 4
-        width = streamed.content_size.width
-        assert _segments(Group(*_body(streamed)), width) == _segments(reply_markdown(reply, dark=True), width)
-
-
-async def test_a_reply_that_cannot_settle_from_its_pieces_is_drawn_again_whole(make_app, endpoint):
-    from promptstudio_tui.widgets.message_view import LIVE_BLOCK_LIMIT, MessageView
-
-    reply = "Here:\n\n```\n" + "z" * (LIVE_BLOCK_LIMIT + 10) + "\n```\n\nThe end."
-    endpoint.script(Scenario(reply=reply, chunk_size=500))
-    app = make_app("max_tokens = 8000\n")
-    async with app.run_test(size=SIZE) as pilot:
-        studio_screen = screen(pilot)
-        await send(pilot, "One long block")
-        view = drawn(studio_screen)[-1]
-        assert isinstance(view, MessageView) and view.message.content == reply
-        assert "characters so far" not in rendered(view) and "The end." in rendered(view)
+        assert live._text == stored.content
+        assert live.settled_body(stored) is not None  # the settled view reused the streamed pieces
+        assert not studio_screen.query(LiveReply)
+        assert rendered(studio_screen.query(MessageView).last()).count("Final paragraph.") == 4
 
 
 async def test_text_arriving_within_the_redraw_interval_is_drawn_together(make_app, endpoint, monkeypatch):
@@ -468,5 +451,5 @@ async def test_escape_stops_only_the_conversation_on_screen(make_app, endpoint):
         await idle(pilot)
         reply = app.studio.history(a.id)[-1]
         assert (reply.state, reply.content) == ("interrupted", "slow slow slow ")
-        assert drawn(studio_screen)[-1].message.state == "interrupted"
+        assert studio_screen.query(MessageView).last().message.state == "interrupted"
         assert studio_screen.header.state == "idle"

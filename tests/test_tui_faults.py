@@ -26,9 +26,10 @@ from loopback import LoopbackServer, Scenario
 from promptstudio_tui import tokens
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.settings import SettingsScreen
+from promptstudio_tui.widgets.message_view import LiveReply, MessageView
 from repos import repos
 from test_faults import BIG, FAULTS, REPLY, Fault, _base_url, assert_one_clear_sentence
-from tui_fixtures import SIZE, drawn, frozen_clock, idle, notifications, rendered, screen, wait_for
+from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, wait_for
 
 MESSAGE = "Help me write a prompt"
 # Liveness, not speed (speed is measured by bench/): a key that has not shown after this
@@ -65,8 +66,8 @@ def flat(text: str) -> str:
 
 
 def reply_streaming(pilot: Pilot) -> bool:
-    """A reply is on screen, still streaming."""
-    return any(view.message.state == "streaming" for view in drawn(screen(pilot)))
+    """A reply is on screen as it streams (it becomes a MessageView once settled)."""
+    return bool(screen(pilot).query(LiveReply))
 
 
 async def type_key(pilot: Pilot, key: str = "x") -> bool:
@@ -115,7 +116,7 @@ async def test_endpoint_fault_in_the_studio(name: str, make_studio, endpoint: Lo
         user, reply = studio.history(conversation.id)
         assert (user.role, user.content, user.state) == ("user", MESSAGE, "complete")
         assert (reply.state, reply.content) == (fault.state, fault.content)
-        user_view, reply_view = drawn(studio_screen)
+        user_view, reply_view = studio_screen.query(MessageView)
         assert MESSAGE in rendered(user_view)
         assert not studio_screen.query(".chat-notice")  # the reply row carries the failure
 
@@ -146,7 +147,7 @@ async def test_endpoint_fault_in_the_studio(name: str, make_studio, endpoint: Lo
         await idle(pilot)
         states = [(m.role, m.state) for m in studio.history(conversation.id)]
         assert states == [("user", "complete"), ("assistant", fault.state), ("assistant", "complete")]
-        views = drawn(studio_screen)
+        views = studio_screen.query(MessageView)
         assert "Recovered." in rendered(views[2]) and MARKS[fault.state] in rendered(views[1])
         assert not studio_screen.query("Button.retry")
         assert [m["role"] for m in endpoint.requests[-1].body["messages"]] == ["system", "user"]
@@ -190,7 +191,7 @@ async def test_escape_stops_a_silent_endpoint_at_once(make_app, endpoint: Loopba
             partial,
             "Stopped before the reply finished.",
         )
-        view = drawn(studio_screen)[-1]
+        view = studio_screen.query(MessageView).last()
         assert "⚠ interrupted" in rendered(view) and "Stopped before the reply finished." in rendered(view)
         # The composer is usable again at once, and ctrl+r answers the same turn.
         await pilot.press("o", "k")
@@ -263,7 +264,7 @@ async def test_hostile_markdown_in_a_reply_neither_crashes_nor_freezes(make_app,
         studio_screen = screen(pilot)
         reply = app.studio.history(studio_screen.session.conversation.id)[-1]
         assert (reply.state, reply.content) == ("complete", HOSTILE[name])
-        assert rendered(drawn(studio_screen)[-1])  # the settled view renders
+        assert rendered(studio_screen.query(MessageView).last())  # the settled view renders
 
 
 async def test_hostile_markdown_in_a_generated_prompt_does_not_freeze(make_app, endpoint) -> None:

@@ -15,8 +15,9 @@ from conftest import TEST_KEY
 from loopback import LoopbackServer, Scenario
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.studio import Studio
+from promptstudio_tui.widgets.message_view import MessageView
 from promptstudio_tui.widgets.welcome import Welcome
-from tui_fixtures import SIZE, drawn, frozen_clock, idle, notifications, rendered, screen, send, wait_for
+from tui_fixtures import SIZE, frozen_clock, idle, notifications, rendered, screen, send, wait_for
 
 
 def open_studio(config_file: Path, config: str, servers: str, monkeypatch: pytest.MonkeyPatch) -> Studio:
@@ -64,7 +65,7 @@ async def test_a_new_user_is_told_what_to_do_and_can_use_the_local_server_that_a
         assert studio_screen.header.model == "loopback-large"
 
         await send(pilot, "A prompt for release notes")  # no key needed for a local server
-        assert "Who will read it?" in rendered(drawn(studio_screen)[-1])
+        assert "Who will read it?" in rendered(studio_screen.query(MessageView).last())
         await idle(pilot)
 
 

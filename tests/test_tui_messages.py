@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from loopback import Scenario
-from tui_fixtures import SIZE, drawn, idle, notifications, rendered, screen, send, wait_for
+from promptstudio_tui.widgets.message_view import MessageView
+from tui_fixtures import SIZE, idle, notifications, rendered, screen, send, wait_for
 
 
 def shown(pilot) -> list[str]:
-    return [view.message.content for view in drawn(screen(pilot))]
+    return [view.message.content for view in screen(pilot).query(MessageView)]
 
 
 async def two_turns(pilot, endpoint) -> None:
@@ -32,12 +33,12 @@ async def test_edit_and_resend_keeps_a_branch_to_switch_back_to(make_app, endpoi
         await pilot.press("enter")
         await wait_for(pilot, lambda: shown(pilot)[-1:] == ["A2 edited"] and not screen(pilot).session.flights())
         assert shown(pilot) == ["Q1", "A1", "Q2 edited", "A2 edited"]
-        edited = drawn(screen(pilot))[2]
+        edited = screen(pilot).query(MessageView)[2]
         assert "2/2" in rendered(edited)
         await pilot.press("alt+up", "up", "left_square_bracket")  # the older alternative
         await idle(pilot)
         assert shown(pilot) == ["Q1", "A1", "Q2", "A2"]
-        assert "1/2" in rendered(drawn(screen(pilot))[2])
+        assert "1/2" in rendered(screen(pilot).query(MessageView)[2])
         await pilot.press("right_square_bracket")
         await idle(pilot)
         assert shown(pilot) == ["Q1", "A1", "Q2 edited", "A2 edited"]

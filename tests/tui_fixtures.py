@@ -22,7 +22,7 @@ from loopback import LoopbackServer
 from promptstudio_tui.app import PromptStudioApp
 from promptstudio_tui.screens.main import StudioScreen
 from promptstudio_tui.studio import Studio
-from promptstudio_tui.widgets.message_view import MessageView, StreamedReply
+from promptstudio_tui.widgets.message_view import LiveReply, MessageView
 
 SIZE = (160, 48)
 NOW = datetime(2026, 3, 14, 15, 9, tzinfo=timezone.utc)
@@ -117,14 +117,14 @@ def notifications(pilot: Pilot) -> list[str]:
 
 def rendered(widget: Widget) -> str:
     """The plain text a Static shows (its content may be any Rich renderable), or a
-    streamed reply's pieces."""
+    streaming reply's pieces."""
     console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
-    for part in widget.query(Static) if isinstance(widget, StreamedReply) else [widget]:
+    for part in widget.query(Static) if isinstance(widget, LiveReply) else [widget]:
         assert isinstance(part, Static)
         console.print(part.content)
     return console.export_text()
 
 
-def drawn(studio_screen: StudioScreen) -> list[MessageView | StreamedReply]:
-    """The messages the chat shows, in order: as read from the store or as they streamed."""
-    return [child for child in studio_screen.chat.children if isinstance(child, (MessageView, StreamedReply))]
+def drawn(studio_screen: StudioScreen) -> list[MessageView | LiveReply]:
+    """The messages the chat shows, in order: settled or still streaming."""
+    return [child for child in studio_screen.chat.children if isinstance(child, (MessageView, LiveReply))]

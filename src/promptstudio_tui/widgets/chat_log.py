@@ -20,9 +20,9 @@ from textual.widgets import Button, Static
 
 from promptstudio_tui.actions import bindings
 from promptstudio_tui.store.records import Message
-from promptstudio_tui.widgets.message_view import FAILED, MessageView, StreamedReply
+from promptstudio_tui.widgets.message_view import FAILED, LiveReply, MessageView
 
-View = MessageView | StreamedReply
+View = MessageView | LiveReply
 FIRST_PAINT = 4  # messages of a page laid out before the first paint (a 48-row terminal shows 2-4)
 # Message id -> (place, how many) for the messages that have alternatives (Studio.alternative_counts).
 AlternativeCounts = Callable[[list[str]], Mapping[str, tuple[int, int]]]
@@ -79,7 +79,7 @@ class ChatLog(VerticalScroll):
         self, message: Message, now: datetime, live: dict[str, str], counts: Mapping[str, tuple[int, int]]
     ) -> View:
         if message.state == "streaming":
-            return StreamedReply(message, now, live.get(message.id, message.content), dark=self.app.current_theme.dark)
+            return LiveReply(message, now, live.get(message.id, message.content), dark=self.app.current_theme.dark)
         return MessageView(message, now, dark=self.app.current_theme.dark, alternative=counts.get(message.id))
 
     def _views_of(self, messages: list[Message], now: datetime, live: dict[str, str]) -> list[View]:
@@ -142,25 +142,22 @@ class ChatLog(VerticalScroll):
 
     async def append(self, message_id: str, text: str) -> None:
         view = self._views.get(message_id)
-        if isinstance(view, StreamedReply):
+        if isinstance(view, LiveReply):
             await view.append(text)
 
     async def finish(self, message: Message, now: datetime) -> None:
-        """The reply settled: its view stays, with its final meta line, when its pieces show the
-        final text; otherwise (a huge block, link references) it is drawn again whole."""
-        streamed = self._views.get(message.id)
-        if streamed is None:
+        """The reply settled: its live view becomes a plain one, made of the pieces already rendered."""
+        live = self._views.get(message.id)
+        if live is None:
             return
+        body = live.settled_body(message) if isinstance(live, LiveReply) else None
         alternative = self._alternatives([message.id]).get(message.id)
-        if isinstance(streamed, StreamedReply) and streamed.shows(message):
-            await streamed.settle(message, now, alternative)
-        else:
-            view = self._views[message.id] = MessageView(
-                message, now, dark=self.app.current_theme.dark, alternative=alternative
-            )
-            view.set_class(message.id == self._selected, "-selected")
-            await self.mount(view, after=streamed)
-            await streamed.remove()
+        view = self._views[message.id] = MessageView(
+            message, now, dark=self.app.current_theme.dark, body=body, alternative=alternative
+        )
+        view.set_class(message.id == self._selected, "-selected")
+        await self.mount(view, after=live)
+        await live.remove()
         await self._mark_retry()
 
     async def show_notice(self, text: str) -> None:

@@ -1,11 +1,11 @@
 """Chat messages: who, when, tokens and cost, and the text.
 
-A message read from the store is one Static (a long history mounts quickly). A
-reply that streams is drawn the same way, in pieces: its finished top-level
+A settled message is one Static (a long history mounts quickly). A reply that
+is still streaming is drawn the same way, in pieces: its finished top-level
 blocks are frozen into chunks rendered once, and only the growing last block
-is rendered again as text arrives. When the reply ends it settles in place:
-only its meta line changes, so a long reply is never laid out or rendered
-whole again, and it looks exactly as the reply will when next opened.
+is rendered again as text arrives. When the reply ends, the settled view is
+put together from those pieces (a whole long reply is never rendered again on
+the event loop), and looks exactly as the reply will when next opened.
 
 Message text is untrusted (model output, pasted text): it is made inert and
 only ever shown as plain Text or parsed Markdown, never as console markup.
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 FAILED = ("interrupted", "error")
 
-# The look of a message, read (MessageView) or streamed (StreamedReply): one sheet for both,
+# The look of a message, settled (MessageView) or streaming (LiveReply): one sheet for both,
 # not scoped to either, so a reply keeps its look as it settles.
 # No :last-child / :first-child / :odd rules under a streaming reply (it mounts a chunk as
 # blocks finish): Textual restyles every sibling on each mount, which made a 4,000-token
@@ -135,24 +135,27 @@ class RenderedOnce:
         return Measurement.get(console, options, self._renderable)
 
 
-def failure_line(message: Message) -> Text | None:
-    if message.state not in FAILED:
-        return None
-    return Text(one_line(message.error or f"The reply ended {message.state}."), style="yellow")
-
-
 class MessageView(Static):
-    """A message as stored: meta line, text (markdown for replies) and any failure, in one widget."""
+    """A settled message: meta line, text (markdown for replies) and any failure, in one widget."""
 
     DEFAULT_CSS = MESSAGE_CSS
     SCOPED_CSS = False
 
     def __init__(
-        self, message: Message, now: datetime, *, dark: bool = True, alternative: tuple[int, int] | None = None
+        self,
+        message: Message,
+        now: datetime,
+        *,
+        dark: bool = True,
+        body: list[RenderableType] | None = None,
+        alternative: tuple[int, int] | None = None,
     ) -> None:
-        body = Text(inert(message.content)) if message.role == "user" else reply_markdown(message.content, dark)
-        failure = failure_line(message)
-        parts = [meta_line(message, now, alternative), body, *([failure] if failure else [])]
+        """`body`: the text already rendered in pieces (a reply that just streamed)."""
+        if body is None:
+            body = [Text(inert(message.content)) if message.role == "user" else reply_markdown(message.content, dark)]
+        parts: list[RenderableType] = [meta_line(message, now, alternative), *body]
+        if message.state in FAILED:
+            parts.append(Text(one_line(message.error or f"The reply ended {message.state}."), style="yellow"))
         super().__init__(RenderedOnce(Group(*parts)), classes=message_classes(message))
         self.message = message
 
@@ -190,8 +193,8 @@ def last_block_start(text: str, markdown: RichMarkdown) -> int:
     return offset
 
 
-class StreamedReply(Vertical):
-    """A reply drawn as it streams, in the settled look; only its last block is redrawn."""
+class LiveReply(Vertical):
+    """A reply while it streams, in the settled look; only its last block is redrawn."""
 
     DEFAULT_CSS = MESSAGE_CSS
     SCOPED_CSS = False
@@ -199,18 +202,20 @@ class StreamedReply(Vertical):
     def __init__(self, message: Message, now: datetime, text: str, *, dark: bool = True) -> None:
         super().__init__(classes=message_classes(message))
         self.message = message
+        self._now = now
         self._dark = dark
         self._text = ""  # everything received
         self._tail = ""  # the part not frozen into chunks yet
+        self._chunks: list[RenderedOnce] = []
         self._new_line = False  # what Rich's renderer carries from the frozen blocks to the next
         self._tail_view = Static(classes="live-tail")
+        self._tail_render: RenderedOnce | None = None
         self._live = True  # False once the last block outgrew LIVE_BLOCK_LIMIT
         self._references = False  # a link reference definition came: nothing more is frozen
-        self._meta = Static(meta_line(message, now))
         self._first_chunk = self._take(text)
 
     def compose(self) -> ComposeResult:
-        yield self._meta
+        yield Static(meta_line(self.message, self._now))
         if self._first_chunk is not None:
             yield self._first_chunk
         yield self._tail_view
@@ -238,21 +243,17 @@ class StreamedReply(Vertical):
         if split >= FREEZE_AT:
             blocks = _Blocks(reply_markdown(self._tail[:split], self._dark), self._new_line)
             self._new_line = blocks.new_line_after
-            chunk = Static(RenderedOnce(blocks), classes="live-chunk")
+            frozen = RenderedOnce(blocks)
+            self._chunks.append(frozen)
+            chunk = Static(frozen, classes="live-chunk")
             self._tail = self._tail[split:]
             markdown = reply_markdown(self._tail, self._dark)
-        self._tail_view.update(RenderedOnce(_Blocks(markdown, self._new_line)))
+        self._tail_render = RenderedOnce(_Blocks(markdown, self._new_line))
+        self._tail_view.update(self._tail_render)
         return chunk
 
-    def shows(self, message: Message) -> bool:
-        """Whether the pieces on screen render `message`'s text as a MessageView would."""
-        return self._live and not self._references and self._text == message.content
-
-    async def settle(self, message: Message, now: datetime, alternative: tuple[int, int] | None = None) -> None:
-        """The reply ended as `message` (which `shows`): its meta line and any failure are final."""
-        self.message = message
-        self._meta.update(meta_line(message, now, alternative))
-        failure = failure_line(message)
-        if failure is not None:
-            self.add_class("-failed")
-            await self.mount(Static(failure))
+    def settled_body(self, message: Message) -> list[RenderableType] | None:
+        """The settled view's body from the pieces shown, or None if it must be rendered whole."""
+        if not self._live or self._references or self._text != message.content or self._tail_render is None:
+            return None
+        return [*self._chunks, self._tail_render]
