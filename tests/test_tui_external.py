@@ -4,8 +4,10 @@ studio. The check is called directly (the screen runs it every 2 s and on focus)
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
+from textual.pilot import Pilot
 from textual.widgets import Select
 
 from loopback import Scenario
@@ -13,7 +15,7 @@ from promptstudio_tui.studio import Studio
 from promptstudio_tui.widgets.message_view import LiveReply, MessageView
 from promptstudio_tui.widgets.prompt_panel import PromptList
 from repos import repos
-from tui_fixtures import SIZE, idle, screen, wait_for
+from tui_fixtures import SIZE, drawn, idle, screen, wait_for
 
 
 async def drain(events: AsyncGenerator) -> None:
@@ -31,8 +33,17 @@ def seeded(studio: Studio, turns: list[str]) -> str:
     return conversation.id
 
 
-def drawn(studio_screen) -> list[object]:
-    return [child for child in studio_screen.chat.children if isinstance(child, (MessageView, LiveReply))]
+TWO_TURNS = ["First question", "First answer"]
+
+
+@asynccontextmanager
+async def opened(make_studio: Callable[..., Studio], make_app, turns: list[str]) -> AsyncIterator[Pilot]:
+    """The studio started on a conversation of these turns, every turn drawn."""
+    studio = make_studio()
+    seeded(studio, turns)
+    async with make_app(studio=studio).run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(drawn(screen(pilot))) == len(turns))
+        yield pilot
 
 
 def chat_text(studio_screen) -> str:
@@ -42,13 +53,10 @@ def chat_text(studio_screen) -> str:
 async def test_turns_sent_from_another_process_show_in_the_open_chat_and_the_draft_stays(
     make_studio: Callable[..., Studio], make_app
 ):
-    studio = make_studio()
-    conversation_id = seeded(studio, ["First question", "First answer"])
-    app = make_app(studio=studio)
-    async with app.run_test(size=SIZE) as pilot:
+    async with opened(make_studio, make_app, TWO_TURNS) as pilot:
         studio_screen = screen(pilot)
+        conversation_id = studio_screen.session.conversation.id
         chat, composer = studio_screen.chat, studio_screen.composer
-        await wait_for(pilot, lambda: len(drawn(studio_screen)) == 2)
         studio_screen.query_one("#composer-input").focus()
         await pilot.press(*"half a thought")
         studio_screen.conversation_list.focus()  # the user is elsewhere when it lands
@@ -75,13 +83,11 @@ async def test_turns_sent_from_another_process_show_in_the_open_chat_and_the_dra
 async def test_with_a_message_selected_the_chat_waits_and_a_reply_unread_elsewhere_is_read_here(
     make_studio: Callable[..., Studio], make_app
 ):
-    studio = make_studio()
-    conversation_id = seeded(studio, ["First question", "First answer"])
-    app = make_app(studio=studio)
-    async with app.run_test(size=SIZE) as pilot:
+    async with opened(make_studio, make_app, TWO_TURNS) as pilot:
         studio_screen = screen(pilot)
+        studio = studio_screen.studio
+        conversation_id = studio_screen.session.conversation.id
         chat = studio_screen.chat
-        await wait_for(pilot, lambda: len(drawn(studio_screen)) == 2)
         chat.focus()  # the newest message selected, to act on
         await pilot.pause()
         assert chat.selected is not None
@@ -116,12 +122,8 @@ async def test_with_a_message_selected_the_chat_waits_and_a_reply_unread_elsewhe
 async def test_a_change_elsewhere_that_leaves_the_open_conversation_alone_does_not_redraw_it(
     make_studio: Callable[..., Studio], make_app
 ):
-    studio = make_studio()
-    seeded(studio, ["First question", "First answer"])
-    app = make_app(studio=studio)
-    async with app.run_test(size=SIZE) as pilot:
+    async with opened(make_studio, make_app, TWO_TURNS) as pilot:
         studio_screen = screen(pilot)
-        await wait_for(pilot, lambda: len(drawn(studio_screen)) == 2)
         # A turn of its own first: what this studio drew as it streamed is what the store holds.
         studio_screen.query_one("#composer-input").focus()
         await pilot.press(*"And here", "enter")
@@ -149,13 +151,11 @@ async def test_a_reply_streaming_here_is_not_redrawn_and_the_change_lands_after_
 ):
     reply = "word " * 100
     endpoint.script(Scenario(reply=reply, chunk_size=5, delay=0.03))  # ~3 s of stream
-    studio = make_studio()
-    conversation_id = seeded(studio, ["First question", "First answer"])
-    app = make_app(studio=studio)
-    async with app.run_test(size=SIZE) as pilot:
+    async with opened(make_studio, make_app, TWO_TURNS) as pilot:
         studio_screen = screen(pilot)
+        studio = studio_screen.studio
+        conversation_id = studio_screen.session.conversation.id
         chat, stored = studio_screen.chat, repos(studio).messages
-        await wait_for(pilot, lambda: len(drawn(studio_screen)) == 2)
         first = chat.message_ids()[0]
         studio_screen.query_one("#composer-input").focus()
         await pilot.press(*"Tell me slowly", "enter")

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 
 from promptstudio_tui.screens.conversation_actions import HISTORY_PAGE
 from promptstudio_tui.store.records import Conversation, Message
-from promptstudio_tui.widgets.message_view import LiveReply, MessageView
 
 if TYPE_CHECKING:
     from promptstudio_tui.screens.main import StudioScreen
@@ -148,11 +147,4 @@ class ExternalChanges:
 
     def _drawn(self, messages: list[Message]) -> bool:
         """Whether the chat shows exactly these messages, each as stored."""
-        chat = self.screen.chat
-        if chat.message_ids() != [message.id for message in messages]:
-            return False
-        views = {
-            child.message.id: child.message for child in chat.children if isinstance(child, (MessageView, LiveReply))
-        }
-        # A view not mounted yet (the log mounts older ones just after a draw) was read just now.
-        return all(views.get(message.id, message) == message for message in messages)
+        return self.screen.chat.messages() == messages

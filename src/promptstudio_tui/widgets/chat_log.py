@@ -178,6 +178,10 @@ class ChatLog(VerticalScroll):
     def message_ids(self) -> list[str]:
         return list(self._views)
 
+    def messages(self) -> list[Message]:
+        """The messages shown, oldest first, as they were when drawn."""
+        return [view.message for view in self._views.values()]
+
     async def _cut_after(self, parent_id: str | None) -> None:
         """Take what follows `parent_id` (None: the first message) off screen; it is another branch now."""
         # Ids grow along a branch, so this works when the parent is above the loaded page.
